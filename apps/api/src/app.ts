@@ -1,0 +1,117 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import swaggerUi from 'swagger-ui-express';
+import { ERRORS, EXPIRY_CHOICES, type ImageFormat, type ImageService, type ObjectStore } from '@pictor/core';
+import type { Logger } from '@pictor/observability';
+import { errorHandler, type UploadLimits } from './http/error-handler.js';
+import { buildOpenApiDocument } from './http/openapi.js';
+import { requestContext } from './http/request-context.js';
+import { healthRoute, type ReadinessCheck } from './routes/health.route.js';
+import { imagesRoute } from './routes/images.route.js';
+import { pagesRoute } from './routes/pages.route.js';
+import { serveRoute } from './routes/serve.route.js';
+
+export interface ApiDeps {
+  images: ImageService;
+  objects: ObjectStore;
+  logger: Logger;
+  publicUrl: string;
+  limits: { maxUploadBytes: number; maxFilesPerUpload: number; allowedFormats: readonly ImageFormat[] };
+  expiryDefault: string;
+  /** Named dependency checks for /readyz. */
+  readiness: Record<string, ReadinessCheck>;
+  /** The built web page (apps/web/dist); the API still runs without it. */
+  webDir?: string;
+  isShuttingDown?: () => boolean;
+}
+
+/** The HTTP application: API v1, OpenAPI docs, pages, web app and the direct-link fallback. */
+export function createApp(deps: ApiDeps): Express {
+  const app = express();
+  const limits: UploadLimits = {
+    maxUploadBytes: deps.limits.maxUploadBytes,
+    maxFilesPerUpload: deps.limits.maxFilesPerUpload,
+    // Files plus the option fields; anything beyond is a malformed or hostile body.
+    maxParts: deps.limits.maxFilesPerUpload + 8,
+  };
+  const isShuttingDown = deps.isShuttingDown ?? (() => false);
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.set('etag', false);
+  app.use(requestContext(deps.logger));
+
+  app.use(healthRoute(deps.readiness, isShuttingDown));
+  app.use('/i', serveRoute({ images: deps.images, objects: deps.objects }));
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:', 'blob:'],
+          styleSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          upgradeInsecureRequests: null,
+        },
+      },
+      crossOriginEmbedderPolicy: false,
+      crossOriginResourcePolicy: { policy: 'cross-origin' },
+    }),
+  );
+
+  const openapi = buildOpenApiDocument(deps.publicUrl);
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  app.use(
+    '/api/docs',
+    (_req: Request, res: Response, next: NextFunction) => {
+      // Swagger UI ships an inline bootstrap style; relax the page CSP for the docs only.
+      res.setHeader(
+        'Content-Security-Policy',
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'",
+      );
+      next();
+    },
+    swaggerUi.serve,
+    swaggerUi.setup(undefined, { swaggerOptions: { url: '/api/openapi.json' }, customSiteTitle: 'Pictor API' }),
+  );
+
+  app.get('/api/v1/limits', (_req, res) => {
+    res.json({
+      maxUploadBytes: deps.limits.maxUploadBytes,
+      maxFilesPerUpload: deps.limits.maxFilesPerUpload,
+      allowedFormats: deps.limits.allowedFormats,
+      expiryChoices: EXPIRY_CHOICES,
+      expiryDefault: deps.expiryDefault,
+    });
+  });
+  app.use('/api/v1/images', imagesRoute({ images: deps.images, publicUrl: deps.publicUrl, limits }));
+  app.use('/api', (_req, _res, next) => next(ERRORS.notFound()));
+
+  app.use(express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }));
+  app.use(pagesRoute({ images: deps.images, publicUrl: deps.publicUrl, limits }));
+
+  if (deps.webDir && existsSync(path.join(deps.webDir, 'index.html'))) {
+    app.use(
+      express.static(deps.webDir, {
+        index: 'index.html',
+        setHeaders(res, file) {
+          res.setHeader(
+            'Cache-Control',
+            file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+          );
+        },
+      }),
+    );
+  }
+
+  app.use((_req, _res, next) => next(ERRORS.notFound()));
+  app.use(errorHandler(limits));
+  return app;
+}

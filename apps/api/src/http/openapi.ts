@@ -1,0 +1,110 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import {
+  DeleteTokenSchema,
+  ErrorSchema,
+  ImageIdParam,
+  ImageSchema,
+  LimitsSchema,
+  ListQuerySchema,
+  ListResponseSchema,
+  UploadOptionsSchema,
+  UploadResponseSchema,
+} from './schemas.js';
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ErrorSchema } },
+});
+
+/** The OpenAPI 3.1 document, generated from the very schemas that validate requests. */
+export function buildOpenApiDocument(publicUrl: string): ReturnType<OpenApiGeneratorV31['generateDocument']> {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'deleteToken', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Delete-Token',
+  });
+
+  registry.registerPath({
+    method: 'post',
+    path: '/api/v1/images',
+    summary: 'Upload one or more images',
+    description:
+      'multipart/form-data with one or more file parts (any field name) and the option fields, or a raw body with an image content type and the options in the query string. The type is sniffed from the bytes. Answers at once; processing continues in the background.',
+    request: {
+      query: UploadOptionsSchema,
+      body: {
+        required: true,
+        content: {
+          'multipart/form-data': {
+            schema: UploadOptionsSchema.extend({
+              file: z.array(z.string().openapi({ format: 'binary' })).openapi({ description: 'One part per image.' }),
+            }),
+          },
+          'image/*': { schema: z.string().openapi({ format: 'binary' }) },
+        },
+      },
+    },
+    responses: {
+      201: {
+        description: 'Stored; links work at once.',
+        content: { 'application/json': { schema: UploadResponseSchema } },
+      },
+      400: errorResponse('VALIDATION_FAILED, NO_FILE, EMPTY_FILE, MALFORMED_MULTIPART'),
+      413: errorResponse('FILE_TOO_LARGE, TOO_MANY_FILES, TOO_MANY_PARTS'),
+      415: errorResponse('UNSUPPORTED_MEDIA_TYPE: not one of the allowed image formats'),
+      422: errorResponse('CORRUPT_IMAGE, PIXEL_LIMIT_EXCEEDED, FRAME_LIMIT_EXCEEDED'),
+      429: errorResponse('RATE_LIMITED'),
+      503: errorResponse('DEPENDENCY_UNAVAILABLE: retry'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/images',
+    summary: 'List public images, newest first',
+    request: { query: ListQuerySchema },
+    responses: {
+      200: { description: 'A page of images.', content: { 'application/json': { schema: ListResponseSchema } } },
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/images/{id}',
+    summary: 'Metadata, status and variants of an image',
+    request: { params: ImageIdParam },
+    responses: {
+      200: { description: 'The image.', content: { 'application/json': { schema: ImageSchema } } },
+      404: errorResponse('IMAGE_NOT_FOUND: unknown, deleted or expired'),
+    },
+  });
+  registry.registerPath({
+    method: 'delete',
+    path: '/api/v1/images/{id}',
+    summary: 'Delete an image with its delete token',
+    description: 'The token goes in the X-Delete-Token header or the `token` query parameter.',
+    security: [{ deleteToken: [] }],
+    request: { params: ImageIdParam, query: DeleteTokenSchema.partial() },
+    responses: {
+      204: { description: 'Deleted: every link now answers 404.' },
+      403: errorResponse('INVALID_DELETE_TOKEN'),
+      404: errorResponse('IMAGE_NOT_FOUND'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/limits',
+    summary: 'Upload limits and expiry choices of this server',
+    responses: { 200: { description: 'Limits.', content: { 'application/json': { schema: LimitsSchema } } } },
+  });
+
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Pictor API',
+      version: '1.0.0',
+      description: 'Upload images, get direct links at once; processing happens in the background.',
+    },
+    servers: [{ url: publicUrl }],
+  });
+}

@@ -1,0 +1,116 @@
+import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+
+extendZodWithOpenApi(z);
+
+/** Form fields arrive as strings, empty when left blank: blank means "not given". */
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+export const ImageIdParam = z.object({
+  id: z.string().openapi({ example: 'Xk3b9QzL0aPq', description: 'Image id (12 base62 characters).' }),
+});
+
+export const UploadOptionsSchema = z
+  .object({
+    expiresIn: z
+      .preprocess(
+        blankToUndefined,
+        z
+          .string()
+          .regex(/^(never|\d{1,9}(s|m|h|d|w|mo|y)?)$/i, 'a duration such as 10m, 1h, 7d, 1mo or never')
+          .optional(),
+      )
+      .openapi({ example: '1d', description: 'Time to live: 10m, 1h, 7d, 1mo, 1y… or never. Bounded by EXPIRY_MAX.' }),
+    title: z.preprocess(blankToUndefined, z.string().trim().max(200).optional()).openapi({ example: 'Sunset' }),
+    visibility: z
+      .preprocess(blankToUndefined, z.enum(['public', 'unlisted']).optional())
+      .openapi({ description: 'public images are listed; unlisted ones only reachable by link. Default public.' }),
+    watermark: z
+      .preprocess(blankToUndefined, z.string().trim().min(1).max(64).optional())
+      .openapi({ description: 'Text stamped in the corner of the display copy and variants.' }),
+  })
+  .openapi('UploadOptions');
+
+export const ListQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20 }),
+  cursor: z.string().max(200).optional().openapi({ description: 'nextCursor of the previous page.' }),
+});
+
+export const DeleteTokenSchema = z.object({
+  token: z.string().min(1).max(200),
+});
+
+const FormatSchema = z.enum(['jpeg', 'png', 'webp', 'gif', 'avif']);
+
+export const LinksSchema = z
+  .object({
+    view: z.url(),
+    direct: z.url(),
+    thumbnail: z.url(),
+    markdown: z.string(),
+    html: z.string(),
+    bbcode: z.string(),
+  })
+  .openapi('ImageLinks');
+
+export const VariantSchema = z
+  .object({
+    name: z.string().openapi({ example: 'w640', description: '`display` is the full-size sanitised copy.' }),
+    format: FormatSchema,
+    width: z.number().int(),
+    height: z.number().int(),
+    bytes: z.number().int(),
+    url: z.url(),
+  })
+  .openapi('Variant');
+
+export const ImageSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(['pending', 'ready', 'failed']),
+    format: FormatSchema,
+    width: z.number().int(),
+    height: z.number().int(),
+    bytes: z.number().int(),
+    frames: z.number().int(),
+    title: z.string().nullable(),
+    visibility: z.enum(['public', 'unlisted']),
+    placeholder: z.string().nullable().openapi({ description: 'ThumbHash (base64) once processed.' }),
+    failureReason: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    expiresAt: z.iso.datetime().nullable(),
+    links: LinksSchema,
+    variants: z.array(VariantSchema),
+  })
+  .openapi('Image');
+
+export const UploadedImageSchema = ImageSchema.extend({
+  links: LinksSchema.extend({ delete: z.url() }),
+  deleteToken: z.string().openapi({ description: 'Shown once. Needed to delete the image.' }),
+}).openapi('UploadedImage');
+
+export const UploadResponseSchema = z.object({ images: z.array(UploadedImageSchema) }).openapi('UploadResponse');
+export const ListResponseSchema = z
+  .object({ images: z.array(ImageSchema), nextCursor: z.string().nullable() })
+  .openapi('ImageList');
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'UNSUPPORTED_MEDIA_TYPE' }),
+      message: z.string(),
+      requestId: z.string(),
+      details: z.record(z.string(), z.unknown()).optional(),
+    }),
+  })
+  .openapi('Error');
+
+export const LimitsSchema = z
+  .object({
+    maxUploadBytes: z.number().int(),
+    maxFilesPerUpload: z.number().int(),
+    allowedFormats: z.array(FormatSchema),
+    expiryChoices: z.array(z.string()),
+    expiryDefault: z.string(),
+  })
+  .openapi('Limits');

@@ -1,0 +1,145 @@
+import { Router, type Request, type Response } from 'express';
+import { buildDeleteLink, buildLinks, type AppError, type ImageService } from '@pictor/core';
+import { toAppError, type UploadLimits } from '../http/error-handler.js';
+import { outputUrl } from '../http/presenter.js';
+import { DeleteTokenSchema, ImageIdParam, UploadOptionsSchema } from '../http/schemas.js';
+import { uploadParser } from '../http/upload-parser.js';
+import { parseOrThrow } from '../http/validate.js';
+import { copyField, escapeHtml, layout, PAGES_CSS } from '../pages/html.js';
+
+export interface PagesRouteDeps {
+  images: ImageService;
+  publicUrl: string;
+  limits: UploadLimits;
+}
+
+/**
+ * Server-rendered pages: the view page, and the plain HTML form flow (`POST /upload`,
+ * `GET|POST /delete/:id`) that works without JavaScript, as the original image server did.
+ */
+export function pagesRoute(deps: PagesRouteDeps): Router {
+  const router = Router();
+  const { publicUrl } = deps;
+
+  router.get('/static/pages.css', (_req, res) => {
+    res.type('text/css').setHeader('Cache-Control', 'public, max-age=3600').send(PAGES_CSS);
+  });
+
+  router.get('/v/:id', async (req, res) => {
+    const { id } = parseOrThrow(ImageIdParam, req.params);
+    const image = await deps.images.get(id);
+    const links = buildLinks(publicUrl, image);
+    const title = image.title ?? image.id;
+    const outputs = image.variants.length > 0 ? image.variants : [];
+    const variantLinks = outputs
+      .map(
+        (v) =>
+          `<li><a href="${escapeHtml(outputUrl(publicUrl, image, v.name, v.format))}">${escapeHtml(`${v.name} · ${v.format} · ${v.width}×${v.height}`)}</a></li>`,
+      )
+      .join('');
+    const status =
+      image.status === 'failed'
+        ? `<p class="notice error">Processing failed: ${escapeHtml(image.failureReason ?? 'unknown reason')}</p>`
+        : image.status === 'pending'
+          ? '<p class="notice">Still processing; variants appear when it is done.</p>'
+          : '';
+    const body = `
+<h1>${escapeHtml(title)}</h1>
+${status}
+<figure><img src="${escapeHtml(links.direct)}" width="${image.width}" height="${image.height}" alt="${escapeHtml(title)}">
+<figcaption>${image.width}×${image.height} · ${escapeHtml(image.format)} · ${escapeHtml(formatBytes(image.bytes))}${image.expiresAt ? ` · expires ${escapeHtml(image.expiresAt.toISOString())}` : ''}</figcaption></figure>
+<h2>Links</h2>
+${copyField('Direct link', links.direct)}
+${copyField('Markdown', links.markdown)}
+${copyField('HTML', links.html)}
+${copyField('BBCode', links.bbcode)}
+${variantLinks ? `<h2>Variants</h2><ul class="variants">${variantLinks}</ul>` : ''}`;
+    res.setHeader('Cache-Control', 'no-cache');
+    res.type('html').send(layout(title, body));
+  });
+
+  router.post('/upload', async (req, res) => {
+    try {
+      await runParser(uploadParser(deps.limits), req, res);
+      const options = parseOrThrow(UploadOptionsSchema, req.upload!.fields);
+      const uploaded = await deps.images.upload(req.upload!.files, options, { requestId: req.id });
+      const items = uploaded
+        .map(({ image, deleteToken }) => {
+          const links = buildLinks(publicUrl, image);
+          return `<section><figure><a href="${escapeHtml(links.view)}"><img src="${escapeHtml(links.direct)}" alt="${escapeHtml(image.title ?? image.id)}" width="${image.width}" height="${image.height}"></a></figure>
+${copyField('Direct link', links.direct)}${copyField('View page', links.view)}${copyField('Markdown', links.markdown)}${copyField('HTML', links.html)}${copyField('BBCode', links.bbcode)}${copyField('Delete link (keep it secret)', buildDeleteLink(publicUrl, image.id, deleteToken))}</section>`;
+        })
+        .join('\n');
+      res
+        .status(201)
+        .type('html')
+        .send(layout('Uploaded', `<h1>Uploaded</h1>${items}`));
+    } catch (error) {
+      renderError(req, res, toAppError(error, deps.limits));
+    }
+  });
+
+  router.get('/delete/:id', async (req, res) => {
+    const { id } = parseOrThrow(ImageIdParam, req.params);
+    const image = await deps.images.get(id);
+    const token = typeof req.query.token === 'string' ? req.query.token : '';
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.type('html').send(
+      layout(
+        'Delete image',
+        `<h1>Delete ${escapeHtml(image.title ?? image.id)}?</h1>
+<form method="post" action="/delete/${escapeHtml(image.id)}">
+${copyField('Delete token', token).replace(' readonly', ' name="token" required')}
+<button type="submit">Delete for good</button>
+</form>`,
+      ),
+    );
+  });
+
+  router.post('/delete/:id', async (req, res) => {
+    try {
+      const { id } = parseOrThrow(ImageIdParam, req.params);
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const { token } = parseOrThrow(DeleteTokenSchema, { token: body.token ?? req.query.token });
+      await deps.images.delete(id, token);
+      res.setHeader('Cache-Control', 'no-store');
+      res
+        .type('html')
+        .send(layout('Deleted', '<h1>Deleted</h1><p class="notice">The image and all its variants are gone.</p>'));
+    } catch (error) {
+      renderError(req, res, toAppError(error, deps.limits));
+    }
+  });
+
+  return router;
+}
+
+function runParser(parser: ReturnType<typeof uploadParser>, req: Request, res: Response): Promise<void> {
+  return new Promise((resolve, reject) => {
+    void parser(req, res, (error?: unknown) => {
+      if (error) reject(error instanceof Error ? error : new Error('The upload could not be read'));
+      else resolve();
+    });
+  });
+}
+
+function renderError(req: Request, res: Response, error: AppError): void {
+  if (error.status >= 500) req.log.error('page request failed', { code: error.code, error: error.cause ?? error });
+  res
+    .status(error.status)
+    .setHeader('Cache-Control', 'no-store')
+    .type('html')
+    .send(
+      layout(
+        'Error',
+        `<h1>That did not work</h1><p class="notice error">${escapeHtml(error.message)} <small>(${escapeHtml(error.code)}, request ${escapeHtml(req.id)})</small></p><p><a href="/">Back</a></p>`,
+      ),
+    );
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}

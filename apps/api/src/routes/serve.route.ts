@@ -1,0 +1,108 @@
+import type { NextFunction, Request, Response } from 'express';
+import { Router } from 'express';
+import rangeParser from 'range-parser';
+import { DISPLAY, ERRORS, FORMAT_INFO, formatFromExtension, type ImageService, type ObjectStore } from '@pictor/core';
+
+export interface ServeRouteDeps {
+  images: ImageService;
+  objects: ObjectStore;
+}
+
+const YEAR_SECONDS = 31_536_000;
+/** Images are data, never documents: no scripts, no plugins, no framing of anything. */
+export const IMAGE_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox";
+const FILE = /^([A-Za-z0-9]{1,32})\.([a-z0-9]{2,5})$/;
+
+/**
+ * `/i/<id>.<ext>` and `/i/<id>/<variant>.<ext>`: the api's direct-link fallback (the edge serves
+ * these straight from storage once they exist). A request for an output still being made waits
+ * briefly for it.
+ */
+export function serveRoute(deps: ServeRouteDeps): Router {
+  const router = Router();
+
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    // On every status, including errors: never sniff, never run anything.
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Content-Security-Policy', IMAGE_CSP);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      next(ERRORS.methodNotAllowed(['GET', 'HEAD']));
+      return;
+    }
+    next();
+  });
+
+  router.get('/:file', async (req, res) => {
+    const match = FILE.exec(req.params.file ?? '');
+    if (!match) throw ERRORS.imageNotFound();
+    await serve(deps, req, res, match[1]!, DISPLAY, match[2]!);
+  });
+
+  router.get('/:id/:file', async (req, res) => {
+    const match = FILE.exec(req.params.file ?? '');
+    if (!match) throw ERRORS.imageNotFound();
+    await serve(deps, req, res, req.params.id ?? '', match[1]!, match[2]!);
+  });
+
+  return router;
+}
+
+async function serve(
+  deps: ServeRouteDeps,
+  req: Request,
+  res: Response,
+  id: string,
+  name: string,
+  ext: string,
+): Promise<void> {
+  const format = formatFromExtension(ext);
+  if (!format || FORMAT_INFO[format].ext !== ext) throw ERRORS.imageNotFound();
+  const { image, output } = await deps.images.resolveOutput(id, name, format);
+  const info = await deps.objects.stat(output.key);
+  if (!info) throw ERRORS.imageNotFound();
+
+  let maxAge = YEAR_SECONDS;
+  if (image.expiresAt)
+    maxAge = Math.max(0, Math.min(maxAge, Math.floor((image.expiresAt.getTime() - Date.now()) / 1000)));
+  res.setHeader('Content-Type', FORMAT_INFO[format].mime);
+  res.setHeader('Cache-Control', `public, max-age=${maxAge}, immutable`);
+  res.setHeader('ETag', info.etag);
+  res.setHeader('Last-Modified', info.lastModified.toUTCString());
+  res.setHeader('Accept-Ranges', 'bytes');
+  res.setHeader('Content-Disposition', `inline; filename="${id}${name === DISPLAY ? '' : `-${name}`}.${ext}"`);
+
+  if (req.fresh) {
+    res.status(304).end();
+    return;
+  }
+
+  let range: { start: number; end: number } | undefined;
+  const header = req.get('range');
+  if (header && (!req.get('if-range') || req.get('if-range') === info.etag)) {
+    const parsed = rangeParser(info.size, header, { combine: true });
+    if (parsed === -1) {
+      res.setHeader('Content-Range', `bytes */${info.size}`);
+      throw ERRORS.rangeNotSatisfiable(info.size);
+    }
+    if (parsed !== -2 && parsed.type === 'bytes' && parsed.length === 1 && parsed[0]) {
+      range = { start: parsed[0].start, end: parsed[0].end };
+    }
+  }
+
+  if (range) {
+    res.status(206);
+    res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${info.size}`);
+  }
+  res.setHeader('Content-Length', String(range ? range.end - range.start + 1 : info.size));
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  const object = await deps.objects.get(output.key, range);
+  if (!object) throw ERRORS.imageNotFound();
+  await new Promise<void>((resolve, reject) => {
+    object.body.on('error', reject);
+    res.on('close', resolve);
+    object.body.pipe(res);
+  });
+}

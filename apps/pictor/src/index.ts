@@ -1,0 +1,2 @@
+export * from './pictor.js';
+export * from './infrastructure.js';

@@ -1,0 +1,146 @@
+import { fileURLToPath } from 'node:url';
+import type { Config, Target } from '@pictor/config';
+import { createApp, startHttpServer } from '@pictor/api';
+import { ImageService, parseDuration } from '@pictor/core';
+import { SharpImageInspector, SharpImageProcessor } from '@pictor/imaging';
+import type { Logger } from '@pictor/observability';
+import { startRelay, type RelayHandle } from '@pictor/relay';
+import { migrate, PgImageRepository, PgOutboxRepository } from '@pictor/sql';
+import { ProcessImageHandler, startWorker } from '@pictor/worker';
+import { openInfrastructure, type Infrastructure } from './infrastructure.js';
+
+export interface PictorHandle {
+  /** The HTTP port, when the target serves HTTP. */
+  port: number | undefined;
+  infrastructure: Infrastructure;
+  /** Graceful stop: stop accepting, finish in-flight uploads and jobs, close pools. */
+  stop(): Promise<void>;
+}
+
+const COMPONENTS: Record<Target, readonly ('api' | 'relay' | 'worker')[]> = {
+  all: ['api', 'relay', 'worker'],
+  api: ['api'],
+  relay: ['relay'],
+  worker: ['worker'],
+  migrate: [],
+};
+
+const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+
+/** Starts the components of `config.target` on the configured adapters. */
+export async function startPictor(
+  config: Config,
+  logger: Logger,
+  options: { webDir?: string } = {},
+): Promise<PictorHandle> {
+  const infra = await openInfrastructure(config, logger);
+  const stops: (() => Promise<void>)[] = [];
+  let shuttingDown = false;
+  const stopAll = async () => {
+    shuttingDown = true;
+    for (const stop of stops.reverse()) {
+      await stop().catch((error: unknown) => logger.error('error during shutdown', { error }));
+    }
+    await infra.close();
+  };
+
+  try {
+    logger.info('starting', { adapters: infra.kinds });
+    // Migrations run in `all` (one machine) and `migrate` (a Helm hook); other targets expect them done.
+    if (config.target === 'all' || config.target === 'migrate') {
+      const applied = await migrate(infra.pool);
+      logger.info('migrations applied', { applied });
+    }
+    const components = COMPONENTS[config.target];
+    const images = new PgImageRepository(infra.pool);
+    const outbox = new PgOutboxRepository(infra.pool);
+    let relay: RelayHandle | undefined;
+
+    if (components.includes('worker')) {
+      const handler = new ProcessImageHandler({
+        images,
+        objects: infra.objects,
+        bus: infra.bus,
+        processor: new SharpImageProcessor(config.encoding, config.limits.maxImagePixels),
+        variants: config.variants,
+        maxAttempts: config.worker.maxAttempts,
+        logger: logger.child({ module: 'worker' }),
+        onSettled: (id) => infra.cache.delete(`image:${id}`),
+      });
+      const worker = await startWorker({
+        bus: infra.bus,
+        handler,
+        concurrency: config.worker.concurrency,
+        logger: logger.child({ module: 'worker' }),
+      });
+      stops.push(() => worker.stop());
+    }
+
+    if (components.includes('relay')) {
+      if (infra.busIsEphemeral) {
+        const requeued = await outbox.requeuePending();
+        if (requeued > 0) logger.info('re-queued events of unfinished images', { count: requeued });
+      }
+      relay = startRelay({
+        outbox,
+        bus: infra.bus,
+        logger: logger.child({ module: 'relay' }),
+        batchSize: config.relay.batchSize,
+        pollIntervalMs: config.relay.pollIntervalMs,
+      });
+      const started = relay;
+      stops.push(() => started.stop());
+    }
+
+    let port: number | undefined;
+    if (components.includes('api')) {
+      const service = new ImageService({
+        images,
+        objects: infra.objects,
+        cache: infra.cache,
+        inspector: new SharpImageInspector({
+          maxPixels: config.limits.maxImagePixels,
+          maxFrames: config.limits.maxImageFrames,
+          allowedFormats: config.limits.allowedFormats,
+        }),
+        settings: {
+          expiry: {
+            defaultSeconds: parseDuration(config.expiry.default),
+            maxSeconds: parseDuration(config.expiry.max),
+          },
+          variants: config.variants,
+          serveWaitMs: config.serveWaitMs,
+          servePollMs: 100,
+          cacheTtlSeconds: config.cacheTtlSeconds,
+        },
+        ...(relay ? { onEventsCommitted: () => relay.wake() } : {}),
+      });
+      const app = createApp({
+        images: service,
+        objects: infra.objects,
+        logger: logger.child({ module: 'api' }),
+        publicUrl: config.http.publicUrl,
+        limits: config.limits,
+        expiryDefault: config.expiry.default,
+        readiness: {
+          database: () => images.ping(),
+          objects: () => infra.objects.ping(),
+          events: () => infra.bus.ping(),
+          cache: () => infra.cache.ping(),
+        },
+        webDir: options.webDir ?? DEFAULT_WEB_DIR,
+        isShuttingDown: () => shuttingDown,
+      });
+      const server = await startHttpServer(app, config.http);
+      port = server.port;
+      // Registered last, so it stops first: no new uploads while the rest drains.
+      stops.push(() => server.stop(config.shutdownTimeoutMs));
+      logger.info('listening', { port, publicUrl: config.http.publicUrl });
+    }
+
+    return { port, infrastructure: infra, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

@@ -1,0 +1,101 @@
+import type { EventBus, OutboxRepository } from '@pictor/core';
+import type { Logger } from '@pictor/observability';
+
+export interface RelayDeps {
+  outbox: OutboxRepository;
+  bus: EventBus;
+  logger: Logger;
+  batchSize: number;
+  /** Safety-net poll, for wake-ups that never came (another process's commit, a lost NOTIFY). */
+  pollIntervalMs: number;
+  /** Published events are forgotten after this long. */
+  retainSentSeconds?: number;
+}
+
+export interface RelayHandle {
+  /** Ask for a drain now (after a commit in this process, or on NOTIFY). */
+  wake(): void;
+  /** Finishes the batch under way and stops. */
+  stop(): Promise<void>;
+}
+
+const PRUNE_EVERY_MS = 60_000;
+
+/**
+ * Publishes outbox rows to the bus in id order, marking them sent only after the bus accepted
+ * them. A failed publish leaves the rows unsent for the next round: nothing is lost, and a
+ * duplicate (sent, then the mark failed) is harmless because the worker is idempotent.
+ */
+export function startRelay(deps: RelayDeps): RelayHandle {
+  let stopped = false;
+  let wakeRequested = true;
+  let wakeUp: (() => void) | undefined;
+  let lastPrune = 0;
+  let failures = 0;
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wakeUp = undefined;
+        resolve();
+      }
+      wakeUp = done;
+    });
+
+  const loop = async () => {
+    while (!stopped) {
+      if (!wakeRequested)
+        await sleep(failures > 0 ? Math.min(30_000, deps.pollIntervalMs * 2 ** failures) : deps.pollIntervalMs);
+      wakeRequested = false;
+      if (stopped) break;
+      try {
+        let sent: number;
+        do {
+          sent = await deps.outbox.drain(deps.batchSize, (events) =>
+            // One publish per topic keeps each batch a single produce request.
+            publishByTopic(deps.bus, events),
+          );
+          if (sent > 0) deps.logger.debug('relayed events', { count: sent });
+        } while (sent === deps.batchSize && !stopped);
+        failures = 0;
+        if (Date.now() - lastPrune > PRUNE_EVERY_MS) {
+          lastPrune = Date.now();
+          await deps.outbox.pruneSent(deps.retainSentSeconds ?? 3600);
+        }
+      } catch (error) {
+        failures = Math.min(failures + 1, 6);
+        deps.logger.warn('relay round failed; will retry', { error, failures });
+      }
+    }
+  };
+
+  const running = loop();
+  deps.logger.info('relay started', { batchSize: deps.batchSize, pollIntervalMs: deps.pollIntervalMs });
+  return {
+    wake() {
+      wakeRequested = true;
+      wakeUp?.();
+    },
+    async stop() {
+      stopped = true;
+      wakeUp?.();
+      await running;
+      deps.logger.info('relay stopped');
+    },
+  };
+}
+
+async function publishByTopic(
+  bus: EventBus,
+  events: readonly { topic: string; key: string; payload: Record<string, unknown>; headers: Record<string, string> }[],
+): Promise<void> {
+  const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
+  for (const e of events) {
+    const list = byTopic.get(e.topic) ?? [];
+    list.push({ key: e.key, value: JSON.stringify(e.payload), headers: e.headers });
+    byTopic.set(e.topic, list);
+  }
+  for (const [topic, messages] of byTopic) await bus.publish(topic, messages);
+}

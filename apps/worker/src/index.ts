@@ -1,0 +1,2 @@
+export * from './process-image.handler.js';
+export * from './worker.js';

@@ -1,0 +1,193 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AppError } from '@pictor/core';
+import {
+  DISPLAY,
+  ERRORS,
+  FORMAT_INFO,
+  TOPICS,
+  isAppError,
+  parseImageUploadedEvent,
+  planOutputs,
+  storageKeys,
+  type DeliveredEvent,
+  type EventBus,
+  type ImageRecord,
+  type ImageRepository,
+  type ObjectStore,
+  type VariantRecord,
+  type VariantSettings,
+} from '@pictor/core';
+import type { SharpImageProcessor } from '@pictor/imaging';
+import type { Logger } from '@pictor/observability';
+
+export interface ProcessImageDeps {
+  images: ImageRepository;
+  objects: ObjectStore;
+  bus: EventBus;
+  processor: SharpImageProcessor;
+  variants: VariantSettings;
+  maxAttempts: number;
+  logger: Logger;
+  /** Backoff before retry n (1-based); exponential by default. */
+  backoffMs?: (attempt: number) => number;
+  /** Called when an image leaves `pending`, so caches can drop it. */
+  onSettled?: (imageId: string) => Promise<void>;
+}
+
+export type Outcome = 'ready' | 'failed' | 'skipped' | 'dead-lettered' | 'discarded';
+
+const defaultBackoff = (attempt: number) => Math.min(10_000, 250 * 2 ** (attempt - 1));
+
+/**
+ * Handles one `pictor.images.uploaded` event. Idempotent: outputs have fixed keys, and a
+ * message for an image that is no longer pending is acknowledged without work. Retryable
+ * errors are retried here with backoff up to maxAttempts (counted in the row, so crashes
+ * count too); then the event goes to the dead-letter topic and the image is marked failed.
+ * The handler itself only throws when it could not record an outcome, so the bus redelivers.
+ */
+export class ProcessImageHandler {
+  private readonly backoff: (attempt: number) => number;
+
+  constructor(private readonly deps: ProcessImageDeps) {
+    this.backoff = deps.backoffMs ?? defaultBackoff;
+  }
+
+  async handle(event: DeliveredEvent): Promise<Outcome> {
+    const started = Date.now();
+    const parsed = parseImageUploadedEvent(event.value);
+    const log = this.deps.logger.child({
+      imageId: parsed?.imageId ?? event.key,
+      requestId: event.headers['x-request-id'],
+    });
+    if (!parsed) {
+      await this.deadLetter(event, 'MALFORMED_EVENT', 'The event body is not a valid image event.', 0);
+      log.warn('dead-lettered a malformed event', { key: event.key });
+      return 'dead-lettered';
+    }
+    for (;;) {
+      const image = await this.deps.images.findById(parsed.imageId);
+      if (!image || image.status !== 'pending') {
+        log.info('job skipped: image no longer pending', { status: image?.status ?? 'absent' });
+        return 'skipped';
+      }
+      const attempt = (await this.deps.images.countAttempt(image.id)) ?? 0;
+      try {
+        const outcome = await this.process(image);
+        log.info('job done', { outcome, attempt, durationMs: Date.now() - started });
+        if (outcome === 'ready') await this.deps.onSettled?.(image.id);
+        return outcome;
+      } catch (error) {
+        const appError = classify(error);
+        if (appError.retryable && attempt < this.deps.maxAttempts) {
+          log.warn('job failed, will retry', { attempt, code: appError.code, error: appError.message });
+          await sleep(this.backoff(attempt));
+          continue;
+        }
+        log.error('job failed for good', { attempt, code: appError.code, error: appError.message });
+        await this.deadLetter(event, appError.code, appError.message, attempt);
+        await this.deps.images.markFailed(image.id, appError.message);
+        await this.deps.onSettled?.(image.id);
+        return 'failed';
+      }
+    }
+  }
+
+  private async process(image: ImageRecord): Promise<Outcome> {
+    const { objects, images, processor } = this.deps;
+    const original = await readAll(objects, storageKeys.original(image.id));
+    const source = { format: image.format, frames: image.frames, watermark: image.watermark };
+    const [displayPlan, ...variantPlans] = planOutputs(image, this.deps.variants);
+    if (!displayPlan || displayPlan.name !== DISPLAY) throw new Error('The plan must start with the display copy');
+    const written: string[] = [];
+    const recorded: VariantRecord[] = [];
+
+    const store = async (rendered: {
+      output: { name: string; format: VariantRecord['format']; key: string };
+      bytes: Buffer;
+      width: number;
+      height: number;
+    }) => {
+      await objects
+        .put(rendered.output.key, rendered.bytes, FORMAT_INFO[rendered.output.format].mime)
+        .catch((error: unknown) => {
+          throw ERRORS.dependencyUnavailable('objects', error);
+        });
+      written.push(rendered.output.key);
+      recorded.push({
+        name: rendered.output.name,
+        format: rendered.output.format,
+        width: rendered.width,
+        height: rendered.height,
+        bytes: rendered.bytes.length,
+        key: rendered.output.key,
+      });
+    };
+
+    // The display copy first: the direct link can be served while variants are still made.
+    await store(await decodeStep(() => processor.renderDisplay(original, source, displayPlan)));
+    if (!(await images.recordVariants(image.id, recorded, null))) return this.discard(image.id, written);
+
+    const placeholder = await decodeStep(() => processor.placeholder(original, source));
+    const rendered = processor.renderVariants(original, source, variantPlans);
+    for (;;) {
+      const next = await decodeStep(() => rendered.next());
+      if (next.done) break;
+      await store(next.value);
+    }
+    if (!(await images.markReady(image.id, recorded, placeholder))) return this.discard(image.id, written);
+    return 'ready';
+  }
+
+  /** The image was deleted while we worked: remove what we wrote so nothing is resurrected. */
+  private async discard(imageId: string, written: readonly string[]): Promise<Outcome> {
+    await this.deps.objects.delete(written);
+    this.deps.logger.info('job discarded: image deleted during processing', { imageId });
+    return 'discarded';
+  }
+
+  private async deadLetter(event: DeliveredEvent, code: string, message: string, attempts: number): Promise<void> {
+    await this.deps.bus.publish(TOPICS.imageUploadedDeadLetter, [
+      {
+        key: event.key,
+        value: event.value,
+        headers: {
+          ...event.headers,
+          'x-error-code': code,
+          'x-error-message': message.slice(0, 500),
+          'x-attempts': String(attempts),
+          'x-original-topic': event.topic,
+        },
+      },
+    ]);
+  }
+}
+
+async function readAll(objects: ObjectStore, key: string): Promise<Buffer> {
+  let object;
+  try {
+    object = await objects.get(key);
+  } catch (error) {
+    throw ERRORS.dependencyUnavailable('objects', error);
+  }
+  if (!object) throw ERRORS.processingFailed('The original upload is missing from storage.', false);
+  const chunks: Buffer[] = [];
+  for await (const chunk of object.body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Errors thrown by libvips are about the image itself: retrying will not help. */
+async function decodeStep<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (isAppError(error)) throw error;
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw ERRORS.processingFailed(`The image could not be processed: ${message}`, false, error);
+  }
+}
+
+function classify(error: unknown): AppError {
+  if (isAppError(error)) return error;
+  // Anything unexpected (a dropped connection, a timeout) is worth another try.
+  return ERRORS.processingFailed(error instanceof Error ? error.message : String(error), true, error);
+}

@@ -1,0 +1,82 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const INFRASTRUCTURE = [
+  'pg',
+  'sharp',
+  'express',
+  'multer',
+  'winston',
+  'kafkajs',
+  'ioredis',
+  'minio',
+  '@electric-sql/*',
+  'file-type',
+];
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', '**/*.d.ts'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: {
+        project: ['./tsconfig.check.json', './apps/web/tsconfig.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // The domain imports no infrastructure and no other workspace: ports point inwards.
+    files: ['packages/core/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@pictor/*', ...INFRASTRUCTURE], message: 'core is the domain: depend on a port instead.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Adapters know the domain's ports, never each other; only apps/pictor wires them together.
+    files: ['packages/{sql,objects,events,cache,imaging}/src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@pictor/*', '!@pictor/core'], message: 'An adapter depends on @pictor/core only.' }] },
+      ],
+    },
+  },
+  {
+    files: ['apps/{api,worker,relay}/src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@pictor/sql', '@pictor/objects', '@pictor/events', '@pictor/cache', '@pictor/config'],
+              message: 'Programs receive adapters through their deps; apps/pictor wires them.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);

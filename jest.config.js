@@ -1,0 +1,41 @@
+import { readdirSync, existsSync } from 'node:fs';
+
+// Workspaces resolve to their TypeScript sources, so tests never need a build.
+const moduleNameMapper = { '^(\\.{1,2}/.*)\\.js$': '$1' };
+for (const root of ['packages', 'apps']) {
+  for (const dir of readdirSync(root)) {
+    if (existsSync(`${root}/${dir}/src/index.ts`)) {
+      const name = dir === 'pictor' ? 'pictor' : dir;
+      moduleNameMapper[`^@pictor/${name}$`] = `<rootDir>/${root}/${dir}/src/index.ts`;
+    }
+  }
+}
+
+const common = {
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper,
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'typescript' }, target: 'es2023', keepClassNames: true }, module: { type: 'es6' } },
+    ],
+  },
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+};
+
+/** @type {import('jest').Config} */
+export default {
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{packages,apps}/*/src/**/*.test.ts', '!**/*.int.test.ts'],
+    },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{packages,apps}/*/src/**/*.int.test.ts'],
+      testTimeout: 60_000,
+    },
+  ],
+};

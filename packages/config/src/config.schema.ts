@@ -1,0 +1,102 @@
+import { z } from 'zod';
+
+export const TARGETS = ['all', 'api', 'worker', 'relay', 'migrate'] as const;
+export type Target = (typeof TARGETS)[number];
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().min(0);
+const optionalString = z
+  .string()
+  .transform((v) => (v.trim() === '' ? undefined : v.trim()))
+  .optional();
+const csv = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+const widthList = csv.pipe(
+  z
+    .array(z.string().regex(/^\d+$/, 'a whole number').transform(Number).pipe(z.number().int().min(16).max(8192)))
+    .max(6),
+);
+const formatList = csv.pipe(z.array(z.enum(['jpeg', 'png', 'webp', 'gif', 'avif'])).min(1));
+const duration = z.string().regex(/^(never|\d{1,9}(s|m|h|d|w|mo|y)?)$/, 'a duration such as 10m, 7d, 1mo or never');
+const url = z.url();
+
+interface Setting<S extends z.ZodType = z.ZodType> {
+  schema: S;
+  /** The default, as it would be written in the environment; undefined: unset by default. */
+  default?: string;
+  description: string;
+}
+
+function setting<S extends z.ZodType>(schema: S, description: string, defaultValue?: string): Setting<S> {
+  return defaultValue === undefined ? { schema, description } : { schema, description, default: defaultValue };
+}
+
+/**
+ * Every environment variable Pictor reads, described once. The README's configuration table
+ * is generated from this list (`npm run config:table`) and a test keeps the two equal.
+ */
+export const SETTINGS = {
+  PICTOR_TARGET: setting(z.enum(TARGETS), 'Role(s) this process runs; `--target` overrides it.', 'all'),
+  PORT: setting(port, 'HTTP port of the API and web page.', '8080'),
+  HOST: setting(z.string().min(1), 'Address the HTTP server binds to.', '0.0.0.0'),
+  PUBLIC_URL: setting(url.optional(), 'Origin that links are built on. Default: `http://localhost:$PORT`.'),
+  LOG_LEVEL: setting(z.enum(['error', 'warn', 'info', 'http', 'debug']), 'Least severe log level written.', 'info'),
+  DATA_DIR: setting(z.string().min(1), 'Where the embedded database and disk object store keep their files.', './data'),
+  DATABASE_URL: setting(
+    optionalString,
+    'PostgreSQL connection string. Unset: embedded PostgreSQL (PGlite) in `DATA_DIR`.',
+  ),
+  DATABASE_POOL_MAX: setting(positiveInt, 'Connections per process (the embedded database always uses 1).', '10'),
+  DATABASE_STATEMENT_TIMEOUT_MS: setting(positiveInt, 'Server-side statement timeout.', '15000'),
+  S3_ENDPOINT: setting(optionalString, 'S3 endpoint URL (MinIO, Garage, AWS). Unset: objects on disk in `DATA_DIR`.'),
+  S3_BUCKET: setting(optionalString, 'Bucket for originals, derived images and backups.'),
+  S3_ACCESS_KEY: setting(optionalString, 'S3 access key.'),
+  S3_SECRET_KEY: setting(optionalString, 'S3 secret key.'),
+  S3_REGION: setting(z.string().min(1), 'S3 region.', 'us-east-1'),
+  KAFKA_BROKERS: setting(
+    optionalString,
+    'Comma-separated Kafka brokers. Unset: in-process event bus (target `all` only).',
+  ),
+  REDIS_URL: setting(optionalString, 'Redis or Valkey URL. Unset: in-memory cache.'),
+  MAX_UPLOAD_BYTES: setting(positiveInt, 'Largest accepted file, in bytes.', String(25 * 1024 * 1024)),
+  MAX_FILES_PER_UPLOAD: setting(positiveInt.max(100), 'Most files in one upload request.', '20'),
+  MAX_IMAGE_PIXELS: setting(positiveInt, 'Largest accepted width × height (decompression-bomb guard).', '50000000'),
+  MAX_IMAGE_FRAMES: setting(positiveInt, 'Most frames in an animated image.', '300'),
+  ALLOWED_FORMATS: setting(formatList, 'Accepted upload formats, sniffed from the bytes.', 'jpeg,png,webp,gif,avif'),
+  EXPIRY_DEFAULT: setting(duration, 'Expiry of uploads that ask for none.', 'never'),
+  EXPIRY_MAX: setting(duration, 'Longest expiry an upload may ask for (`never`: no limit).', 'never'),
+  THUMBNAIL_SIZE: setting(z.coerce.number().int().min(16).max(1024), 'Longest side of thumbnails, in pixels.', '256'),
+  VARIANT_WIDTHS: setting(widthList, 'Widths of resized variants (never upscaled).', '640,1280'),
+  DISPLAY_QUALITY: setting(
+    z.coerce.number().int().min(1).max(100),
+    'Quality of the full-size sanitised copy (lossy formats).',
+    '90',
+  ),
+  JPEG_QUALITY: setting(z.coerce.number().int().min(1).max(100), 'JPEG quality of derived images.', '82'),
+  WEBP_QUALITY: setting(z.coerce.number().int().min(1).max(100), 'WebP quality.', '80'),
+  AVIF_QUALITY: setting(z.coerce.number().int().min(1).max(100), 'AVIF quality.', '55'),
+  AVIF_EFFORT: setting(z.coerce.number().int().min(0).max(9), 'AVIF encoder effort (CPU against size).', '4'),
+  WORKER_CONCURRENCY: setting(positiveInt.max(64), 'Images processed at once per worker process.', '2'),
+  WORKER_MAX_ATTEMPTS: setting(
+    positiveInt.max(50),
+    'Attempts before an image is dead-lettered and marked failed.',
+    '5',
+  ),
+  RELAY_BATCH_SIZE: setting(positiveInt.max(10000), 'Outbox rows published per batch.', '100'),
+  RELAY_POLL_INTERVAL_MS: setting(positiveInt, 'Safety-net poll of the outbox.', '1000'),
+  SERVE_WAIT_MS: setting(
+    nonNegativeInt.max(60000),
+    'How long a direct link waits for an image still processing.',
+    '10000',
+  ),
+  CACHE_TTL_SECONDS: setting(positiveInt, 'Lifetime of cached image metadata.', '300'),
+  SHUTDOWN_TIMEOUT_MS: setting(positiveInt, 'Grace period for in-flight requests and jobs on SIGTERM.', '25000'),
+} satisfies Record<string, Setting>;
+
+export type SettingName = keyof typeof SETTINGS;
+export type RawSettings = { [K in SettingName]: z.output<(typeof SETTINGS)[K]['schema']> };

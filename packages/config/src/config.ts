@@ -1,0 +1,148 @@
+import type { z } from 'zod';
+import { SETTINGS, type RawSettings, type SettingName, type Target } from './config.schema.js';
+
+export interface Config {
+  target: Target;
+  http: { port: number; host: string; publicUrl: string };
+  logLevel: RawSettings['LOG_LEVEL'];
+  dataDir: string;
+  database: { url: string | undefined; poolMax: number; statementTimeoutMs: number };
+  s3: { endpoint: string; bucket: string; accessKey: string; secretKey: string; region: string } | undefined;
+  kafka: { brokers: string[] } | undefined;
+  redis: { url: string } | undefined;
+  limits: {
+    maxUploadBytes: number;
+    maxFilesPerUpload: number;
+    maxImagePixels: number;
+    maxImageFrames: number;
+    allowedFormats: RawSettings['ALLOWED_FORMATS'];
+  };
+  expiry: { default: string; max: string };
+  variants: { thumbnailSize: number; widths: number[] };
+  encoding: {
+    displayQuality: number;
+    jpegQuality: number;
+    webpQuality: number;
+    avifQuality: number;
+    avifEffort: number;
+  };
+  worker: { concurrency: number; maxAttempts: number };
+  relay: { batchSize: number; pollIntervalMs: number };
+  serveWaitMs: number;
+  cacheTtlSeconds: number;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads every setting from the environment once, reporting all problems together, and returns
+ * a deeply frozen Config. `overrides` (e.g. `--target` from the command line) win over `env`.
+ */
+export function loadConfig(env: Env, overrides: Partial<Record<SettingName, string>> = {}): Config {
+  const problems: string[] = [];
+  const raw: Partial<Record<SettingName, unknown>> = {};
+  for (const [name, setting] of Object.entries(SETTINGS) as [SettingName, (typeof SETTINGS)[SettingName]][]) {
+    const input = overrides[name] ?? env[name] ?? ('default' in setting ? setting.default : undefined);
+    const result = (setting.schema as z.ZodType).safeParse(input);
+    if (result.success) raw[name] = result.data;
+    else
+      problems.push(`${name}=${JSON.stringify(input ?? '')}: ${result.error.issues.map((i) => i.message).join('; ')}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const s = raw as RawSettings;
+
+  const s3Keys = ['S3_ENDPOINT', 'S3_BUCKET', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'] as const;
+  const s3Set = s3Keys.filter((k) => s[k] !== undefined);
+  if (s3Set.length > 0 && s3Set.length < s3Keys.length) {
+    problems.push(
+      `S3 is half configured: set all of ${s3Keys.join(', ')} or none (missing: ${s3Keys.filter((k) => s[k] === undefined).join(', ')})`,
+    );
+  }
+  const brokers = s.KAFKA_BROKERS?.split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  if (s.PICTOR_TARGET !== 'all' && s.PICTOR_TARGET !== 'migrate') {
+    if (!brokers) {
+      problems.push(
+        `KAFKA_BROKERS is required for target "${s.PICTOR_TARGET}": the in-process bus joins the components of one process only`,
+      );
+    }
+    if (!s.DATABASE_URL) {
+      problems.push(
+        `DATABASE_URL is required for target "${s.PICTOR_TARGET}": the embedded database belongs to one process`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const config: Config = {
+    target: s.PICTOR_TARGET,
+    http: { port: s.PORT, host: s.HOST, publicUrl: (s.PUBLIC_URL ?? `http://localhost:${s.PORT}`).replace(/\/+$/, '') },
+    logLevel: s.LOG_LEVEL,
+    dataDir: s.DATA_DIR,
+    database: {
+      url: s.DATABASE_URL,
+      poolMax: s.DATABASE_POOL_MAX,
+      statementTimeoutMs: s.DATABASE_STATEMENT_TIMEOUT_MS,
+    },
+    s3:
+      s.S3_ENDPOINT && s.S3_BUCKET && s.S3_ACCESS_KEY && s.S3_SECRET_KEY
+        ? {
+            endpoint: s.S3_ENDPOINT,
+            bucket: s.S3_BUCKET,
+            accessKey: s.S3_ACCESS_KEY,
+            secretKey: s.S3_SECRET_KEY,
+            region: s.S3_REGION,
+          }
+        : undefined,
+    kafka: brokers ? { brokers } : undefined,
+    redis: s.REDIS_URL ? { url: s.REDIS_URL } : undefined,
+    limits: {
+      maxUploadBytes: s.MAX_UPLOAD_BYTES,
+      maxFilesPerUpload: s.MAX_FILES_PER_UPLOAD,
+      maxImagePixels: s.MAX_IMAGE_PIXELS,
+      maxImageFrames: s.MAX_IMAGE_FRAMES,
+      allowedFormats: s.ALLOWED_FORMATS,
+    },
+    expiry: { default: s.EXPIRY_DEFAULT, max: s.EXPIRY_MAX },
+    variants: { thumbnailSize: s.THUMBNAIL_SIZE, widths: s.VARIANT_WIDTHS },
+    encoding: {
+      displayQuality: s.DISPLAY_QUALITY,
+      jpegQuality: s.JPEG_QUALITY,
+      webpQuality: s.WEBP_QUALITY,
+      avifQuality: s.AVIF_QUALITY,
+      avifEffort: s.AVIF_EFFORT,
+    },
+    worker: { concurrency: s.WORKER_CONCURRENCY, maxAttempts: s.WORKER_MAX_ATTEMPTS },
+    relay: { batchSize: s.RELAY_BATCH_SIZE, pollIntervalMs: s.RELAY_POLL_INTERVAL_MS },
+    serveWaitMs: s.SERVE_WAIT_MS,
+    cacheTtlSeconds: s.CACHE_TTL_SECONDS,
+    shutdownTimeoutMs: s.SHUTDOWN_TIMEOUT_MS,
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** The README's configuration table, generated from SETTINGS. */
+export function configurationTable(): string {
+  const rows = Object.entries(SETTINGS).map(([name, s]) => {
+    const def = 'default' in s && s.default !== undefined ? `\`${s.default}\`` : '';
+    return `| \`${name}\` | ${def} | ${s.description} |`;
+  });
+  return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
+}

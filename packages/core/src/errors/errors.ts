@@ -1,0 +1,66 @@
+import { AppError } from './app-error.js';
+
+/**
+ * The one catalogue of error codes. Codes are part of the API contract: never rename one.
+ * Each factory documents the HTTP status it maps to.
+ */
+export const ERRORS = {
+  validationFailed: (message: string, details?: Record<string, unknown>) =>
+    new AppError('VALIDATION_FAILED', 400, message, false, details),
+  noFile: () => new AppError('NO_FILE', 400, 'The request carried no file to upload.'),
+  emptyFile: () => new AppError('EMPTY_FILE', 400, 'The uploaded file is empty.'),
+  malformedMultipart: (message: string) => new AppError('MALFORMED_MULTIPART', 400, message),
+  fileTooLarge: (limitBytes: number) =>
+    new AppError('FILE_TOO_LARGE', 413, `The file exceeds the limit of ${limitBytes} bytes.`, false, {
+      limitBytes,
+    }),
+  tooManyFiles: (limit: number) =>
+    new AppError('TOO_MANY_FILES', 413, `At most ${limit} files may be uploaded at once.`, false, { limit }),
+  tooManyParts: (limit: number) =>
+    new AppError('TOO_MANY_PARTS', 413, `The multipart body has more than ${limit} parts.`, false, { limit }),
+  unsupportedMediaType: (detected: string | undefined, allowed: readonly string[]) =>
+    new AppError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      415,
+      detected
+        ? `Files of type ${detected} are not accepted; allowed: ${allowed.join(', ')}.`
+        : `The file is not a recognised image; allowed: ${allowed.join(', ')}.`,
+      false,
+      { detected: detected ?? null, allowed },
+    ),
+  corruptImage: (reason: string) => new AppError('CORRUPT_IMAGE', 422, `The image could not be decoded: ${reason}`),
+  pixelLimitExceeded: (pixels: number, limit: number) =>
+    new AppError('PIXEL_LIMIT_EXCEEDED', 422, `The image has ${pixels} pixels; the limit is ${limit}.`, false, {
+      pixels,
+      limit,
+    }),
+  frameLimitExceeded: (frames: number, limit: number) =>
+    new AppError('FRAME_LIMIT_EXCEEDED', 422, `The image has ${frames} frames; the limit is ${limit}.`, false, {
+      frames,
+      limit,
+    }),
+  imageNotFound: () => new AppError('IMAGE_NOT_FOUND', 404, 'No such image.'),
+  notFound: () => new AppError('NOT_FOUND', 404, 'Nothing here.'),
+  methodNotAllowed: (allowed: readonly string[]) =>
+    new AppError('METHOD_NOT_ALLOWED', 405, `Only ${allowed.join(', ')} are allowed here.`, false, { allowed }),
+  invalidDeleteToken: () => new AppError('INVALID_DELETE_TOKEN', 403, 'The delete token does not match.'),
+  imageNotReady: () => new AppError('IMAGE_NOT_READY', 503, 'The image is still being processed; retry shortly.', true),
+  rangeNotSatisfiable: (size: number) =>
+    new AppError('RANGE_NOT_SATISFIABLE', 416, 'The requested range is not satisfiable.', false, { size }),
+  rateLimited: (retryAfterSeconds: number) =>
+    new AppError('RATE_LIMITED', 429, 'Too many uploads; slow down.', true, { retryAfterSeconds }),
+  dependencyUnavailable: (dependency: string, cause?: unknown) =>
+    new AppError(
+      'DEPENDENCY_UNAVAILABLE',
+      503,
+      `A dependency (${dependency}) is unavailable; retry shortly.`,
+      true,
+      { dependency },
+      { cause },
+    ),
+  processingFailed: (reason: string, retryable: boolean, cause?: unknown) =>
+    new AppError('PROCESSING_FAILED', 500, reason, retryable, undefined, { cause }),
+  shuttingDown: () => new AppError('SHUTTING_DOWN', 503, 'The server is shutting down; retry.', true),
+  internal: (cause?: unknown) =>
+    new AppError('INTERNAL', 500, 'Something went wrong on our side.', false, undefined, { cause }),
+} as const;

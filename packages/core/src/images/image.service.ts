@@ -1,0 +1,249 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ERRORS } from '../errors/errors.js';
+import { isAppError } from '../errors/app-error.js';
+import type { Cache } from '../ports/cache.port.js';
+import type { ImageInspector } from '../ports/image-inspector.port.js';
+import type { ImageRepository, ListCursor, OutboxEvent } from '../ports/image-repository.port.js';
+import type { ObjectStore } from '../ports/object-store.port.js';
+import { hashDeleteToken, deleteTokenMatches, isImageId, newDeleteToken, newImageId } from '../shared/ids.js';
+import { resolveExpiry, type ExpiryPolicy } from '../shared/ttl.js';
+import {
+  FORMAT_INFO,
+  isVisible,
+  type ImageFormat,
+  type ImageRecord,
+  type NewImage,
+  type VariantRecord,
+  type Visibility,
+} from './image.js';
+import { storageKeys } from './storage-keys.js';
+import { TOPICS } from './topics.js';
+import { planOutputs, type PlannedOutput, type VariantSettings } from './variant-plan.js';
+import { decodeImageRecord, encodeImageRecord } from './image.codec.js';
+
+export interface ImageServiceSettings {
+  expiry: ExpiryPolicy;
+  variants: VariantSettings;
+  /** How long a direct-link request waits for an output that is still being made. */
+  serveWaitMs: number;
+  /** How often a waiting request looks again. */
+  servePollMs: number;
+  cacheTtlSeconds: number;
+}
+
+export interface ImageServiceDeps {
+  images: ImageRepository;
+  objects: ObjectStore;
+  cache: Cache;
+  inspector: ImageInspector;
+  settings: ImageServiceSettings;
+  clock?: () => Date;
+  /** Called after an upload transaction commits, so an in-process relay can publish at once. */
+  onEventsCommitted?: () => void;
+}
+
+export interface UploadOptions {
+  expiresIn?: string;
+  title?: string;
+  visibility?: Visibility;
+  watermark?: string;
+}
+
+export interface UploadContext {
+  requestId?: string;
+  /** Propagation headers (trace context) copied onto the outbox event. */
+  headers?: Record<string, string>;
+}
+
+export interface UploadedImage {
+  image: ImageRecord;
+  deleteToken: string;
+}
+
+export interface ServableOutput {
+  image: ImageRecord;
+  output: VariantRecord;
+}
+
+const cacheKey = (id: string) => `image:${id}`;
+
+/** The use cases of images: upload, read, list, serve and delete. */
+export class ImageService {
+  private readonly clock: () => Date;
+
+  constructor(private readonly deps: ImageServiceDeps) {
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  /**
+   * Validates every file before storing any; stores the originals, then inserts every row and
+   * its outbox event in one transaction. If that transaction fails, the stored originals are
+   * deleted again: no object is left without its row.
+   */
+  async upload(
+    files: readonly Buffer[],
+    options: UploadOptions,
+    context: UploadContext = {},
+  ): Promise<UploadedImage[]> {
+    if (files.length === 0) throw ERRORS.noFile();
+    const now = this.clock();
+    const expiresAt = resolveExpiry(options.expiresIn, this.deps.settings.expiry, now);
+    const inspected = [];
+    for (const bytes of files) {
+      if (bytes.length === 0) throw ERRORS.emptyFile();
+      inspected.push(await this.deps.inspector.inspect(bytes));
+    }
+
+    const uploads: UploadedImage[] = [];
+    const rows: NewImage[] = [];
+    const stored: string[] = [];
+    try {
+      for (const [index, bytes] of files.entries()) {
+        const info = inspected[index]!;
+        const deleteToken = newDeleteToken();
+        const row: NewImage = {
+          id: newImageId(),
+          format: info.format,
+          width: info.width,
+          height: info.height,
+          bytes: bytes.length,
+          frames: info.frames,
+          hasAlpha: info.hasAlpha,
+          title: options.title ?? null,
+          visibility: options.visibility ?? 'public',
+          watermark: options.watermark ?? null,
+          expiresAt,
+          deleteTokenHash: hashDeleteToken(deleteToken),
+          createdAt: now,
+        };
+        const key = storageKeys.original(row.id);
+        await this.withDependency('objects', () => this.deps.objects.put(key, bytes, FORMAT_INFO[info.format].mime));
+        stored.push(key);
+        rows.push(row);
+        uploads.push({ image: toPendingRecord(row), deleteToken });
+      }
+      const events: OutboxEvent[] = rows.map((row) => ({
+        topic: TOPICS.imageUploaded,
+        key: row.id,
+        payload: { imageId: row.id },
+        headers: { ...context.headers, ...(context.requestId ? { 'x-request-id': context.requestId } : {}) },
+      }));
+      await this.withDependency('database', () => this.deps.images.insertWithEvents(rows, events));
+    } catch (error) {
+      await this.deps.objects.delete(stored).catch(() => {
+        // The orphan sweep removes originals without rows; the client still gets the real error.
+      });
+      throw error;
+    }
+    this.deps.onEventsCommitted?.();
+    return uploads;
+  }
+
+  /** A visible image (pending, ready or failed), or IMAGE_NOT_FOUND. */
+  async get(id: string): Promise<ImageRecord> {
+    if (!isImageId(id)) throw ERRORS.imageNotFound();
+    const now = this.clock();
+    const cached = await this.deps.cache.get(cacheKey(id)).catch(() => undefined);
+    if (cached !== undefined) {
+      const image = decodeImageRecord(cached);
+      if (isVisible(image, now)) return image;
+      throw ERRORS.imageNotFound();
+    }
+    const image = await this.withDependency('database', () => this.deps.images.findById(id));
+    if (!image || !isVisible(image, now)) throw ERRORS.imageNotFound();
+    if (image.status === 'ready') await this.cacheReady(image, now);
+    return image;
+  }
+
+  async list(options: { limit: number; after?: ListCursor }): Promise<ImageRecord[]> {
+    return this.withDependency('database', () =>
+      this.deps.images.listPublic({
+        limit: options.limit,
+        now: this.clock(),
+        ...(options.after ? { after: options.after } : {}),
+      }),
+    );
+  }
+
+  /** The outputs this image will have once processed. */
+  plannedOutputs(image: ImageRecord): PlannedOutput[] {
+    return planOutputs(image, this.deps.settings.variants);
+  }
+
+  /**
+   * Finds a servable output (`display` or a variant name, in a format). If the image is still
+   * pending and the output is planned, waits up to serveWaitMs for the worker to record it.
+   */
+  async resolveOutput(id: string, name: string, format: ImageFormat): Promise<ServableOutput> {
+    const deadline = Date.now() + this.deps.settings.serveWaitMs;
+    let image = await this.get(id);
+    const planned = this.plannedOutputs(image).some((o) => o.name === name && o.format === format);
+    if (!planned) throw ERRORS.imageNotFound();
+    for (;;) {
+      const output = image.variants.find((v) => v.name === name && v.format === format);
+      if (output) return { image, output };
+      if (image.status !== 'pending') throw ERRORS.imageNotFound();
+      if (Date.now() >= deadline) throw ERRORS.imageNotReady();
+      await sleep(this.deps.settings.servePollMs);
+      image = await this.get(id);
+    }
+  }
+
+  /**
+   * Deletes with the token shown at upload. The row turns `deleting` first, so a worker still
+   * processing it cannot mark it ready; then every object goes; then the row.
+   */
+  async delete(id: string, token: string): Promise<void> {
+    if (!isImageId(id)) throw ERRORS.imageNotFound();
+    const image = await this.withDependency('database', () => this.deps.images.findById(id));
+    if (!image || !isVisible(image, this.clock())) throw ERRORS.imageNotFound();
+    if (!deleteTokenMatches(token, image.deleteTokenHash)) throw ERRORS.invalidDeleteToken();
+    const claimed = await this.withDependency('database', () => this.deps.images.markDeleting(id));
+    if (!claimed) throw ERRORS.imageNotFound();
+    await this.deps.cache.delete(cacheKey(id)).catch(() => undefined);
+    await this.purge(claimed);
+  }
+
+  /** Removes every object of an image, then its row. Safe to repeat. */
+  async purge(image: Pick<ImageRecord, 'id' | 'format' | 'hasAlpha' | 'width'>): Promise<void> {
+    const keys = new Set<string>([storageKeys.original(image.id)]);
+    for (const output of planOutputs(image, this.deps.settings.variants)) keys.add(output.key);
+    await this.withDependency('objects', async () => {
+      for await (const object of this.deps.objects.list(storageKeys.variantPrefix(image.id))) keys.add(object.key);
+      await this.deps.objects.delete([...keys]);
+    });
+    await this.withDependency('database', () => this.deps.images.remove(image.id));
+  }
+
+  async invalidate(id: string): Promise<void> {
+    await this.deps.cache.delete(cacheKey(id));
+  }
+
+  private async cacheReady(image: ImageRecord, now: Date): Promise<void> {
+    let ttl = this.deps.settings.cacheTtlSeconds;
+    if (image.expiresAt) ttl = Math.min(ttl, Math.floor((image.expiresAt.getTime() - now.getTime()) / 1000));
+    if (ttl < 1) return;
+    await this.deps.cache.set(cacheKey(image.id), encodeImageRecord(image), ttl).catch(() => undefined);
+  }
+
+  private async withDependency<T>(name: string, action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } catch (error) {
+      if (isAppError(error)) throw error;
+      throw ERRORS.dependencyUnavailable(name, error);
+    }
+  }
+}
+
+function toPendingRecord(row: NewImage): ImageRecord {
+  return {
+    ...row,
+    status: 'pending',
+    placeholder: null,
+    variants: [],
+    failureReason: null,
+    attempts: 0,
+    processedAt: null,
+  };
+}

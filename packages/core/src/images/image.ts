@@ -1,0 +1,98 @@
+/** Formats accepted on upload and produced by the pipeline. */
+export const IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'avif'] as const;
+export type ImageFormat = (typeof IMAGE_FORMATS)[number];
+
+export const FORMAT_INFO: Readonly<Record<ImageFormat, { ext: string; mime: string }>> = {
+  jpeg: { ext: 'jpg', mime: 'image/jpeg' },
+  png: { ext: 'png', mime: 'image/png' },
+  webp: { ext: 'webp', mime: 'image/webp' },
+  gif: { ext: 'gif', mime: 'image/gif' },
+  avif: { ext: 'avif', mime: 'image/avif' },
+};
+
+const EXT_TO_FORMAT: ReadonlyMap<string, ImageFormat> = new Map([
+  ...IMAGE_FORMATS.map((format) => [FORMAT_INFO[format].ext, format] as const),
+  ['jpeg', 'jpeg'],
+]);
+
+export function formatFromExtension(ext: string): ImageFormat | undefined {
+  return EXT_TO_FORMAT.get(ext.toLowerCase());
+}
+
+export function isImageFormat(value: string): value is ImageFormat {
+  return (IMAGE_FORMATS as readonly string[]).includes(value);
+}
+
+/**
+ * pending: stored, waiting for the worker. ready: every variant stored. failed: the pipeline
+ * gave up (see failureReason). deleting: a delete is under way; readers treat it as gone.
+ */
+export type ImageStatus = 'pending' | 'ready' | 'failed' | 'deleting';
+export type Visibility = 'public' | 'unlisted';
+
+/** An output of the pipeline: the sanitised display copy or a resized variant, in one format. */
+export interface VariantRecord {
+  name: string;
+  format: ImageFormat;
+  width: number;
+  height: number;
+  bytes: number;
+  key: string;
+}
+
+export interface ImageRecord {
+  id: string;
+  status: ImageStatus;
+  format: ImageFormat;
+  width: number;
+  height: number;
+  bytes: number;
+  frames: number;
+  hasAlpha: boolean;
+  title: string | null;
+  visibility: Visibility;
+  watermark: string | null;
+  placeholder: string | null;
+  variants: VariantRecord[];
+  failureReason: string | null;
+  attempts: number;
+  createdAt: Date;
+  expiresAt: Date | null;
+  processedAt: Date | null;
+  deleteTokenHash: Buffer;
+}
+
+export type NewImage = Pick<
+  ImageRecord,
+  | 'id'
+  | 'format'
+  | 'width'
+  | 'height'
+  | 'bytes'
+  | 'frames'
+  | 'hasAlpha'
+  | 'title'
+  | 'visibility'
+  | 'watermark'
+  | 'expiresAt'
+  | 'deleteTokenHash'
+  | 'createdAt'
+>;
+
+/** What validation learnt from the bytes alone. */
+export interface InspectedImage {
+  format: ImageFormat;
+  width: number;
+  height: number;
+  frames: number;
+  hasAlpha: boolean;
+}
+
+export function isExpired(image: Pick<ImageRecord, 'expiresAt'>, now: Date): boolean {
+  return image.expiresAt !== null && image.expiresAt.getTime() <= now.getTime();
+}
+
+/** Visible to readers: not expired, not being deleted. */
+export function isVisible(image: Pick<ImageRecord, 'expiresAt' | 'status'>, now: Date): boolean {
+  return image.status !== 'deleting' && !isExpired(image, now);
+}

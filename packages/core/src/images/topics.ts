@@ -1,0 +1,22 @@
+/** Kafka topics follow `pictor.<noun>.<event>`. */
+export const TOPICS = {
+  imageUploaded: 'pictor.images.uploaded',
+  imageUploadedDeadLetter: 'pictor.images.uploaded.dlq',
+} as const;
+
+/** Body of a `pictor.images.uploaded` event. */
+export interface ImageUploadedEvent {
+  imageId: string;
+}
+
+export function parseImageUploadedEvent(value: string): ImageUploadedEvent | null {
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (typeof parsed === 'object' && parsed !== null && 'imageId' in parsed && typeof parsed.imageId === 'string') {
+      return { imageId: parsed.imageId };
+    }
+  } catch {
+    // fall through: malformed events are the caller's to dead-letter
+  }
+  return null;
+}

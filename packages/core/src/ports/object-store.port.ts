@@ -1,0 +1,36 @@
+import type { Readable } from 'node:stream';
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  contentType: string;
+  etag: string;
+  lastModified: Date;
+}
+
+export interface ByteRange {
+  /** Inclusive start offset. */
+  start: number;
+  /** Inclusive end offset. */
+  end: number;
+}
+
+export interface ObjectBody extends ObjectInfo {
+  body: Readable;
+}
+
+/**
+ * Object storage. Keys are `/`-separated and made by the server only. Writes are atomic: a
+ * reader sees the whole object or none. Deletes are idempotent.
+ */
+export interface ObjectStore {
+  put(key: string, body: Buffer, contentType: string): Promise<ObjectInfo>;
+  /** The object, or a slice of it; null when the key does not exist. */
+  get(key: string, range?: ByteRange): Promise<ObjectBody | null>;
+  stat(key: string): Promise<ObjectInfo | null>;
+  delete(keys: readonly string[]): Promise<void>;
+  list(prefix: string): AsyncIterable<ObjectInfo>;
+  /** Throws when storage cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

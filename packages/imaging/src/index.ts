@@ -1,0 +1,3 @@
+export * from './libvips.js';
+export * from './sharp.image-inspector.js';
+export * from './sharp.image-processor.js';

@@ -1,0 +1,160 @@
+import sharp from 'sharp';
+import type { OutputInfo, OverlayOptions, Sharp } from 'sharp';
+import { rgbaToThumbHash } from 'thumbhash';
+import { DISPLAY, type ImageFormat, type PlannedOutput } from '@pictor/core';
+import { restrictLibvipsLoaders } from './libvips.js';
+
+export interface EncodingSettings {
+  displayQuality: number;
+  jpegQuality: number;
+  webpQuality: number;
+  avifQuality: number;
+  avifEffort: number;
+}
+
+export interface SourceImage {
+  format: ImageFormat;
+  frames: number;
+  watermark: string | null;
+}
+
+export interface RenderedOutput {
+  output: PlannedOutput;
+  bytes: Buffer;
+  width: number;
+  height: number;
+}
+
+interface DecodedBase {
+  pixels: Buffer;
+  info: OutputInfo;
+}
+
+/**
+ * The image pipeline. The display copy is the original re-encoded in its own format with
+ * orientation applied, the colour profile kept and every other piece of metadata (EXIF, GPS,
+ * XMP, IPTC) dropped. Variants come from one shrink-on-load decode of the original, held as raw
+ * pixels, so no variant decodes the original again.
+ */
+export class SharpImageProcessor {
+  constructor(
+    private readonly encoding: EncodingSettings,
+    private readonly maxPixels: number,
+  ) {
+    restrictLibvipsLoaders();
+  }
+
+  async renderDisplay(original: Buffer, source: SourceImage, output: PlannedOutput): Promise<RenderedOutput> {
+    const animated = source.frames > 1;
+    let pipeline = sharp(original, { animated, limitInputPixels: this.maxPixels, failOn: 'error' });
+    if (!animated) pipeline = pipeline.autoOrient();
+    pipeline = pipeline.keepIccProfile();
+    if (source.watermark && !animated) {
+      const { width } = await pipeline
+        .clone()
+        .toBuffer({ resolveWithObject: true })
+        .then((r) => r.info);
+      pipeline = pipeline.composite([await watermarkLayer(source.watermark, width)]);
+    }
+    const { data, info } = await this.encode(pipeline, output.format, this.encoding.displayQuality).toBuffer({
+      resolveWithObject: true,
+    });
+    return { output, bytes: data, width: info.width, height: info.pageHeight ?? info.height };
+  }
+
+  /** Renders the variants in plan order. `outputs` must not include the display copy. */
+  async *renderVariants(
+    original: Buffer,
+    source: SourceImage,
+    outputs: readonly PlannedOutput[],
+  ): AsyncGenerator<RenderedOutput> {
+    if (outputs.length === 0) return;
+    const base = await this.decodeBase(original, source, outputs);
+    for (const output of outputs) {
+      if (output.name === DISPLAY) throw new Error('renderVariants does not render the display copy');
+      const box: { width: number; height?: number } = output.box ?? { width: base.info.width };
+      const pipeline = sharp(base.pixels, { raw: base.info }).resize({
+        width: box.width,
+        ...(box.height ? { height: box.height } : {}),
+        fit: 'inside',
+        withoutEnlargement: true,
+      });
+      const quality =
+        output.format === 'jpeg'
+          ? this.encoding.jpegQuality
+          : output.format === 'webp'
+            ? this.encoding.webpQuality
+            : this.encoding.avifQuality;
+      const { data, info } = await this.encode(pipeline, output.format, quality).toBuffer({ resolveWithObject: true });
+      yield { output, bytes: data, width: info.width, height: info.height };
+    }
+  }
+
+  /** A ThumbHash of the image (base64), a ~30-byte blurred preview for placeholders. */
+  async placeholder(original: Buffer, source: SourceImage): Promise<string> {
+    let pipeline = sharp(original, { limitInputPixels: this.maxPixels });
+    if (source.frames <= 1) pipeline = pipeline.autoOrient();
+    const { data, info } = await pipeline
+      .resize(100, 100, { fit: 'inside' })
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return Buffer.from(rgbaToThumbHash(info.width, info.height, data)).toString('base64');
+  }
+
+  private async decodeBase(
+    original: Buffer,
+    source: SourceImage,
+    outputs: readonly PlannedOutput[],
+  ): Promise<DecodedBase> {
+    const widest = Math.max(...outputs.map((o) => o.box?.width ?? 0));
+    let pipeline = sharp(original, { limitInputPixels: this.maxPixels, failOn: 'error' });
+    if (source.frames <= 1) pipeline = pipeline.autoOrient();
+    pipeline = pipeline
+      .resize({ width: widest, height: widest, fit: 'outside', withoutEnlargement: true })
+      .toColourspace('srgb');
+    if (source.watermark) {
+      const { info } = await pipeline.clone().raw().toBuffer({ resolveWithObject: true });
+      pipeline = sharp(await pipeline.raw().toBuffer(), { raw: info }).composite([
+        await watermarkLayer(source.watermark, info.width),
+      ]);
+    }
+    const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+    return { pixels: data, info };
+  }
+
+  private encode(pipeline: Sharp, format: ImageFormat, quality: number): Sharp {
+    switch (format) {
+      case 'jpeg':
+        return pipeline.jpeg({ quality, progressive: true, mozjpeg: false });
+      case 'png':
+        return pipeline.png({ compressionLevel: 6 });
+      case 'webp':
+        return pipeline.webp({ quality, effort: 4 });
+      case 'avif':
+        return pipeline.avif({ quality, effort: this.encoding.avifEffort });
+      case 'gif':
+        return pipeline.gif();
+    }
+  }
+}
+
+/** A semi-transparent text label for the bottom-right corner, scaled to the image width. */
+async function watermarkLayer(text: string, imageWidth: number): Promise<OverlayOptions> {
+  const escaped = text.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c] ?? c);
+  const size = Math.max(10, Math.round(imageWidth / 32));
+  const label = await sharp({
+    text: {
+      text: `<span foreground="white" background="#00000080"> ${escaped} </span>`,
+      font: `sans ${size}px`,
+      rgba: true,
+      dpi: 72,
+    },
+  })
+    .png()
+    .toBuffer({ resolveWithObject: true });
+  const maxWidth = Math.max(1, Math.floor(imageWidth * 0.9));
+  const input =
+    label.info.width > maxWidth ? await sharp(label.data).resize({ width: maxWidth }).png().toBuffer() : label.data;
+  return { input, gravity: 'southeast', blend: 'over' };
+}

@@ -1,0 +1,134 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ByteRange, ObjectBody, ObjectInfo, ObjectStore } from '@pictor/core';
+
+const KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
+
+interface Meta {
+  contentType: string;
+  etag: string;
+}
+
+/**
+ * Objects as files under `root/objects/<key>`, with content type and ETag in a sidecar under
+ * `root/meta/<key>.json`. Writes go to a temporary file and are renamed into place, so a reader
+ * never sees half an object.
+ */
+export class DiskObjectStore implements ObjectStore {
+  private readonly objectsDir: string;
+  private readonly metaDir: string;
+  private readonly tmpDir: string;
+
+  constructor(root: string) {
+    this.objectsDir = path.resolve(root, 'objects');
+    this.metaDir = path.resolve(root, 'meta');
+    this.tmpDir = path.resolve(root, 'tmp');
+  }
+
+  async init(): Promise<this> {
+    await Promise.all([this.objectsDir, this.metaDir, this.tmpDir].map((d) => mkdir(d, { recursive: true })));
+    return this;
+  }
+
+  async put(key: string, body: Buffer, contentType: string): Promise<ObjectInfo> {
+    const file = this.objectPath(key);
+    const etag = `"${createHash('md5').update(body).digest('hex')}"`;
+    const tmp = path.join(this.tmpDir, randomBytes(12).toString('hex'));
+    await mkdir(path.dirname(file), { recursive: true });
+    await mkdir(path.dirname(this.metaPath(key)), { recursive: true });
+    try {
+      await writeFile(`${tmp}.meta`, JSON.stringify({ contentType, etag } satisfies Meta));
+      await writeFile(tmp, body);
+      await rename(`${tmp}.meta`, this.metaPath(key));
+      await rename(tmp, file);
+    } catch (error) {
+      await rm(tmp, { force: true });
+      await rm(`${tmp}.meta`, { force: true });
+      throw error;
+    }
+    return { key, size: body.length, contentType, etag, lastModified: new Date() };
+  }
+
+  async get(key: string, range?: ByteRange): Promise<ObjectBody | null> {
+    const info = await this.stat(key);
+    if (!info) return null;
+    const body = createReadStream(this.objectPath(key), range ? { start: range.start, end: range.end } : {});
+    return { ...info, body };
+  }
+
+  async stat(key: string): Promise<ObjectInfo | null> {
+    const file = this.objectPath(key);
+    try {
+      const [stats, metaText] = await Promise.all([stat(file), readFile(this.metaPath(key), 'utf8')]);
+      if (!stats.isFile()) return null;
+      const meta = JSON.parse(metaText) as Meta;
+      return { key, size: stats.size, contentType: meta.contentType, etag: meta.etag, lastModified: stats.mtime };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    await Promise.all(
+      keys.map(async (key) => {
+        await rm(this.objectPath(key), { force: true });
+        await rm(this.metaPath(key), { force: true });
+      }),
+    );
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    // Walk only the directory the prefix points into, not the whole store.
+    const slash = prefix.lastIndexOf('/');
+    const dirKey = slash >= 0 ? prefix.slice(0, slash) : '';
+    const start = dirKey ? this.objectPath(dirKey) : this.objectsDir;
+    const keys: string[] = [];
+    await this.walk(start, dirKey, keys);
+    for (const key of keys.sort()) {
+      if (!key.startsWith(prefix)) continue;
+      const info = await this.stat(key);
+      if (info) yield info;
+    }
+  }
+
+  async ping(): Promise<void> {
+    await stat(this.objectsDir);
+  }
+
+  async close(): Promise<void> {}
+
+  private async walk(dir: string, keyPrefix: string, out: string[]): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR')
+        return;
+      throw error;
+    }
+    for (const entry of entries) {
+      const key = keyPrefix ? `${keyPrefix}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) await this.walk(path.join(dir, entry.name), key, out);
+      else if (entry.isFile()) out.push(key);
+    }
+  }
+
+  private objectPath(key: string): string {
+    return path.join(this.objectsDir, checkKey(key));
+  }
+
+  private metaPath(key: string): string {
+    return path.join(this.metaDir, `${checkKey(key)}.json`);
+  }
+}
+
+/** Keys are made by the server, but the store refuses anything that could leave its directory. */
+function checkKey(key: string): string {
+  if (!KEY_PATTERN.test(key) || key.split('/').some((part) => part === '..' || part === '.')) {
+    throw new Error(`Invalid object key: ${JSON.stringify(key)}`);
+  }
+  return key;
+}

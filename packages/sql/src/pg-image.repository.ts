@@ -1,0 +1,178 @@
+import type {
+  ImageFormat,
+  ImageRecord,
+  ImageRepository,
+  ImageStatus,
+  ListCursor,
+  NewImage,
+  OutboxEvent,
+  VariantRecord,
+  Visibility,
+} from '@pictor/core';
+import { inTransaction, type Pool } from './pool.js';
+
+interface ImageRow {
+  id: string;
+  status: ImageStatus;
+  format: ImageFormat;
+  width: number;
+  height: number;
+  bytes: number;
+  frames: number;
+  has_alpha: boolean;
+  title: string | null;
+  visibility: Visibility;
+  watermark: string | null;
+  placeholder: string | null;
+  variants: VariantRecord[];
+  failure_reason: string | null;
+  attempts: number;
+  delete_token_hash: Buffer;
+  created_at: Date;
+  expires_at: Date | null;
+  processed_at: Date | null;
+}
+
+const COLUMNS = `id, status, format, width, height, bytes, frames, has_alpha, title, visibility, watermark,
+  placeholder, variants, failure_reason, attempts, delete_token_hash, created_at, expires_at, processed_at`;
+
+function toRecord(row: ImageRow): ImageRecord {
+  return {
+    id: row.id,
+    status: row.status,
+    format: row.format,
+    width: row.width,
+    height: row.height,
+    bytes: row.bytes,
+    frames: row.frames,
+    hasAlpha: row.has_alpha,
+    title: row.title,
+    visibility: row.visibility,
+    watermark: row.watermark,
+    placeholder: row.placeholder,
+    variants: row.variants,
+    failureReason: row.failure_reason,
+    attempts: row.attempts,
+    deleteTokenHash: row.delete_token_hash,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    processedAt: row.processed_at,
+  };
+}
+
+/** ImageRepository on PostgreSQL (real or embedded), through `pg`. */
+export class PgImageRepository implements ImageRepository {
+  constructor(private readonly pool: Pool) {}
+
+  async insertWithEvents(images: readonly NewImage[], events: readonly OutboxEvent[]): Promise<void> {
+    await inTransaction(this.pool, async (client) => {
+      for (const image of images) {
+        await client.query(
+          `INSERT INTO images (id, format, width, height, bytes, frames, has_alpha, title, visibility, watermark,
+             delete_token_hash, created_at, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+          [
+            image.id,
+            image.format,
+            image.width,
+            image.height,
+            image.bytes,
+            image.frames,
+            image.hasAlpha,
+            image.title,
+            image.visibility,
+            image.watermark,
+            image.deleteTokenHash,
+            image.createdAt,
+            image.expiresAt,
+          ],
+        );
+      }
+      for (const event of events) {
+        await client.query('INSERT INTO outbox (topic, key, payload, headers) VALUES ($1, $2, $3, $4)', [
+          event.topic,
+          event.key,
+          JSON.stringify(event.payload),
+          JSON.stringify(event.headers),
+        ]);
+      }
+    });
+  }
+
+  async findById(id: string): Promise<ImageRecord | null> {
+    const { rows } = await this.pool.query<ImageRow>(`SELECT ${COLUMNS} FROM images WHERE id = $1`, [id]);
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async listPublic(options: { limit: number; after?: ListCursor; now: Date }): Promise<ImageRecord[]> {
+    const params: unknown[] = [options.now, options.limit];
+    let cursor = '';
+    if (options.after) {
+      params.push(options.after.createdAt, options.after.id);
+      cursor = 'AND (created_at, id) < ($3, $4)';
+    }
+    const { rows } = await this.pool.query<ImageRow>(
+      `SELECT ${COLUMNS} FROM images
+        WHERE visibility = 'public' AND status IN ('pending', 'ready')
+          AND (expires_at IS NULL OR expires_at > $1) ${cursor}
+        ORDER BY created_at DESC, id DESC
+        LIMIT $2`,
+      params,
+    );
+    return rows.map(toRecord);
+  }
+
+  async recordVariants(id: string, variants: readonly VariantRecord[], placeholder: string | null): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE images SET variants = $2, placeholder = COALESCE($3, placeholder), updated_at = now()
+        WHERE id = $1 AND status = 'pending'`,
+      [id, JSON.stringify(variants), placeholder],
+    );
+    return rowCount === 1;
+  }
+
+  async markReady(id: string, variants: readonly VariantRecord[], placeholder: string | null): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE images SET status = 'ready', variants = $2, placeholder = $3, failure_reason = NULL,
+          processed_at = now(), updated_at = now()
+        WHERE id = $1 AND status = 'pending'`,
+      [id, JSON.stringify(variants), placeholder],
+    );
+    return rowCount === 1;
+  }
+
+  async markFailed(id: string, reason: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE images SET status = 'failed', failure_reason = $2, processed_at = now(), updated_at = now()
+        WHERE id = $1 AND status = 'pending'`,
+      [id, reason.slice(0, 1000)],
+    );
+    return rowCount === 1;
+  }
+
+  async countAttempt(id: string): Promise<number | null> {
+    const { rows } = await this.pool.query<{ attempts: number }>(
+      `UPDATE images SET attempts = attempts + 1, updated_at = now() WHERE id = $1 RETURNING attempts`,
+      [id],
+    );
+    return rows[0]?.attempts ?? null;
+  }
+
+  async markDeleting(id: string): Promise<ImageRecord | null> {
+    const { rows } = await this.pool.query<ImageRow>(
+      `UPDATE images SET status = 'deleting', updated_at = now()
+        WHERE id = $1 AND status <> 'deleting'
+        RETURNING ${COLUMNS}`,
+      [id],
+    );
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.pool.query('DELETE FROM images WHERE id = $1', [id]);
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+}
