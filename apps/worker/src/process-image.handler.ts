@@ -71,6 +71,15 @@ export class ProcessImageHandler {
         return 'skipped';
       }
       const attempt = (await this.deps.images.countAttempt(image.id)) ?? 0;
+      if (attempt > this.deps.maxAttempts) {
+        // Earlier attempts never reached an outcome (the process died mid-image): a poison image.
+        const reason = `Processing did not finish in ${this.deps.maxAttempts} attempts.`;
+        await this.deadLetter(event, 'TOO_MANY_ATTEMPTS', reason, attempt);
+        await this.deps.images.markFailed(image.id, reason);
+        await this.deps.onSettled?.(image.id);
+        log.error('job dead-lettered: too many attempts', { attempt });
+        return 'failed';
+      }
       try {
         const outcome = await this.process(image);
         log.info('job done', { outcome, attempt, durationMs: Date.now() - started });

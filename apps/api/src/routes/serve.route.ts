@@ -71,7 +71,9 @@ async function serve(
   res.setHeader('Accept-Ranges', 'bytes');
   res.setHeader('Content-Disposition', `inline; filename="${id}${name === DISPLAY ? '' : `-${name}`}.${ext}"`);
 
-  if (req.fresh) {
+  // Evaluated here rather than with req.fresh, which ignores validators when the request says
+  // `Cache-Control: no-cache` (as fetch does for conditional requests); origin servers must not.
+  if (etagMatches(req.get('if-none-match'), info.etag)) {
     res.status(304).end();
     return;
   }
@@ -105,4 +107,11 @@ async function serve(
     res.on('close', resolve);
     object.body.pipe(res);
   });
+}
+
+function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  const bare = etag.replace(/^W\//, '');
+  return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === bare);
 }

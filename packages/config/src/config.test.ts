@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, configurationTable, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('when nothing is set, then Pictor runs all-in-one on embedded adapters on port 8080', () => {
+    const config = loadConfig({});
+    expect(config.target).toBe('all');
+    expect(config.http).toEqual({ port: 8080, host: '0.0.0.0', publicUrl: 'http://localhost:8080' });
+    expect(config.database.url).toBeUndefined();
+    expect(config.s3).toBeUndefined();
+    expect(config.kafka).toBeUndefined();
+    expect(config.redis).toBeUndefined();
+    expect(config.limits.allowedFormats).toEqual(['jpeg', 'png', 'webp', 'gif', 'avif']);
+    expect(config.variants.widths).toEqual([640, 1280]);
+  });
+
+  it('when values are set, then they are parsed into their types', () => {
+    const config = loadConfig({
+      PORT: '9000',
+      PUBLIC_URL: 'https://img.example.com/',
+      VARIANT_WIDTHS: '320, 960',
+      ALLOWED_FORMATS: 'jpeg,png',
+      KAFKA_BROKERS: 'a:9092, b:9092',
+      MAX_UPLOAD_BYTES: '1000',
+    });
+    expect(config.http.port).toBe(9000);
+    expect(config.http.publicUrl).toBe('https://img.example.com');
+    expect(config.variants.widths).toEqual([320, 960]);
+    expect(config.limits.allowedFormats).toEqual(['jpeg', 'png']);
+    expect(config.kafka).toEqual({ brokers: ['a:9092', 'b:9092'] });
+    expect(config.limits.maxUploadBytes).toBe(1000);
+  });
+
+  it('when several values are wrong, then start-up fails listing every problem', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        PORT: 'eighty',
+        LOG_LEVEL: 'loud',
+        ALLOWED_FORMATS: 'jpeg,bmp',
+        EXPIRY_MAX: 'forever',
+        VARIANT_WIDTHS: '100,abc',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of ['PORT', 'LOG_LEVEL', 'ALLOWED_FORMATS', 'EXPIRY_MAX', 'VARIANT_WIDTHS'])
+      expect(problems).toContain(name);
+    expect((error as ConfigError).problems).toHaveLength(5);
+  });
+
+  it('when S3 is half configured, then start-up fails naming what is missing', () => {
+    expect(() => loadConfig({ S3_ENDPOINT: 'http://127.0.0.1:9000', S3_BUCKET: 'pictor' })).toThrow(
+      /S3_ACCESS_KEY, S3_SECRET_KEY/,
+    );
+  });
+
+  it('when a split target runs without shared engines, then start-up explains why it cannot', () => {
+    expect(() => loadConfig({ PICTOR_TARGET: 'worker' })).toThrow(
+      /KAFKA_BROKERS is required[\s\S]*DATABASE_URL is required/,
+    );
+    expect(loadConfig({ PICTOR_TARGET: 'migrate' }).target).toBe('migrate');
+  });
+
+  it('when --target is given, then it wins over PICTOR_TARGET', () => {
+    expect(loadConfig({ PICTOR_TARGET: 'api' }, { PICTOR_TARGET: 'all' }).target).toBe('all');
+  });
+
+  it('when the config is loaded, then it cannot be changed', () => {
+    const config = loadConfig({});
+    expect(() => {
+      (config.http as { port: number }).port = 1;
+    }).toThrow(TypeError);
+    expect(Object.isFrozen(config.limits.allowedFormats)).toBe(true);
+  });
+});
+
+describe('configurationTable', () => {
+  it('when the README is read, then its configuration table is the generated one', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(configurationTable());
+  });
+});

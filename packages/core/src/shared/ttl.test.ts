@@ -1,0 +1,57 @@
+import { describe, expect, it } from '@jest/globals';
+import { isAppError } from '../errors/app-error.js';
+import { parseDuration, resolveExpiry } from './ttl.js';
+
+describe('parseDuration', () => {
+  it.each([
+    ['90', 90],
+    ['90s', 90],
+    ['10m', 600],
+    ['1h', 3600],
+    ['7d', 604_800],
+    ['2w', 1_209_600],
+    ['1mo', 2_592_000],
+    ['1y', 31_536_000],
+    [' 1H ', 3600],
+  ])('when given %p, then it is %p seconds', (input, seconds) => {
+    expect(parseDuration(input)).toBe(seconds);
+  });
+
+  it('when given never, then there is no expiry', () => {
+    expect(parseDuration('never')).toBeNull();
+  });
+
+  it.each(['soon', '-1h', '1.5h', '10 minutes', '1x', ''])('when given %p, then it is a validation error', (input) => {
+    let error: unknown;
+    try {
+      parseDuration(input);
+    } catch (e) {
+      error = e;
+    }
+    expect(isAppError(error) && error.code === 'VALIDATION_FAILED' && error.status === 400).toBe(true);
+  });
+});
+
+describe('resolveExpiry', () => {
+  const now = new Date('2026-01-01T00:00:00Z');
+
+  it('when no expiry is asked for, then the default applies', () => {
+    expect(resolveExpiry(undefined, { defaultSeconds: null, maxSeconds: null }, now)).toBeNull();
+    expect(resolveExpiry('', { defaultSeconds: 3600, maxSeconds: null }, now)).toEqual(
+      new Date('2026-01-01T01:00:00Z'),
+    );
+  });
+
+  it('when an expiry is asked for, then it counts from now', () => {
+    expect(resolveExpiry('1d', { defaultSeconds: null, maxSeconds: null }, now)).toEqual(
+      new Date('2026-01-02T00:00:00Z'),
+    );
+  });
+
+  it('when the ask exceeds the maximum, or is never while a maximum is set, then it is refused', () => {
+    const policy = { defaultSeconds: 3600, maxSeconds: 86_400 };
+    expect(() => resolveExpiry('2d', policy, now)).toThrow(/at most 86400 seconds/);
+    expect(() => resolveExpiry('never', policy, now)).toThrow(/must expire/);
+    expect(resolveExpiry('1d', policy, now)).toEqual(new Date('2026-01-02T00:00:00Z'));
+  });
+});
