@@ -3,10 +3,18 @@ import path from 'node:path';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
-import { ERRORS, EXPIRY_CHOICES, type ImageFormat, type ImageService, type ObjectStore } from '@pictor/core';
+import {
+  ERRORS,
+  EXPIRY_CHOICES,
+  type ImageFormat,
+  type ImageService,
+  type ObjectStore,
+  type RateLimiter,
+} from '@pictor/core';
 import type { Logger } from '@pictor/observability';
 import { errorHandler, type UploadLimits } from './http/error-handler.js';
 import { buildOpenApiDocument } from './http/openapi.js';
+import { rateLimit } from './http/rate-limit.js';
 import { requestContext } from './http/request-context.js';
 import { healthRoute, type ReadinessCheck } from './routes/health.route.js';
 import { imagesRoute } from './routes/images.route.js';
@@ -25,6 +33,8 @@ export interface ApiDeps {
   /** The built web page (apps/web/dist); the API still runs without it. */
   webDir?: string;
   isShuttingDown?: () => boolean;
+  /** Upload requests per client; no limit when absent. */
+  rateLimiter?: RateLimiter;
 }
 
 /** The HTTP application: API v1, OpenAPI docs, pages, web app and the direct-link fallback. */
@@ -50,7 +60,7 @@ export function createApp(deps: ApiDeps): Express {
       contentSecurityPolicy: {
         directives: {
           defaultSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:', 'blob:'],
+          imgSrc: ["'self'", 'data:', 'blob:', new URL(deps.publicUrl).origin],
           styleSrc: ["'self'"],
           scriptSrc: ["'self'"],
           connectSrc: ["'self'"],
@@ -91,11 +101,16 @@ export function createApp(deps: ApiDeps): Express {
       expiryDefault: deps.expiryDefault,
     });
   });
-  app.use('/api/v1/images', imagesRoute({ images: deps.images, publicUrl: deps.publicUrl, limits }));
+  app.use(
+    '/api/v1/images',
+    imagesRoute({ images: deps.images, publicUrl: deps.publicUrl, limits, limitUploads: rateLimit(deps.rateLimiter) }),
+  );
   app.use('/api', (_req, _res, next) => next(ERRORS.notFound()));
 
   app.use(express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }));
-  app.use(pagesRoute({ images: deps.images, publicUrl: deps.publicUrl, limits }));
+  app.use(
+    pagesRoute({ images: deps.images, publicUrl: deps.publicUrl, limits, limitUploads: rateLimit(deps.rateLimiter) }),
+  );
 
   if (deps.webDir && existsSync(path.join(deps.webDir, 'index.html'))) {
     app.use(

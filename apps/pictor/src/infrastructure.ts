@@ -1,18 +1,23 @@
 import path from 'node:path';
 import type { Config } from '@pictor/config';
-import type { Cache, EventBus, ObjectStore } from '@pictor/core';
-import { MemoryCache } from '@pictor/cache';
-import { MemoryEventBus } from '@pictor/events';
-import { DiskObjectStore } from '@pictor/objects';
+import { TOPICS, type Cache, type EventBus, type ObjectStore, type RateLimiter } from '@pictor/core';
+import { createRedisClient, memoryRateLimiter, MemoryCache, RedisCache, redisRateLimiter } from '@pictor/cache';
+import { KafkaEventBus, MemoryEventBus } from '@pictor/events';
+import { DiskObjectStore, S3ObjectStore } from '@pictor/objects';
 import type { Logger } from '@pictor/observability';
 import { createPool, startEmbeddedPostgres, type EmbeddedPostgres, type Pool } from '@pictor/sql';
 
 /** The adapters behind each port, chosen by configuration: embedded unless a URL is set. */
 export interface Infrastructure {
   pool: Pool;
+  /** Where the pool connects; the relay LISTENs on it (real PostgreSQL only). */
+  databaseUrl: string;
   objects: ObjectStore;
   bus: EventBus;
   cache: Cache;
+  rateLimiter: RateLimiter | undefined;
+  /** True when the database is the embedded one (one connection, no LISTEN). */
+  databaseIsEmbedded: boolean;
   /** True when events live only in this process (the outbox re-queues them at start). */
   busIsEphemeral: boolean;
   kinds: { database: string; objects: string; events: string; cache: string };
@@ -28,15 +33,15 @@ export async function openInfrastructure(config: Config, logger: Logger): Promis
   };
   try {
     let embedded: EmbeddedPostgres | undefined;
-    let connectionString = config.database.url;
-    if (!connectionString) {
+    let databaseUrl = config.database.url;
+    if (!databaseUrl) {
       embedded = await startEmbeddedPostgres(path.resolve(config.dataDir, 'pgdata'));
       closers.push(() => embedded!.stop());
-      connectionString = embedded.connectionString;
+      databaseUrl = embedded.connectionString;
     }
     const pool = createPool(
       {
-        connectionString,
+        connectionString: databaseUrl,
         // The embedded server serves one connection at a time.
         max: embedded ? 1 : config.database.poolMax,
         ...(embedded ? {} : { statementTimeoutMs: config.database.statementTimeoutMs }),
@@ -45,32 +50,58 @@ export async function openInfrastructure(config: Config, logger: Logger): Promis
     );
     closers.push(() => pool.end());
 
-    if (config.s3) throw new Error('S3 object storage is configured but this build has no S3 adapter yet');
-    const objects = await new DiskObjectStore(path.resolve(config.dataDir, 'objects')).init();
+    const objects: ObjectStore = config.s3
+      ? await new S3ObjectStore(config.s3).init()
+      : await new DiskObjectStore(path.resolve(config.dataDir, 'objects')).init();
     closers.push(() => objects.close());
 
-    if (config.kafka) throw new Error('Kafka is configured but this build has no Kafka adapter yet');
-    const bus = new MemoryEventBus({
-      onHandlerError: (error, event) =>
-        logger.error('event handler failed; redelivering', { error, topic: event.topic, key: event.key }),
-    });
+    const onHandlerError = (error: unknown, event: { topic: string; key: string }) =>
+      logger.error('event handler failed; redelivering', { error, topic: event.topic, key: event.key });
+    let bus: EventBus;
+    if (config.kafka) {
+      const kafkaLog = logger.child({ module: 'kafka' });
+      bus = await new KafkaEventBus({
+        brokers: config.kafka.brokers,
+        clientId: config.kafka.clientId,
+        topics: [TOPICS.imageUploaded, TOPICS.imageUploadedDeadLetter],
+        partitions: config.kafka.partitions,
+        replicationFactor: config.kafka.replicationFactor,
+        onHandlerError,
+        onLog: (level, msg, extra) => kafkaLog[level](msg, extra),
+      }).init();
+    } else {
+      bus = new MemoryEventBus({ onHandlerError });
+    }
     closers.push(() => bus.close());
 
-    if (config.redis) throw new Error('Redis is configured but this build has no Redis adapter yet');
-    const cache = new MemoryCache();
+    let cache: Cache;
+    let rateLimiter: RateLimiter | undefined;
+    const limit = { points: config.rateLimit.uploads, windowSeconds: config.rateLimit.windowSeconds };
+    if (config.redis) {
+      const redis = createRedisClient(config.redis.url);
+      redis.on('error', (error) => logger.warn('redis connection error', { error }));
+      cache = new RedisCache(redis);
+      rateLimiter = limit.points > 0 ? redisRateLimiter(redis, limit) : undefined;
+    } else {
+      cache = new MemoryCache();
+      rateLimiter = limit.points > 0 ? memoryRateLimiter(limit) : undefined;
+    }
     closers.push(() => cache.close());
 
     return {
       pool,
+      databaseUrl,
       objects,
       bus,
       cache,
-      busIsEphemeral: true,
+      rateLimiter,
+      databaseIsEmbedded: embedded !== undefined,
+      busIsEphemeral: !config.kafka,
       kinds: {
         database: embedded ? 'embedded (PGlite)' : 'postgresql',
-        objects: 'disk',
-        events: 'in-process',
-        cache: 'memory',
+        objects: config.s3 ? 's3' : 'disk',
+        events: config.kafka ? 'kafka' : 'in-process',
+        cache: config.redis ? 'redis' : 'memory',
       },
       close,
     };

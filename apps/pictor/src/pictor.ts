@@ -5,7 +5,7 @@ import { ImageService, parseDuration } from '@pictor/core';
 import { SharpImageInspector, SharpImageProcessor } from '@pictor/imaging';
 import type { Logger } from '@pictor/observability';
 import { startRelay, type RelayHandle } from '@pictor/relay';
-import { migrate, PgImageRepository, PgOutboxRepository } from '@pictor/sql';
+import { listenForOutbox, migrate, PgImageRepository, PgOutboxRepository } from '@pictor/sql';
 import { ProcessImageHandler, startWorker } from '@pictor/worker';
 import { openInfrastructure, type Infrastructure } from './infrastructure.js';
 
@@ -17,7 +17,9 @@ export interface PictorHandle {
   stop(): Promise<void>;
 }
 
-const COMPONENTS: Record<Target, readonly ('api' | 'relay' | 'worker')[]> = {
+type Component = 'api' | 'relay' | 'worker';
+
+const COMPONENTS: Record<Target, readonly Component[]> = {
   all: ['api', 'relay', 'worker'],
   api: ['api'],
   relay: ['relay'],
@@ -51,7 +53,8 @@ export async function startPictor(
       const applied = await migrate(infra.pool);
       logger.info('migrations applied', { applied });
     }
-    const components = COMPONENTS[config.target];
+    const components: Component[] = [...COMPONENTS[config.target]];
+    if (config.target === 'api' && config.relayInApi) components.push('relay');
     const images = new PgImageRepository(infra.pool);
     const outbox = new PgOutboxRepository(infra.pool);
     let relay: RelayHandle | undefined;
@@ -90,6 +93,14 @@ export async function startPictor(
       });
       const started = relay;
       stops.push(() => started.stop());
+      if (!infra.databaseIsEmbedded) {
+        const listener = listenForOutbox(
+          infra.databaseUrl,
+          () => started.wake(),
+          (error) => logger.warn('outbox LISTEN connection failed; polling meanwhile', { error }),
+        );
+        stops.push(() => listener.stop());
+      }
     }
 
     let port: number | undefined;
@@ -129,6 +140,7 @@ export async function startPictor(
           cache: () => infra.cache.ping(),
         },
         webDir: options.webDir ?? DEFAULT_WEB_DIR,
+        ...(infra.rateLimiter ? { rateLimiter: infra.rateLimiter } : {}),
         isShuttingDown: () => shuttingDown,
       });
       const server = await startHttpServer(app, config.http);

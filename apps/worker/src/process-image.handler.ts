@@ -14,6 +14,7 @@ import {
   type ImageRecord,
   type ImageRepository,
   type ObjectStore,
+  type PutOptions,
   type VariantRecord,
   type VariantSettings,
 } from '@pictor/core';
@@ -109,6 +110,10 @@ export class ProcessImageHandler {
     if (!displayPlan || displayPlan.name !== DISPLAY) throw new Error('The plan must start with the display copy');
     const written: string[] = [];
     const recorded: VariantRecord[] = [];
+    // The edge serves these straight from storage: an expiring image must not outlive its expiry in caches.
+    const caching: PutOptions = image.expiresAt
+      ? { cacheControl: 'public', expires: image.expiresAt }
+      : { cacheControl: 'public, max-age=31536000, immutable' };
 
     const store = async (rendered: {
       output: { name: string; format: VariantRecord['format']; key: string };
@@ -117,7 +122,7 @@ export class ProcessImageHandler {
       height: number;
     }) => {
       await objects
-        .put(rendered.output.key, rendered.bytes, FORMAT_INFO[rendered.output.format].mime)
+        .put(rendered.output.key, rendered.bytes, FORMAT_INFO[rendered.output.format].mime, caching)
         .catch((error: unknown) => {
           throw ERRORS.dependencyUnavailable('objects', error);
         });

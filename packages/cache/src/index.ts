@@ -1,1 +1,3 @@
 export * from './memory.cache.js';
+export * from './redis.cache.js';
+export * from './rate-limiter.js';

@@ -28,7 +28,12 @@ describe('loadConfig', () => {
     expect(config.http.publicUrl).toBe('https://img.example.com');
     expect(config.variants.widths).toEqual([320, 960]);
     expect(config.limits.allowedFormats).toEqual(['jpeg', 'png']);
-    expect(config.kafka).toEqual({ brokers: ['a:9092', 'b:9092'] });
+    expect(config.kafka).toEqual({
+      brokers: ['a:9092', 'b:9092'],
+      clientId: 'pictor',
+      partitions: 12,
+      replicationFactor: 1,
+    });
     expect(config.limits.maxUploadBytes).toBe(1000);
   });
 

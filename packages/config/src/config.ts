@@ -8,7 +8,9 @@ export interface Config {
   dataDir: string;
   database: { url: string | undefined; poolMax: number; statementTimeoutMs: number };
   s3: { endpoint: string; bucket: string; accessKey: string; secretKey: string; region: string } | undefined;
-  kafka: { brokers: string[] } | undefined;
+  kafka: { brokers: string[]; clientId: string; partitions: number; replicationFactor: number } | undefined;
+  rateLimit: { uploads: number; windowSeconds: number };
+  relayInApi: boolean;
   redis: { url: string } | undefined;
   limits: {
     maxUploadBytes: number;
@@ -103,7 +105,16 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
             region: s.S3_REGION,
           }
         : undefined,
-    kafka: brokers ? { brokers } : undefined,
+    kafka: brokers
+      ? {
+          brokers,
+          clientId: s.KAFKA_CLIENT_ID,
+          partitions: s.KAFKA_TOPIC_PARTITIONS,
+          replicationFactor: s.KAFKA_REPLICATION_FACTOR,
+        }
+      : undefined,
+    rateLimit: { uploads: s.RATE_LIMIT_UPLOADS, windowSeconds: s.RATE_LIMIT_WINDOW_SECONDS },
+    relayInApi: s.RELAY_IN_API,
     redis: s.REDIS_URL ? { url: s.REDIS_URL } : undefined,
     limits: {
       maxUploadBytes: s.MAX_UPLOAD_BYTES,

@@ -14,3 +14,4 @@ export * from './ports/event-bus.port.js';
 export * from './ports/cache.port.js';
 export * from './ports/image-repository.port.js';
 export * from './ports/image-inspector.port.js';
+export * from './ports/rate-limiter.port.js';

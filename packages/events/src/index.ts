@@ -1,1 +1,2 @@
 export * from './memory.event-bus.js';
+export * from './kafka.event-bus.js';

@@ -1,1 +1,2 @@
 export * from './disk.object-store.js';
+export * from './s3.object-store.js';

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { ERRORS, type ImageService } from '@pictor/core';
 import { uploadParser } from '../http/upload-parser.js';
 import type { UploadLimits } from '../http/error-handler.js';
@@ -10,13 +10,15 @@ export interface ImagesRouteDeps {
   images: ImageService;
   publicUrl: string;
   limits: UploadLimits;
+  /** Runs before the body is read. */
+  limitUploads: RequestHandler;
 }
 
 /** `/api/v1/images`: upload, list, read, delete. */
 export function imagesRoute(deps: ImagesRouteDeps): Router {
   const router = Router();
 
-  router.post('/', uploadParser(deps.limits), async (req, res) => {
+  router.post('/', deps.limitUploads, uploadParser(deps.limits), async (req, res) => {
     const upload = req.upload!;
     const options = parseOrThrow(UploadOptionsSchema, upload.fields);
     const uploaded = await deps.images.upload(upload.files, options, { requestId: req.id });

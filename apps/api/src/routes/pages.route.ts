@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type RequestHandler, type Request, type Response } from 'express';
 import { buildDeleteLink, buildLinks, type AppError, type ImageService } from '@pictor/core';
 import { toAppError, type UploadLimits } from '../http/error-handler.js';
 import { outputUrl } from '../http/presenter.js';
@@ -11,6 +11,8 @@ export interface PagesRouteDeps {
   images: ImageService;
   publicUrl: string;
   limits: UploadLimits;
+  /** Runs before the body is read. */
+  limitUploads: RequestHandler;
 }
 
 /**
@@ -58,7 +60,7 @@ ${variantLinks ? `<h2>Variants</h2><ul class="variants">${variantLinks}</ul>` : 
     res.type('html').send(layout(title, body));
   });
 
-  router.post('/upload', async (req, res) => {
+  router.post('/upload', deps.limitUploads, async (req, res) => {
     try {
       await runParser(uploadParser(deps.limits), req, res);
       const options = parseOrThrow(UploadOptionsSchema, req.upload!.fields);

@@ -15,6 +15,12 @@ export interface ByteRange {
   end: number;
 }
 
+/** HTTP caching metadata stored with an object and returned by S3 (and so by the edge) on GET. */
+export interface PutOptions {
+  cacheControl?: string;
+  expires?: Date;
+}
+
 export interface ObjectBody extends ObjectInfo {
   body: Readable;
 }
@@ -24,7 +30,7 @@ export interface ObjectBody extends ObjectInfo {
  * reader sees the whole object or none. Deletes are idempotent.
  */
 export interface ObjectStore {
-  put(key: string, body: Buffer, contentType: string): Promise<ObjectInfo>;
+  put(key: string, body: Buffer, contentType: string, options?: PutOptions): Promise<ObjectInfo>;
   /** The object, or a slice of it; null when the key does not exist. */
   get(key: string, range?: ByteRange): Promise<ObjectBody | null>;
   stat(key: string): Promise<ObjectInfo | null>;
