@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import sharp from 'sharp';
 import { startTestPictor, type TestPictor } from './testing/harness.js';
-import { hasGps, jpegWithGps, png } from './testing/images.js';
+import { animatedGif, hasGps, jpegWithGps, png } from './testing/images.js';
 
 interface UploadedDto {
   id: string;
@@ -308,5 +308,42 @@ describe('when the service is probed', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/images', '/api/v1/images/{id}']));
     expect((await fetch(`${pictor.url}/api/docs/`)).status).toBe(200);
+  });
+});
+
+describe('when an upload asks for a watermark', () => {
+  it('then the display copy and the variants carry it in the corner, and the rest of the image is unchanged', async () => {
+    const source = await png(800, 600, false);
+    const [plain] = (await upload([source])) as [UploadedDto];
+    const [marked] = (await upload([source], { watermark: 'pictor.example' })) as [UploadedDto];
+    const [plainReady, markedReady] = [await waitForStatus(plain.id, 'ready'), await waitForStatus(marked.id, 'ready')];
+    const region = async (url: string, left: number, top: number) => {
+      const bytes = Buffer.from(await (await fetch(local(url))).arrayBuffer());
+      return sharp(bytes).extract({ left, top, width: 100, height: 15 }).raw().toBuffer();
+    };
+    const corner = (dto: ImageDto, name: string) =>
+      dto.variants.find((v) => v.name === name && v.format === 'png')!.url;
+    // Bottom-right corner differs, top-left does not.
+    expect((await region(marked.links.direct, 690, 580)).equals(await region(plain.links.direct, 690, 580))).toBe(
+      false,
+    );
+    expect((await region(marked.links.direct, 0, 0)).equals(await region(plain.links.direct, 0, 0))).toBe(true);
+    expect(
+      (await region(corner(markedReady, 'w320'), 210, 220)).equals(await region(corner(plainReady, 'w320'), 210, 220)),
+    ).toBe(false);
+  });
+});
+
+describe('when an animated GIF is uploaded', () => {
+  it('then the display copy keeps every frame and the variants are stills', async () => {
+    const gif = await animatedGif(200, 150, 6);
+    const [image] = (await upload([gif])) as [UploadedDto & { frames: number }];
+    expect(image).toMatchObject({ format: 'gif', width: 200, height: 150, frames: 6 });
+    const ready = await waitForStatus(image.id, 'ready');
+    const display = Buffer.from(await (await fetch(local(image.links.direct))).arrayBuffer());
+    expect((await sharp(display).metadata()).pages).toBe(6);
+    const thumb = ready.variants.find((v) => v.name === 'thumb' && v.format === 'webp')!;
+    const thumbBytes = Buffer.from(await (await fetch(local(thumb.url))).arrayBuffer());
+    expect((await sharp(thumbBytes).metadata()).pages ?? 1).toBe(1);
   });
 });

@@ -105,7 +105,13 @@ export class ProcessImageHandler {
   private async process(image: ImageRecord): Promise<Outcome> {
     const { objects, images, processor } = this.deps;
     const original = await readAll(objects, storageKeys.original(image.id));
-    const source = { format: image.format, frames: image.frames, watermark: image.watermark };
+    const source = {
+      format: image.format,
+      width: image.width,
+      frames: image.frames,
+      hasAlpha: image.hasAlpha,
+      watermark: image.watermark,
+    };
     const [displayPlan, ...variantPlans] = planOutputs(image, this.deps.variants);
     if (!displayPlan || displayPlan.name !== DISPLAY) throw new Error('The plan must start with the display copy');
     const written: string[] = [];

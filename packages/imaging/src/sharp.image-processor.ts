@@ -14,7 +14,10 @@ export interface EncodingSettings {
 
 export interface SourceImage {
   format: ImageFormat;
+  /** Width after orientation is applied. */
+  width: number;
   frames: number;
+  hasAlpha: boolean;
   watermark: string | null;
 }
 
@@ -48,13 +51,13 @@ export class SharpImageProcessor {
     const animated = source.frames > 1;
     let pipeline = sharp(original, { animated, limitInputPixels: this.maxPixels, failOn: 'error' });
     if (!animated) pipeline = pipeline.autoOrient();
-    pipeline = pipeline.keepIccProfile();
     if (source.watermark && !animated) {
-      const { width } = await pipeline
-        .clone()
-        .toBuffer({ resolveWithObject: true })
-        .then((r) => r.info);
-      pipeline = pipeline.composite([await watermarkLayer(source.watermark, width)]);
+      // The label is composited in sRGB; the result is tagged sRGB instead of the original profile.
+      pipeline = (
+        await withWatermark(pipeline.toColourspace('srgb'), source.watermark, source.width, source.hasAlpha)
+      ).withIccProfile('srgb');
+    } else {
+      pipeline = pipeline.keepIccProfile();
     }
     const { data, info } = await this.encode(pipeline, output.format, this.encoding.displayQuality).toBuffer({
       resolveWithObject: true,
@@ -114,10 +117,8 @@ export class SharpImageProcessor {
       .resize({ width: widest, height: widest, fit: 'outside', withoutEnlargement: true })
       .toColourspace('srgb');
     if (source.watermark) {
-      const { info } = await pipeline.clone().raw().toBuffer({ resolveWithObject: true });
-      pipeline = sharp(await pipeline.raw().toBuffer(), { raw: info }).composite([
-        await watermarkLayer(source.watermark, info.width),
-      ]);
+      const width = Math.min(source.width, widest);
+      pipeline = await withWatermark(pipeline, source.watermark, width, source.hasAlpha);
     }
     const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
     return { pixels: data, info };
@@ -137,6 +138,19 @@ export class SharpImageProcessor {
         return pipeline.gif();
     }
   }
+}
+
+/**
+ * Composites the label onto the pipeline's output. Compositing adds an alpha channel, which an
+ * opaque image must not gain, so the result is materialised and the alpha dropped again.
+ */
+async function withWatermark(pipeline: Sharp, text: string, width: number, keepAlpha: boolean): Promise<Sharp> {
+  const { data, info } = await pipeline
+    .composite([await watermarkLayer(text, width)])
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const marked = sharp(data, { raw: info });
+  return keepAlpha ? marked : marked.removeAlpha();
 }
 
 /** A semi-transparent text label for the bottom-right corner, scaled to the image width. */

@@ -40,10 +40,14 @@ export async function png(width = 640, height = 480, alpha = true): Promise<Buff
 }
 
 export async function animatedGif(width: number, height: number, frames: number): Promise<Buffer> {
-  const frame = await sharp({ create: { width, height: height * frames, channels: 3, background: '#3366cc' } })
-    .raw()
-    .toBuffer();
-  return sharp(frame, { raw: { width, height: height * frames, channels: 3, pageHeight: height } })
+  const pages = await Promise.all(
+    Array.from({ length: frames }, (_, i) =>
+      sharp({ create: { width, height, channels: 3, background: i % 2 ? '#3366cc' : '#cc6633' } })
+        .png()
+        .toBuffer(),
+    ),
+  );
+  return sharp(pages, { join: { animated: true } })
     .gif()
     .toBuffer();
 }

@@ -1,0 +1,136 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+
+/** A free loopback port (bound then released). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+export interface PictorProcess {
+  target: string;
+  port: number | undefined;
+  url: string | undefined;
+  child: ChildProcess;
+  /** Every line the process wrote, parsed when JSON. */
+  lines: Record<string, unknown>[];
+  waitForLog(
+    predicate: (line: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Runs the built `pictor` binary (apps/pictor/dist/main.js) as its own process with one target,
+ * as Kubernetes would, and resolves once it is ready (the api answers /readyz; the relay and the
+ * worker log that they started).
+ */
+export async function spawnPictor(
+  target: 'api' | 'relay' | 'worker' | 'migrate',
+  env: Record<string, string>,
+): Promise<PictorProcess> {
+  const port = target === 'api' ? await freePort() : undefined;
+  const child = spawn(process.execPath, [MAIN, `--target=${target}`], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      LOG_LEVEL: 'debug',
+      HOST: '127.0.0.1',
+      ...(port ? { PORT: String(port) } : {}),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: Record<string, unknown>[] = [];
+  const waiters = new Set<() => void>();
+  let buffered = '';
+  const onData = (chunk: Buffer) => {
+    buffered += chunk.toString('utf8');
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const text = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      try {
+        lines.push(JSON.parse(text) as Record<string, unknown>);
+      } catch {
+        lines.push({ msg: text, raw: true });
+      }
+    }
+    for (const waiter of waiters) waiter();
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+
+  const waitForLog = (predicate: (line: Record<string, unknown>) => boolean, timeoutMs = 30_000) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const check = () => {
+        const hit = lines.find(predicate);
+        if (hit) {
+          cleanup();
+          resolve(hit);
+        }
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(
+          new Error(
+            `${target}: no such log line within ${timeoutMs} ms; last lines:\n${lines
+              .slice(-15)
+              .map((l) => JSON.stringify(l))
+              .join('\n')}`,
+          ),
+        );
+      }, timeoutMs);
+      const onExit = () => {
+        cleanup();
+        reject(
+          new Error(
+            `${target} exited; last lines:\n${lines
+              .slice(-15)
+              .map((l) => JSON.stringify(l))
+              .join('\n')}`,
+          ),
+        );
+      };
+      const cleanup = () => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        child.off('exit', onExit);
+      };
+      waiters.add(check);
+      child.once('exit', onExit);
+      check();
+    });
+
+  const handle: PictorProcess = {
+    target,
+    port,
+    url: port ? `http://127.0.0.1:${port}` : undefined,
+    child,
+    lines,
+    waitForLog,
+    async kill(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill(signal);
+      return exited;
+    },
+  };
+  const readyMessage = {
+    api: 'listening',
+    relay: 'relay started',
+    worker: 'worker started',
+    migrate: 'migrations applied',
+  }[target];
+  await waitForLog((l) => l.msg === readyMessage, 60_000);
+  return handle;
+}
