@@ -36,7 +36,7 @@ export default {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/{packages,apps}/*/src/**/*.int.test.ts'],
-      testTimeout: 60_000,
+      setupFilesAfterEnv: ['<rootDir>/scripts/jest-integration-setup.js'],
     },
   ],
 };

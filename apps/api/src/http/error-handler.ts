@@ -18,7 +18,10 @@ export function toAppError(error: unknown, limits: UploadLimits): AppError {
         return ERRORS.fileTooLarge(limits.maxUploadBytes);
       case 'LIMIT_FILE_COUNT':
         return ERRORS.tooManyFiles(limits.maxFilesPerUpload);
+      // Every part is a file or a field, so a flood of fields hits the field limit before the
+      // part limit: it is the same hostile body and gets the same documented answer.
       case 'LIMIT_PART_COUNT':
+      case 'LIMIT_FIELD_COUNT':
         return ERRORS.tooManyParts(limits.maxParts);
       default:
         return ERRORS.validationFailed(`Form fields rejected: ${error.message}`);

@@ -15,7 +15,7 @@ export async function jpegWithGps(width = 1600, height = 1200): Promise<Buffer> 
     ])
     .jpeg({ quality: 85 })
     .withExif({
-      IFD0: { Make: 'PictorCam', Model: 'Test 1', Orientation: '1' },
+      IFD0: { Make: 'PictorCam', Model: 'Test 1' },
       IFD3: {
         GPSLatitudeRef: 'N',
         GPSLatitude: '48/1 51/1 2964/100',

@@ -36,10 +36,10 @@ export interface PictorProcess {
  * worker log that they started).
  */
 export async function spawnPictor(
-  target: 'api' | 'relay' | 'worker' | 'migrate',
+  target: 'all' | 'api' | 'relay' | 'worker' | 'migrate',
   env: Record<string, string>,
 ): Promise<PictorProcess> {
-  const port = target === 'api' ? await freePort() : undefined;
+  const port = target === 'api' || target === 'all' ? await freePort() : undefined;
   const child = spawn(process.execPath, [MAIN, `--target=${target}`], {
     env: {
       PATH: process.env.PATH ?? '',
@@ -126,6 +126,7 @@ export async function spawnPictor(
     },
   };
   const readyMessage = {
+    all: 'listening',
     api: 'listening',
     relay: 'relay started',
     worker: 'worker started',
