@@ -66,6 +66,7 @@ export async function openInfrastructure(config: Config, logger: Logger): Promis
         topics: [TOPICS.imageUploaded, TOPICS.imageUploadedDeadLetter],
         partitions: config.kafka.partitions,
         replicationFactor: config.kafka.replicationFactor,
+        sessionTimeoutMs: config.kafka.sessionTimeoutMs,
         onHandlerError,
         onLog: (level, msg, extra) => kafkaLog[level](msg, extra),
       }).init();

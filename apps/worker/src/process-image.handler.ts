@@ -81,6 +81,7 @@ export class ProcessImageHandler {
         log.error('job dead-lettered: too many attempts', { attempt });
         return 'failed';
       }
+      log.debug('job started', { attempt });
       try {
         const outcome = await this.process(image);
         log.info('job done', { outcome, attempt, durationMs: Date.now() - started });

@@ -69,6 +69,11 @@ export const SETTINGS = {
     '12',
   ),
   KAFKA_REPLICATION_FACTOR: setting(positiveInt.max(7), 'Replication factor of topics Pictor creates.', '1'),
+  KAFKA_SESSION_TIMEOUT_MS: setting(
+    z.coerce.number().int().min(6000).max(300000),
+    'A worker silent this long is dropped from the group and its partitions move.',
+    '30000',
+  ),
   REDIS_URL: setting(optionalString, 'Redis or Valkey URL. Unset: in-memory cache.'),
   RATE_LIMIT_UPLOADS: setting(
     nonNegativeInt,

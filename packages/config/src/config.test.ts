@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       clientId: 'pictor',
       partitions: 12,
       replicationFactor: 1,
+      sessionTimeoutMs: 30000,
     });
     expect(config.limits.maxUploadBytes).toBe(1000);
   });

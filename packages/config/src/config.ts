@@ -8,7 +8,9 @@ export interface Config {
   dataDir: string;
   database: { url: string | undefined; poolMax: number; statementTimeoutMs: number };
   s3: { endpoint: string; bucket: string; accessKey: string; secretKey: string; region: string } | undefined;
-  kafka: { brokers: string[]; clientId: string; partitions: number; replicationFactor: number } | undefined;
+  kafka:
+    | { brokers: string[]; clientId: string; partitions: number; replicationFactor: number; sessionTimeoutMs: number }
+    | undefined;
   rateLimit: { uploads: number; windowSeconds: number };
   relayInApi: boolean;
   redis: { url: string } | undefined;
@@ -111,6 +113,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
           clientId: s.KAFKA_CLIENT_ID,
           partitions: s.KAFKA_TOPIC_PARTITIONS,
           replicationFactor: s.KAFKA_REPLICATION_FACTOR,
+          sessionTimeoutMs: s.KAFKA_SESSION_TIMEOUT_MS,
         }
       : undefined,
     rateLimit: { uploads: s.RATE_LIMIT_UPLOADS, windowSeconds: s.RATE_LIMIT_WINDOW_SECONDS },

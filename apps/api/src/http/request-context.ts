@@ -25,6 +25,7 @@ export function requestContext(logger: Logger) {
       req.log.info('request', {
         method: req.method,
         route: route ? `${req.baseUrl}${route}` : 'unmatched',
+        path: req.originalUrl.split('?')[0],
         status: res.statusCode,
         durationMs: Math.round(durationMs * 10) / 10,
         bytesOut: Number(res.getHeader('content-length') ?? 0),
