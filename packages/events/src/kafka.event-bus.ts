@@ -43,6 +43,7 @@ export class KafkaEventBus implements EventBus {
   private readonly producer: Producer;
   private readonly consumers = new Set<Consumer>();
   private producerReady: Promise<void> | undefined;
+  private closed = false;
 
   constructor(private readonly options: KafkaEventBusOptions) {
     this.kafka = new Kafka({
@@ -86,6 +87,7 @@ export class KafkaEventBus implements EventBus {
   }
 
   async publish(topic: string, messages: readonly EventMessage[]): Promise<void> {
+    if (this.closed) throw new Error('The event bus is closed');
     if (messages.length === 0) return;
     this.producerReady ??= this.producer.connect().catch((error: unknown) => {
       this.producerReady = undefined;
@@ -156,6 +158,7 @@ export class KafkaEventBus implements EventBus {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
     this.consumers.clear();
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);

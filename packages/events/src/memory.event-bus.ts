@@ -142,16 +142,19 @@ export class MemoryEventBus implements EventBus {
       this.options.onHandlerError?.(error, event);
     }
     consumer.running--;
-    consumer.busyKeys.delete(message.key);
     if (failed) {
       const retry = { ...message, redeliveries: message.redeliveries + 1 };
+      // The key stays busy until the retry is back at the head of the queue, so later messages
+      // of the same key wait for it: per-key order holds across redeliveries.
       const timer = setTimeout(() => {
         this.timers.delete(timer);
-        // Back at the head: per-key order holds across redeliveries.
+        consumer.busyKeys.delete(message.key);
         this.queue(topic, group).unshift(retry);
         this.pump(topic, group);
       }, this.redeliveryDelayMs);
       this.timers.add(timer);
+    } else {
+      consumer.busyKeys.delete(message.key);
     }
     if (consumer.running === 0) {
       for (const resolve of consumer.idle) resolve();

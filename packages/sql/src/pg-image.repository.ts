@@ -159,13 +159,16 @@ export class PgImageRepository implements ImageRepository {
   }
 
   async markDeleting(id: string): Promise<ImageRecord | null> {
-    const { rows } = await this.pool.query<ImageRow>(
+    // RETURNING sees the updated row; the locked sub-select keeps the status it had before.
+    const { rows } = await this.pool.query<ImageRow & { old_status: ImageStatus }>(
       `UPDATE images SET status = 'deleting', updated_at = now()
-        WHERE id = $1 AND status <> 'deleting'
-        RETURNING ${COLUMNS}`,
+         FROM (SELECT id AS old_id, status AS old_status FROM images
+                WHERE id = $1 AND status <> 'deleting' FOR UPDATE) AS old
+        WHERE images.id = old.old_id
+        RETURNING ${COLUMNS}, old.old_status`,
       [id],
     );
-    return rows[0] ? toRecord(rows[0]) : null;
+    return rows[0] ? { ...toRecord(rows[0]), status: rows[0].old_status } : null;
   }
 
   async remove(id: string): Promise<void> {

@@ -1,0 +1,32 @@
+import { afterAll, beforeAll } from '@jest/globals';
+import { describeImageRepositoryContract } from '@pictor/testing';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
+import { migrate } from './migrations.js';
+import { PgImageRepository } from './pg-image.repository.js';
+import { PgOutboxRepository } from './pg-outbox.repository.js';
+import { createPool, type Pool } from './pool.js';
+
+// One in-memory database for the file; each test starts from empty tables.
+let server: EmbeddedPostgres;
+let pool: Pool;
+
+beforeAll(async () => {
+  server = await startEmbeddedPostgres(undefined);
+  // The embedded server takes one connection.
+  pool = createPool({ connectionString: server.connectionString, max: 1 });
+  await migrate(pool);
+});
+
+afterAll(async () => {
+  await pool?.end();
+  await server?.stop();
+});
+
+describeImageRepositoryContract('PgImageRepository and PgOutboxRepository on embedded PostgreSQL', async () => {
+  await pool.query('TRUNCATE images, outbox');
+  return {
+    images: new PgImageRepository(pool),
+    outbox: new PgOutboxRepository(pool),
+    teardown: () => Promise.resolve(),
+  };
+});

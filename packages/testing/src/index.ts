@@ -1,0 +1,4 @@
+export * from './object-store.contract.js';
+export * from './event-bus.contract.js';
+export * from './cache.contract.js';
+export * from './image-repository.contract.js';
