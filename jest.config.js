@@ -37,6 +37,9 @@ export default {
       displayName: 'integration',
       testMatch: ['<rootDir>/{packages,apps}/*/src/**/*.int.test.ts'],
       setupFilesAfterEnv: ['<rootDir>/scripts/jest-integration-setup.js'],
+      // Real PostgreSQL, Redis, Kafka, MinIO (and NGINX, Prometheus binaries), once per run.
+      globalSetup: '<rootDir>/scripts/engines/jest-global-setup.mjs',
+      globalTeardown: '<rootDir>/scripts/engines/jest-global-teardown.mjs',
     },
   ],
 };

@@ -12,7 +12,7 @@ const TEMPLATE = fileURLToPath(new URL('../../../../charts/pictor/files/nginx.co
 export async function renderEdgeConfig(values: Record<string, string>): Promise<string> {
   const template = await readFile(TEMPLATE, 'utf8');
   const missing = new Set<string>();
-  const rendered = template.replace(/\$\{([A-Z_]+)\}/g, (_, name: string) => {
+  const rendered = template.replace(/\$\{([A-Z][A-Z0-9_]*)\}/g, (_, name: string) => {
     const value = values[name];
     if (value === undefined) missing.add(name);
     return value ?? '';

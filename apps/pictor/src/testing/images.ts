@@ -59,3 +59,12 @@ export async function hasGps(bytes: Buffer): Promise<boolean> {
   // GPS IFD tag 0x8825 in either byte order, or any GPS field name in the raw block.
   return metadata.exif.includes(Buffer.from([0x88, 0x25])) || metadata.exif.includes(Buffer.from([0x25, 0x88]));
 }
+
+/** A large photo-like JPEG full of noise: slow to encode, so a worker is busy with it for a while. */
+export async function noisyJpeg(width: number, height: number): Promise<Buffer> {
+  return sharp({
+    create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } },
+  })
+    .jpeg({ quality: 90 })
+    .toBuffer();
+}

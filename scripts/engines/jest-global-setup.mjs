@@ -1,0 +1,32 @@
+// jest globalSetup: provisions and starts the real engines once per run and exports their
+// environment (DATABASE_URL, REDIS_URL, KAFKA_BROKERS, S3_*, PICTOR_*) to the test workers.
+// With PICTOR_ENGINES_STATE already set (engines started by hand with
+// `node scripts/engines/cli.mjs up`), the running engines are reused instead.
+// A missing or broken engine fails the run with a message naming it: never a skip.
+
+import { attachEngines, defaultLog, startEngines } from './engines.mjs';
+
+export default async function globalSetup() {
+  const reuse = process.env.PICTOR_ENGINES_STATE;
+  if (reuse) {
+    const env = await attachEngines(reuse).catch((error) => {
+      throw new Error(`[engines] cannot reuse the engines of PICTOR_ENGINES_STATE: ${error.message}`);
+    });
+    Object.assign(process.env, env);
+    defaultLog(`reusing engines of ${reuse}`);
+    return;
+  }
+  process.stderr.write('\n');
+  let set;
+  try {
+    set = await startEngines({ log: defaultLog });
+  } catch (error) {
+    throw new Error(
+      `[engines] the integration tests need real engines and at least one is missing or broken:\n` +
+        `${error.message}\n\nProvision them with: node_modules/.bin/node scripts/engines/cli.mjs provision ` +
+        `(see docs/TEST-ENGINES.md)`,
+    );
+  }
+  Object.assign(process.env, set.env);
+  globalThis.__PICTOR_ENGINES__ = set;
+}
