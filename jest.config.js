@@ -27,6 +27,8 @@ const common = {
 export default {
   reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.cjs'],
   projects: [
+    // Helm chart, container image and dev-loop checks (provisions Helm and hadolint once).
+    { ...common, displayName: 'chart', testMatch: ['<rootDir>/charts/*/tests/**/*.test.ts'] },
     {
       ...common,
       displayName: 'unit',

@@ -299,7 +299,7 @@ function normalizeOnly(only) {
 /** Highest PostgreSQL major under /usr/lib/postgresql that has every binary we need. */
 export function findPgBinDir() {
   const root = '/usr/lib/postgresql';
-  let majors = [];
+  let majors;
   try {
     majors = fs
       .readdirSync(root)
@@ -363,7 +363,12 @@ async function withLock(path, log, body) {
       break;
     } catch (error) {
       if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'EEXIST') throw error;
-      const holder = Number(fs.readFileSync(path, 'utf8').trim() || 0);
+      let holder;
+      try {
+        holder = Number(fs.readFileSync(path, 'utf8').trim() || 0);
+      } catch {
+        continue; // released meanwhile
+      }
       if (holder && !pidAlive(holder)) {
         fs.rmSync(path, { force: true });
         continue;
@@ -372,7 +377,9 @@ async function withLock(path, log, body) {
         fs.rmSync(path, { force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`provisioning lock ${path} still held by pid ${holder}`);
+      if (Date.now() > deadline) {
+        throw new Error(`provisioning lock ${path} still held by pid ${holder}`, { cause: error });
+      }
       if (!announced) log(`waiting for provisioning lock ${path} (held by pid ${holder})`);
       announced = true;
       await sleep(500);
@@ -895,7 +902,7 @@ const PREPARE = {
         'group.initial.rebalance.delay.ms=0',
         // After a crash (SIGKILL) the controller refuses the restarted broker's registration until the
         // old session expires (default 9 s): keep restarts in fault tests quick.
-        'broker.session.timeout.ms=3000',
+        'broker.session.timeout.ms=4000',
         'broker.heartbeat.interval.ms=500',
         'offsets.topic.replication.factor=1',
         'offsets.topic.num.partitions=4',
@@ -1228,8 +1235,8 @@ export async function startEngines({ only, log = defaultLog, baseDir } = {}) {
       const t0 = Date.now();
       const record = await PREPARE[name]({ dir, ports, paths, log });
       state.engines[name] = record;
-      // Record before launching so that a failed start is still cleaned up.
-      const { pid } = await launchAndWait(record);
+      // Recorded before launching (launchAndWait sets record.pid at once), so a failed start is cleaned up too.
+      await launchAndWait(record);
       writeJsonAtomic(statePath, state);
       timings[name] = Date.now() - t0;
       log(`${name} ready on port ${mainPort(record)} in ${(timings[name] / 1000).toFixed(1)} s`);
@@ -1361,7 +1368,7 @@ export async function kafkaRoundTrip(brokers) {
   const value = randomBytes(8).toString('hex');
   const admin = kafka.admin();
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  const consumer = kafka.consumer({ groupId, retry: { retries: 10 } });
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100, retry: { retries: 10 } });
   await admin.connect();
   try {
     await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });

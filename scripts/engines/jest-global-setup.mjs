@@ -10,7 +10,7 @@ export default async function globalSetup() {
   const reuse = process.env.PICTOR_ENGINES_STATE;
   if (reuse) {
     const env = await attachEngines(reuse).catch((error) => {
-      throw new Error(`[engines] cannot reuse the engines of PICTOR_ENGINES_STATE: ${error.message}`);
+      throw new Error(`[engines] cannot reuse the engines of PICTOR_ENGINES_STATE: ${error.message}`, { cause: error });
     });
     Object.assign(process.env, env);
     defaultLog(`reusing engines of ${reuse}`);
@@ -25,6 +25,7 @@ export default async function globalSetup() {
       `[engines] the integration tests need real engines and at least one is missing or broken:\n` +
         `${error.message}\n\nProvision them with: node_modules/.bin/node scripts/engines/cli.mjs provision ` +
         `(see docs/TEST-ENGINES.md)`,
+      { cause: error },
     );
   }
   Object.assign(process.env, set.env);

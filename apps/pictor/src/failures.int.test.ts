@@ -147,7 +147,7 @@ describe('when a worker is killed with SIGKILL in the middle of an image', () =>
     const ready = await waitReady(id);
     expect(outcomes([second], id)).toEqual(['ready']);
     // Every recorded output exists in storage, and nothing public exists that is not recorded.
-    const recorded = ready!.variants.map((v) => v.key).sort();
+    const recorded = ready.variants.map((v) => v.key).sort();
     expect(recorded.length).toBe(10);
     const stored = [...(await keysUnder(`public/${id}.`)), ...(await keysUnder(`public/${id}/`))].sort();
     expect(stored).toEqual(recorded);
@@ -167,7 +167,7 @@ describe('when the relay publishes an event again (it died after Kafka acknowled
     await worker.waitForLog((l) => l.msg === 'job skipped: image no longer pending' && l.imageId === id);
     expect((await statusOf(id))?.status).toBe('ready');
     expect(await keysUnder(`public/${id}/`)).toEqual(before);
-    expect((await statusOf(id))?.variants).toEqual(ready!.variants);
+    expect((await statusOf(id))?.variants).toEqual(ready.variants);
     expect(outcomes([worker], id)).toEqual(['ready']);
   });
 });
@@ -241,9 +241,10 @@ describe('when a poison message arrives', () => {
     await dlq.subscribe({ topic: 'pictor.images.uploaded.dlq', fromBeginning: true });
     const dead: { key: string; headers: Record<string, string> }[] = [];
     await dlq.run({
-      eachMessage: async ({ message }) => {
+      eachMessage: ({ message }) => {
         const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
         dead.push({ key: message.key?.toString() ?? '', headers });
+        return Promise.resolve();
       },
     });
     try {
@@ -259,10 +260,9 @@ describe('when a poison message arrives', () => {
       const failed = await waitFor('poison failed', async () =>
         (await statusOf(poison.id))?.status === 'failed' ? statusOf(poison.id) : undefined,
       );
-      expect(failed!.failure_reason).toMatch(/could not be processed|not an image|unsupported/i);
-      await waitFor(
-        'dead letters',
-        async () => dead.some((d) => d.key === poison.id) && dead.some((d) => d.key === 'garbage-key'),
+      expect(failed.failure_reason).toMatch(/could not be processed|not an image|unsupported/i);
+      await waitFor('dead letters', () =>
+        Promise.resolve(dead.some((d) => d.key === poison.id) && dead.some((d) => d.key === 'garbage-key')),
       );
       expect(dead.find((d) => d.key === 'garbage-key')!.headers['x-error-code']).toBe('MALFORMED_EVENT');
       expect(dead.find((d) => d.key === poison.id)!.headers['x-error-code']).toBe('PROCESSING_FAILED');

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Config } from '@pictor/config';
 import { TOPICS, type Cache, type EventBus, type ObjectStore, type RateLimiter } from '@pictor/core';
-import { createRedisClient, memoryRateLimiter, MemoryCache, RedisCache, redisRateLimiter } from '@pictor/cache';
+import { connectRedis, memoryRateLimiter, MemoryCache, RedisCache, redisRateLimiter } from '@pictor/cache';
 import { KafkaEventBus, MemoryEventBus } from '@pictor/events';
 import { DiskObjectStore, S3ObjectStore } from '@pictor/objects';
 import type { Logger } from '@pictor/observability';
@@ -79,8 +79,7 @@ export async function openInfrastructure(config: Config, logger: Logger): Promis
     let rateLimiter: RateLimiter | undefined;
     const limit = { points: config.rateLimit.uploads, windowSeconds: config.rateLimit.windowSeconds };
     if (config.redis) {
-      const redis = createRedisClient(config.redis.url);
-      redis.on('error', (error) => logger.warn('redis connection error', { error }));
+      const redis = await connectRedis(config.redis.url, (error) => logger.warn('redis connection error', { error }));
       cache = new RedisCache(redis);
       rateLimiter = limit.points > 0 ? redisRateLimiter(redis, limit) : undefined;
     } else {

@@ -27,7 +27,7 @@ beforeAll(async () => {
   await (await spawnPictor('migrate', env)).kill();
   api = await spawnPictor('api', env);
   const [relay, worker] = await Promise.all([spawnPictor('relay', env), spawnPictor('worker', env)]);
-  processes = [api, relay!, worker!];
+  processes = [api, relay, worker];
   edge = await startEdge({
     nginxBin: engines().nginxBin,
     apiPort: api.port!,

@@ -117,10 +117,11 @@ export class ProcessImageHandler {
     if (!displayPlan || displayPlan.name !== DISPLAY) throw new Error('The plan must start with the display copy');
     const written: string[] = [];
     const recorded: VariantRecord[] = [];
-    // The edge serves these straight from storage: an expiring image must not outlive its expiry in caches.
-    const caching: PutOptions = image.expiresAt
-      ? { cacheControl: 'public', expires: image.expiresAt }
-      : { cacheControl: 'public, max-age=31536000, immutable' };
+    // The edge serves these straight from storage, where a header is fixed at write time: an
+    // expiring image is revalidated on every use (ETag), so no cache keeps it past its expiry.
+    const caching: PutOptions = {
+      cacheControl: image.expiresAt ? 'public, no-cache' : 'public, max-age=31536000, immutable',
+    };
 
     const store = async (rendered: {
       output: { name: string; format: VariantRecord['format']; key: string };

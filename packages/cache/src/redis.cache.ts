@@ -29,13 +29,19 @@ export class RedisCache implements Cache {
   }
 }
 
-/** A Redis client that fails fast while the server is away instead of queueing for ever. */
-export function createRedisClient(url: string): Redis {
-  return new Redis(url, {
-    lazyConnect: false,
+/**
+ * A connected Redis client that fails fast while the server is away instead of queueing
+ * commands for ever, and reconnects in the background.
+ */
+export async function connectRedis(url: string, onError: (error: Error) => void = () => undefined): Promise<Redis> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     connectTimeout: 3000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   });
+  redis.on('error', onError);
+  await redis.connect();
+  return redis;
 }

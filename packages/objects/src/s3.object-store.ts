@@ -59,7 +59,6 @@ export class S3ObjectStore implements ObjectStore {
     const result = await this.client.putObject(this.bucket, key, body, body.length, {
       'Content-Type': contentType,
       ...(options.cacheControl ? { 'Cache-Control': options.cacheControl } : {}),
-      ...(options.expires ? { Expires: options.expires.toUTCString() } : {}),
     });
     return { key, size: body.length, contentType, etag: quote(result.etag), lastModified: new Date() };
   }

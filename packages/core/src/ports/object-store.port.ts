@@ -18,7 +18,6 @@ export interface ByteRange {
 /** HTTP caching metadata stored with an object and returned by S3 (and so by the edge) on GET. */
 export interface PutOptions {
   cacheControl?: string;
-  expires?: Date;
 }
 
 export interface ObjectBody extends ObjectInfo {

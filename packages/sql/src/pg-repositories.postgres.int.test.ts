@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describeImageRepositoryContract } from '@pictor/testing';
+import { createTestDatabase } from '../../../scripts/engines/engines.mjs';
+import { migrate } from './migrations.js';
+import { PgImageRepository } from './pg-image.repository.js';
+import { PgOutboxRepository } from './pg-outbox.repository.js';
+import { createPool, type Pool } from './pool.js';
+
+// The same contract as on embedded PostgreSQL, on the real server, with a pool of many connections.
+let database: { url: string; drop(): Promise<void> };
+let pool: Pool;
+
+beforeAll(async () => {
+  if (!process.env.DATABASE_URL) throw new Error('DATABASE_URL is not set: the engines did not start');
+  database = await createTestDatabase(process.env.DATABASE_URL);
+  pool = createPool({ connectionString: database.url, max: 8, statementTimeoutMs: 5000 });
+  await migrate(pool);
+});
+
+afterAll(async () => {
+  await pool?.end();
+  await database?.drop();
+});
+
+describeImageRepositoryContract('PgImageRepository and PgOutboxRepository on PostgreSQL', async () => {
+  await pool.query('TRUNCATE images, outbox');
+  return {
+    images: new PgImageRepository(pool),
+    outbox: new PgOutboxRepository(pool),
+    teardown: () => Promise.resolve(),
+  };
+});
+
+describe('migrate', () => {
+  it('when many processes migrate at once, then each migration is applied exactly once', async () => {
+    const fresh = await createTestDatabase(process.env.DATABASE_URL!);
+    const pools = Array.from({ length: 4 }, () => createPool({ connectionString: fresh.url, max: 1 }));
+    try {
+      const results = await Promise.all(pools.map((p) => migrate(p)));
+      expect(results.flat()).toEqual(['0001_images_and_outbox']);
+      const { rows } = await pools[0]!.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations');
+      expect(rows[0]!.n).toBe(1);
+    } finally {
+      await Promise.all(pools.map((p) => p.end()));
+      await fresh.drop();
+    }
+  });
+
+  it('when a statement runs past the timeout, then it is cancelled', async () => {
+    const slow = createPool({ connectionString: database.url, max: 1, statementTimeoutMs: 200 });
+    try {
+      await expect(slow.query('SELECT pg_sleep(2)')).rejects.toThrow(/statement timeout/);
+    } finally {
+      await slow.end();
+    }
+  });
+});
