@@ -24,6 +24,38 @@ export interface Infrastructure {
   close(): Promise<void>;
 }
 
+/** The database alone, for `--target=migrate`, which must run before anything else exists. */
+export async function openDatabase(
+  config: Config,
+  logger: Logger,
+): Promise<{ pool: Pool; url: string; embedded: boolean; kind: string; close(): Promise<void> }> {
+  let embedded: EmbeddedPostgres | undefined;
+  let databaseUrl = config.database.url;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres(path.resolve(config.dataDir, 'pgdata'));
+    databaseUrl = embedded.connectionString;
+  }
+  const pool = createPool(
+    {
+      connectionString: databaseUrl,
+      // The embedded server serves one connection at a time.
+      max: embedded ? 1 : config.database.poolMax,
+      ...(embedded ? {} : { statementTimeoutMs: config.database.statementTimeoutMs }),
+    },
+    (error) => logger.warn('idle database connection failed', { error }),
+  );
+  return {
+    pool,
+    url: databaseUrl,
+    embedded: embedded !== undefined,
+    kind: embedded ? 'embedded (PGlite)' : 'postgresql',
+    async close() {
+      await pool.end();
+      await embedded?.stop();
+    },
+  };
+}
+
 export async function openInfrastructure(config: Config, logger: Logger): Promise<Infrastructure> {
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
@@ -32,23 +64,9 @@ export async function openInfrastructure(config: Config, logger: Logger): Promis
     }
   };
   try {
-    let embedded: EmbeddedPostgres | undefined;
-    let databaseUrl = config.database.url;
-    if (!databaseUrl) {
-      embedded = await startEmbeddedPostgres(path.resolve(config.dataDir, 'pgdata'));
-      closers.push(() => embedded!.stop());
-      databaseUrl = embedded.connectionString;
-    }
-    const pool = createPool(
-      {
-        connectionString: databaseUrl,
-        // The embedded server serves one connection at a time.
-        max: embedded ? 1 : config.database.poolMax,
-        ...(embedded ? {} : { statementTimeoutMs: config.database.statementTimeoutMs }),
-      },
-      (error) => logger.warn('idle database connection failed', { error }),
-    );
-    closers.push(() => pool.end());
+    const database = await openDatabase(config, logger);
+    closers.push(() => database.close());
+    const { pool } = database;
 
     const objects: ObjectStore = config.s3
       ? await new S3ObjectStore(config.s3).init()
@@ -90,15 +108,15 @@ export async function openInfrastructure(config: Config, logger: Logger): Promis
 
     return {
       pool,
-      databaseUrl,
+      databaseUrl: database.url,
       objects,
       bus,
       cache,
       rateLimiter,
-      databaseIsEmbedded: embedded !== undefined,
+      databaseIsEmbedded: database.embedded,
       busIsEphemeral: !config.kafka,
       kinds: {
-        database: embedded ? 'embedded (PGlite)' : 'postgresql',
+        database: database.kind,
         objects: config.s3 ? 's3' : 'disk',
         events: config.kafka ? 'kafka' : 'in-process',
         cache: config.redis ? 'redis' : 'memory',

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig, TARGETS, type SettingName } from '@pictor/config';
 import { createLogger } from '@pictor/observability';
-import { startPictor } from './pictor.js';
+import { runMigrations, startPictor } from './pictor.js';
 
 const USAGE = `Usage: pictor [--target=${TARGETS.join('|')}]
 
@@ -38,12 +38,11 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({ level: config.logLevel, base: { target: config.target } });
-  const handle = await startPictor(config, logger);
-
   if (config.target === 'migrate') {
-    await handle.stop();
+    await runMigrations(config, logger);
     return;
   }
+  const handle = await startPictor(config, logger);
 
   let stopping = false;
   const shutdown = (signal: string) => {

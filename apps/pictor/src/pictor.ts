@@ -7,7 +7,22 @@ import type { Logger } from '@pictor/observability';
 import { startRelay, type RelayHandle } from '@pictor/relay';
 import { listenForOutbox, migrate, PgImageRepository, PgOutboxRepository } from '@pictor/sql';
 import { ProcessImageHandler, startWorker } from '@pictor/worker';
-import { openInfrastructure, type Infrastructure } from './infrastructure.js';
+import { openDatabase, openInfrastructure, type Infrastructure } from './infrastructure.js';
+
+/**
+ * `--target=migrate`: applies migrations and returns. It opens the database only, so it can run
+ * as a pre-install hook before object storage, Kafka or Redis exist.
+ */
+export async function runMigrations(config: Config, logger: Logger): Promise<string[]> {
+  const database = await openDatabase(config, logger);
+  try {
+    const applied = await migrate(database.pool);
+    logger.info('migrations applied', { applied, database: database.kind });
+    return applied;
+  } finally {
+    await database.close();
+  }
+}
 
 export interface PictorHandle {
   /** The HTTP port, when the target serves HTTP. */
@@ -48,8 +63,8 @@ export async function startPictor(
 
   try {
     logger.info('starting', { adapters: infra.kinds });
-    // Migrations run in `all` (one machine) and `migrate` (a Helm hook); other targets expect them done.
-    if (config.target === 'all' || config.target === 'migrate') {
+    // Migrations run in `all` (one machine); split targets expect the migrate hook to have run.
+    if (config.target === 'all') {
       const applied = await migrate(infra.pool);
       logger.info('migrations applied', { applied });
     }

@@ -142,6 +142,21 @@ describe('when a direct link is requested before the worker has finished', () =>
   });
 });
 
+describe('when a request passes through the edge', () => {
+  it('then the api sees the client address the edge forwarded', async () => {
+    const res = await fetch(`${edge.url}/api/v1/limits`, { headers: { 'X-Request-Id': 'edge-forward-check' } });
+    expect(res.status).toBe(200);
+    const line = await api.waitForLog((l) => l.msg === 'request' && l.path === '/api/v1/limits');
+    // The test client is the client here: the edge forwards its address, not its own.
+    expect(line.clientIp).toBe('127.0.0.1');
+    const spoofed = await fetch(`${edge.url}/api/v1/limits?spoof`, { headers: { 'X-Forwarded-For': '203.0.113.7' } });
+    expect(spoofed.status).toBe(200);
+    const forwarded = await api.waitForLog((l) => l.msg === 'request' && l.path === '/api/v1/limits' && l.clientIp !== '127.0.0.1');
+    // The edge trusts X-Forwarded-For only from REAL_IP_FROM (here the loopback test client).
+    expect(forwarded.clientIp).toBe('203.0.113.7');
+  });
+});
+
 describe('when the api is probed for readiness', () => {
   it('then every real dependency is checked', async () => {
     const res = await fetch(`${api.url}/readyz`);

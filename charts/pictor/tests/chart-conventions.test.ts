@@ -367,7 +367,7 @@ describe('hooks and CronJobs', () => {
     );
   });
 
-  it('when every dependency is external, then migrations run before install and before every upgrade', () => {
+  it('when the database is external, then migrations run before install and before every upgrade', () => {
     const job = find(scenario('external'), 'Job', 'pictor-migrate');
     expect(annotations(job)['helm.sh/hook']).toBe('pre-install,pre-upgrade');
     // Before install the ConfigMap does not exist yet: the hook carries its configuration inline.

@@ -26,6 +26,7 @@ export function requestContext(logger: Logger) {
         method: req.method,
         route: route ? `${req.baseUrl}${route}` : 'unmatched',
         path: req.originalUrl.split('?')[0],
+        clientIp: req.ip,
         status: res.statusCode,
         durationMs: Math.round(durationMs * 10) / 10,
         bytesOut: Number(res.getHeader('content-length') ?? 0),

@@ -3,7 +3,7 @@ When the migration hook runs. Before install, nothing this release creates exist
 migrate target opens every adapter; so pre-install only when every dependency is external.
 */}}
 {{- define "pictor.migrations.hook" -}}
-{{- if and (eq .Values.postgresql.mode "external") (eq .Values.objectStorage.mode "external") (eq .Values.kafka.mode "external") (eq .Values.redis.mode "external") -}}
+{{- if eq .Values.postgresql.mode "external" -}}
 pre-install,pre-upgrade
 {{- else -}}
 post-install,pre-upgrade
