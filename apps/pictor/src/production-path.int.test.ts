@@ -151,7 +151,9 @@ describe('when a request passes through the edge', () => {
     expect(line.clientIp).toBe('127.0.0.1');
     const spoofed = await fetch(`${edge.url}/api/v1/limits?spoof`, { headers: { 'X-Forwarded-For': '203.0.113.7' } });
     expect(spoofed.status).toBe(200);
-    const forwarded = await api.waitForLog((l) => l.msg === 'request' && l.path === '/api/v1/limits' && l.clientIp !== '127.0.0.1');
+    const forwarded = await api.waitForLog(
+      (l) => l.msg === 'request' && l.path === '/api/v1/limits' && l.clientIp !== '127.0.0.1',
+    );
     // The edge trusts X-Forwarded-For only from REAL_IP_FROM (here the loopback test client).
     expect(forwarded.clientIp).toBe('203.0.113.7');
   });
