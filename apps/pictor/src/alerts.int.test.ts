@@ -1,0 +1,235 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { find, render } from '../../../charts/pictor/tests/chart.js';
+
+/**
+ * The alerts exactly as the chart renders them (release `pictor` in namespace `pictor`, backup
+ * and cleanup on), checked and unit-tested with Debian's promtool: each alert fires on the
+ * series that should wake someone, and stays silent on a healthy twin of them.
+ */
+interface Rule {
+  alert?: string;
+  expr: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+interface Group {
+  name: string;
+  rules: Rule[];
+}
+
+interface AlertCase {
+  alert: string;
+  interval?: string;
+  evalTime: string;
+  /** Series that must make it fire, and the labels it then carries (beyond alertname). */
+  firing: { series: Record<string, string>; labels: Record<string, string> };
+  /** A healthy twin: the alert stays silent. */
+  quiet: Record<string, string>;
+}
+
+const NS = 'namespace="pictor"';
+
+const CASES: AlertCase[] = [
+  {
+    alert: 'PictorHighErrorRate',
+    evalTime: '15m',
+    firing: {
+      series: {
+        [`http_requests_total{${NS}, status_class="5xx"}`]: '0+60x20',
+        [`http_requests_total{${NS}, status_class="2xx"}`]: '0+60x20',
+      },
+      labels: { severity: 'critical' },
+    },
+    quiet: {
+      [`http_requests_total{${NS}, status_class="5xx"}`]: '0+1x20',
+      [`http_requests_total{${NS}, status_class="2xx"}`]: '0+600x20',
+    },
+  },
+  {
+    alert: 'PictorSlowProcessing',
+    evalTime: '25m',
+    firing: {
+      series: {
+        [`pictor_upload_to_ready_seconds_bucket{${NS}, le="60"}`]: '0x30',
+        [`pictor_upload_to_ready_seconds_bucket{${NS}, le="120"}`]: '0+10x30',
+        [`pictor_upload_to_ready_seconds_bucket{${NS}, le="+Inf"}`]: '0+10x30',
+      },
+      labels: { severity: 'warning' },
+    },
+    quiet: {
+      [`pictor_upload_to_ready_seconds_bucket{${NS}, le="60"}`]: '0+10x30',
+      [`pictor_upload_to_ready_seconds_bucket{${NS}, le="120"}`]: '0+10x30',
+      [`pictor_upload_to_ready_seconds_bucket{${NS}, le="+Inf"}`]: '0+10x30',
+    },
+  },
+  {
+    alert: 'PictorOutboxStuck',
+    evalTime: '15m',
+    firing: { series: { [`pictor_outbox_oldest_age_seconds{${NS}}`]: '0+60x20' }, labels: { severity: 'critical' } },
+    quiet: { [`pictor_outbox_oldest_age_seconds{${NS}}`]: '0x20' },
+  },
+  {
+    alert: 'PictorConsumerLagGrowing',
+    evalTime: '35m',
+    firing: {
+      series: { [`pictor_kafka_consumer_lag{${NS}, topic="pictor.images.uploaded", partition="0"}`]: '0+20x40' },
+      labels: { severity: 'warning' },
+    },
+    // A large lag that is being worked off is no reason to wake anyone.
+    quiet: { [`pictor_kafka_consumer_lag{${NS}, topic="pictor.images.uploaded", partition="0"}`]: '2000-20x40' },
+  },
+  {
+    alert: 'PictorDeadLetters',
+    evalTime: '6m',
+    firing: {
+      series: { [`pictor_dead_letters_total{${NS}, reason="CORRUPT_IMAGE"}`]: '0 0 0 0 0 1 1 1 1 1' },
+      labels: { severity: 'warning', reason: 'CORRUPT_IMAGE' },
+    },
+    quiet: { [`pictor_dead_letters_total{${NS}, reason="CORRUPT_IMAGE"}`]: '3x10' },
+  },
+  {
+    alert: 'PictorBackupTooOld',
+    // Samples closer than the 5-minute lookback, so the alert's `for` sees it throughout.
+    interval: '5m',
+    evalTime: '28h',
+    firing: { series: { [`pictor_last_backup_timestamp_seconds{${NS}}`]: '0x400' }, labels: { severity: 'critical' } },
+    // A backup every 5 minutes: the newest is never older than the schedule allows.
+    quiet: { [`pictor_last_backup_timestamp_seconds{${NS}}`]: '0+300x400' },
+  },
+  {
+    alert: 'PictorCleanupFailing',
+    evalTime: '3h',
+    firing: {
+      series: { [`kube_cronjob_status_last_successful_time{${NS}, cronjob="pictor-cleanup"}`]: '0x200' },
+      labels: { severity: 'warning' },
+    },
+    quiet: { [`kube_cronjob_status_last_successful_time{${NS}, cronjob="pictor-cleanup"}`]: '0+60x200' },
+  },
+  {
+    alert: 'PictorApiUnavailable',
+    evalTime: '8m',
+    firing: {
+      series: { [`kube_deployment_status_replicas_available{${NS}, deployment="pictor-api"}`]: '0x10' },
+      labels: { severity: 'critical', namespace: 'pictor', deployment: 'pictor-api' },
+    },
+    quiet: { [`kube_deployment_status_replicas_available{${NS}, deployment="pictor-api"}`]: '2x10' },
+  },
+  {
+    alert: 'PictorEdgeUnavailable',
+    evalTime: '8m',
+    firing: {
+      series: { [`kube_deployment_status_replicas_available{${NS}, deployment="pictor-edge"}`]: '0x10' },
+      labels: { severity: 'critical', namespace: 'pictor', deployment: 'pictor-edge' },
+    },
+    quiet: { [`kube_deployment_status_replicas_available{${NS}, deployment="pictor-edge"}`]: '2x10' },
+  },
+  {
+    alert: 'PictorWorkerAtMaxReplicas',
+    evalTime: '35m',
+    firing: {
+      series: {
+        [`kube_horizontalpodautoscaler_status_current_replicas{${NS}, horizontalpodautoscaler="pictor-worker"}`]:
+          '10x40',
+        [`kube_horizontalpodautoscaler_spec_max_replicas{${NS}, horizontalpodautoscaler="pictor-worker"}`]: '10x40',
+      },
+      labels: { severity: 'warning', namespace: 'pictor', horizontalpodautoscaler: 'pictor-worker' },
+    },
+    quiet: {
+      [`kube_horizontalpodautoscaler_status_current_replicas{${NS}, horizontalpodautoscaler="pictor-worker"}`]: '4x40',
+      [`kube_horizontalpodautoscaler_spec_max_replicas{${NS}, horizontalpodautoscaler="pictor-worker"}`]: '10x40',
+    },
+  },
+  {
+    alert: 'PictorJobFailed',
+    evalTime: '3m',
+    firing: {
+      series: { [`kube_job_status_failed{${NS}, job_name="pictor-backup-29170560"}`]: '1x5' },
+      labels: { severity: 'warning', namespace: 'pictor', job_name: 'pictor-backup-29170560' },
+    },
+    quiet: { [`kube_job_status_failed{${NS}, job_name="pictor-backup-29170560"}`]: '0x5' },
+  },
+];
+
+let dir: string;
+let groups: Group[];
+
+function promtool(args: string[]): Promise<{ code: number; output: string }> {
+  const bin = process.env.PICTOR_PROMTOOL_BIN;
+  if (!bin) throw new Error('PICTOR_PROMTOOL_BIN is not set: run the integration tests through jest (scripts/engines)');
+  return new Promise((resolve) => {
+    execFile(bin, args, { cwd: dir }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, output: `${stdout}${stderr}` });
+    });
+  });
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'pictor-promtool-'));
+  const objects = await render({
+    set: {
+      'monitoring.prometheusRule.enabled': true,
+      'monitoring.prometheusRule.runbookBaseUrl': 'https://example.test/RUNBOOK.md',
+      'backup.enabled': true,
+      'cleanup.enabled': true,
+    },
+  });
+  const rule = find(objects, 'PrometheusRule', 'pictor') as unknown as { spec: { groups: Group[] } };
+  groups = rule.spec.groups;
+  // JSON is YAML, so promtool reads these files as they are.
+  await writeFile(path.join(dir, 'rules.yaml'), JSON.stringify({ groups }));
+  // Annotations are templates checked by `promtool check rules`; the unit tests compare labels.
+  const bare = groups.map((g) => ({ ...g, rules: g.rules.map(({ annotations: _drop, ...r }) => r) }));
+  await writeFile(path.join(dir, 'bare-rules.yaml'), JSON.stringify({ groups: bare }));
+}, 120_000);
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('when the chart renders its PrometheusRule', () => {
+  it('then promtool accepts every rule and template', async () => {
+    const result = await promtool(['check', 'rules', 'rules.yaml']);
+    expect([result.code, result.output]).toEqual([0, expect.stringContaining('SUCCESS')]);
+  });
+
+  it('then every alert has a severity, a summary, a description and a runbook section in docs/RUNBOOK.md', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const runbook = await readFile(new URL('../../../docs/RUNBOOK.md', import.meta.url), 'utf8');
+    const alerts = groups.flatMap((g) => g.rules).filter((r) => r.alert);
+    expect(alerts.map((a) => a.alert).sort()).toEqual(CASES.map((c) => c.alert).sort());
+    for (const a of alerts) {
+      expect([a.alert, Object.keys(a.annotations ?? {}).sort()]).toEqual([
+        a.alert,
+        ['description', 'runbook_url', 'summary'],
+      ]);
+      expect(['critical', 'warning']).toContain(a.labels?.severity);
+      expect(a.annotations?.runbook_url).toBe(`https://example.test/RUNBOOK.md#${a.alert!.toLowerCase()}`);
+      expect([a.alert, runbook.includes(`\n## ${a.alert}\n`)]).toEqual([a.alert, true]);
+    }
+  });
+
+  it('then promtool unit tests fire each alert on a failure and keep it silent on a healthy twin', async () => {
+    const tests = CASES.flatMap((c) => [
+      {
+        name: `${c.alert} fires`,
+        interval: c.interval ?? '1m',
+        input_series: Object.entries(c.firing.series).map(([series, values]) => ({ series, values })),
+        alert_rule_test: [{ eval_time: c.evalTime, alertname: c.alert, exp_alerts: [{ exp_labels: c.firing.labels }] }],
+      },
+      {
+        name: `${c.alert} stays silent`,
+        interval: c.interval ?? '1m',
+        input_series: Object.entries(c.quiet).map(([series, values]) => ({ series, values })),
+        alert_rule_test: [{ eval_time: c.evalTime, alertname: c.alert, exp_alerts: [] }],
+      },
+    ]);
+    await writeFile(path.join(dir, 'tests.yaml'), JSON.stringify({ rule_files: ['bare-rules.yaml'], tests }));
+    const result = await promtool(['test', 'rules', 'tests.yaml']);
+    expect([result.code, result.output]).toEqual([0, expect.stringContaining('SUCCESS')]);
+  });
+});

@@ -1,0 +1,87 @@
+import { describe, expect, it } from '@jest/globals';
+import { createMetrics, methodLabel, startMetricsServer, statusClass } from './metrics.js';
+
+describe('createMetrics', () => {
+  it('when two registries are made, then counts in one do not show in the other', async () => {
+    const a = createMetrics();
+    const b = createMetrics();
+    a.uploadsAccepted.inc({ format: 'jpeg' }, 3);
+    expect(await a.registry.getSingleMetricAsString('pictor_uploads_accepted_total')).toContain(
+      'pictor_uploads_accepted_total{format="jpeg"} 3',
+    );
+    expect(await b.registry.getSingleMetricAsString('pictor_uploads_accepted_total')).not.toContain('format="jpeg"');
+  });
+
+  it('when the outbox is observed, then its gauges are read at scrape time, once for both', async () => {
+    const metrics = createMetrics();
+    let reads = 0;
+    metrics.observeOutbox(() => {
+      reads++;
+      return Promise.resolve({ count: 7, oldestAgeSeconds: 12.5 });
+    });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('pictor_outbox_backlog 7');
+    expect(text).toContain('pictor_outbox_oldest_age_seconds 12.5');
+    expect(reads).toBe(1);
+  });
+
+  it('when a source is not observed, then its series are not exported at all', async () => {
+    const text = await createMetrics().registry.metrics();
+    expect(text).not.toContain('pictor_outbox_backlog');
+    expect(text).not.toContain('pictor_kafka_consumer_lag');
+    expect(text).toContain('process_cpu_seconds_total');
+  });
+
+  it('when a read fails, then the gauge is NaN rather than a reassuring zero', async () => {
+    const metrics = createMetrics();
+    metrics.observeOutbox(() => Promise.reject(new Error('database down')));
+    metrics.observeLastBackup(() => Promise.reject(new Error('database down')));
+    const text = await metrics.registry.metrics();
+    // prom-client writes `Nan`; Prometheus parses NaN in any case.
+    expect(text).toMatch(/^pictor_outbox_backlog nan$/im);
+    expect(text).toMatch(/^pictor_last_backup_timestamp_seconds nan$/im);
+  });
+
+  it('when no backup is recorded yet, then the last backup time is 0', async () => {
+    const metrics = createMetrics();
+    metrics.observeLastBackup(() => Promise.resolve(undefined));
+    expect(await metrics.registry.metrics()).toContain('pictor_last_backup_timestamp_seconds 0');
+  });
+
+  it('when consumer lag is observed, then there is one series per partition', async () => {
+    const metrics = createMetrics();
+    metrics.observeConsumerLag(() =>
+      Promise.resolve([
+        { topic: 't', partition: 0, lag: 4 },
+        { topic: 't', partition: 1, lag: 0 },
+      ]),
+    );
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('pictor_kafka_consumer_lag{topic="t",partition="0"} 4');
+    expect(text).toContain('pictor_kafka_consumer_lag{topic="t",partition="1"} 0');
+  });
+
+  it('when labels are derived, then they come from closed sets', () => {
+    expect(statusClass(201)).toBe('2xx');
+    expect(statusClass(503)).toBe('5xx');
+    expect(methodLabel('POST')).toBe('POST');
+    expect(methodLabel('BREW')).toBe('OTHER');
+  });
+});
+
+describe('startMetricsServer', () => {
+  it('when started on port 0, then it serves /metrics on the port it reports and nothing else', async () => {
+    const metrics = createMetrics();
+    metrics.deadLetters.inc({ reason: 'CORRUPT_IMAGE' });
+    const server = await startMetricsServer(metrics.registry, { port: 0, host: '127.0.0.1' });
+    try {
+      const res = await fetch(`http://127.0.0.1:${server.port}/metrics`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/plain');
+      expect(await res.text()).toContain('pictor_dead_letters_total{reason="CORRUPT_IMAGE"} 1');
+      expect((await fetch(`http://127.0.0.1:${server.port}/`)).status).toBe(404);
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -1,0 +1,329 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every label value Pictor puts on a metric comes from a closed set, so the number of series is
+ * bounded by configuration, never by traffic:
+ * - `method`: the HTTP methods in {@link HTTP_METHODS}, anything else `OTHER`;
+ * - `route`: the Express route template (`/api/v1/images/:id`), `unmatched` when none matched;
+ * - `status_class`: `1xx`…`5xx`;
+ * - `reason`: a code of the error catalogue (packages/core ERRORS);
+ * - `format`: one of the image formats; `variant`: `display`, `thumb` or `w<width>` from
+ *   VARIANT_WIDTHS (at most 6);
+ * - `outcome`: the worker's outcomes; `partition`: below KAFKA_TOPIC_PARTITIONS.
+ */
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/** Seconds buckets for HTTP requests: 5 ms to 30 s. */
+const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** Seconds buckets for image work: 10 ms to 2 min. */
+const WORK_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+export interface OutboxBacklog {
+  count: number;
+  oldestAgeSeconds: number;
+}
+
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  lag: number;
+}
+
+export interface StoredImages {
+  /** Images by status (`pending`, `ready`, `failed`, …). */
+  byStatus: Record<string, number>;
+  /** Bytes of originals of images not deleted. */
+  originalBytes: number;
+}
+
+export interface LastBackup {
+  /** Unix seconds of the last successful backup. */
+  finishedAt: number;
+  bytes: number;
+}
+
+/** Prometheus instruments of every Pictor component, on one registry per process. */
+export interface Metrics {
+  readonly registry: Registry;
+  readonly httpRequestDuration: Histogram<'method' | 'route' | 'status_class'>;
+  readonly httpRequests: Counter<'method' | 'route' | 'status_class'>;
+  readonly uploadsAccepted: Counter<'format'>;
+  readonly uploadsRejected: Counter<'reason'>;
+  readonly uploadBytes: Counter;
+  readonly processingDuration: Histogram<'variant' | 'format'>;
+  readonly jobDuration: Histogram<'outcome'>;
+  readonly imagesProcessed: Counter<'outcome'>;
+  readonly uploadToReady: Histogram;
+  readonly processingRetries: Counter<'reason'>;
+  readonly deadLetters: Counter<'reason'>;
+  readonly jobsInProgress: Gauge;
+  /** Jobs this process may run at once (WORKER_CONCURRENCY), for saturation. */
+  readonly workerConcurrency: Gauge;
+  readonly eventsPublished: Counter<'topic'>;
+  /** Reads the outbox on every scrape (relay processes). */
+  observeOutbox(read: () => Promise<OutboxBacklog>): void;
+  /** Reads the consumer group's lag on every scrape (worker processes). */
+  observeConsumerLag(read: () => Promise<PartitionLag[]>): void;
+  /** Reads image counts and stored bytes on every scrape (api processes). */
+  observeStorage(read: () => Promise<StoredImages>): void;
+  /** Reads the last successful backup on every scrape. */
+  observeLastBackup(read: () => Promise<LastBackup | undefined>): void;
+}
+
+/** 2xx, 4xx, … */
+export function statusClass(status: number): string {
+  return `${Math.floor(status / 100)}xx`;
+}
+
+export function methodLabel(method: string): string {
+  return (HTTP_METHODS as readonly string[]).includes(method) ? method : 'OTHER';
+}
+
+/**
+ * A fresh registry with Pictor's instruments and the default process and Node.js metrics.
+ * `labels` are put on every series (e.g. `{ target: 'worker' }`).
+ */
+export function createMetrics(options: { labels?: Record<string, string> } = {}): Metrics {
+  const registry = new Registry();
+  if (options.labels) registry.setDefaultLabels(options.labels);
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  const observed = new Set<string>();
+  const once = (what: string) => {
+    if (observed.has(what)) throw new Error(`${what} is already observed`);
+    observed.add(what);
+  };
+  /**
+   * A gauge computed at scrape time, registered only in processes that observe its source, so
+   * a process without it exports no misleading zero. When the read fails, an unlabelled gauge is
+   * NaN (comparisons with NaN are false: no alert fires on a value nobody read) and a labelled one
+   * has no series.
+   */
+  const scrapeGauge = <L extends string>(
+    name: string,
+    help: string,
+    fill: (gauge: Gauge<L>) => Promise<void>,
+    labelNames: readonly L[] = [],
+  ) =>
+    new Gauge<L>({
+      name,
+      help,
+      labelNames,
+      registers,
+      async collect() {
+        this.reset();
+        await fill(this);
+      },
+    });
+
+  const metrics: Metrics = {
+    registry,
+    httpRequestDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP requests by method, route template and status class.',
+      labelNames: ['method', 'route', 'status_class'],
+      buckets: HTTP_BUCKETS,
+      registers,
+    }),
+    httpRequests: new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests answered, by method, route template and status class.',
+      labelNames: ['method', 'route', 'status_class'],
+      registers,
+    }),
+    uploadsAccepted: new Counter({
+      name: 'pictor_uploads_accepted_total',
+      help: 'Images accepted (one per file), by sniffed format.',
+      labelNames: ['format'],
+      registers,
+    }),
+    uploadsRejected: new Counter({
+      name: 'pictor_uploads_rejected_total',
+      help: 'Upload requests rejected, by error code.',
+      labelNames: ['reason'],
+      registers,
+    }),
+    uploadBytes: new Counter({
+      name: 'pictor_upload_bytes_total',
+      help: 'Bytes of accepted originals.',
+      registers,
+    }),
+    processingDuration: new Histogram({
+      name: 'pictor_processing_duration_seconds',
+      help: 'Time to render one output (display copy or variant), by variant and output format.',
+      labelNames: ['variant', 'format'],
+      buckets: WORK_BUCKETS,
+      registers,
+    }),
+    jobDuration: new Histogram({
+      name: 'pictor_job_duration_seconds',
+      help: 'Time to handle one image event, by outcome.',
+      labelNames: ['outcome'],
+      buckets: WORK_BUCKETS,
+      registers,
+    }),
+    imagesProcessed: new Counter({
+      name: 'pictor_images_processed_total',
+      help: 'Image events handled, by final outcome (ready, failed, skipped, dead-lettered, discarded).',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    uploadToReady: new Histogram({
+      name: 'pictor_upload_to_ready_seconds',
+      help: 'Time from the upload being recorded to the image being ready.',
+      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900],
+      registers,
+    }),
+    processingRetries: new Counter({
+      name: 'pictor_processing_retries_total',
+      help: 'Processing attempts that failed and will be retried, by error code.',
+      labelNames: ['reason'],
+      registers,
+    }),
+    deadLetters: new Counter({
+      name: 'pictor_dead_letters_total',
+      help: 'Events sent to the dead-letter topic, by error code.',
+      labelNames: ['reason'],
+      registers,
+    }),
+    jobsInProgress: new Gauge({
+      name: 'pictor_worker_jobs_in_progress',
+      help: 'Image events being handled now by this process.',
+      registers,
+    }),
+    workerConcurrency: new Gauge({
+      name: 'pictor_worker_concurrency',
+      help: 'Image events this process may handle at once (WORKER_CONCURRENCY).',
+      registers,
+    }),
+    eventsPublished: new Counter({
+      name: 'pictor_outbox_events_published_total',
+      help: 'Outbox events the relay published to the bus, by topic.',
+      labelNames: ['topic'],
+      registers,
+    }),
+    observeOutbox(read) {
+      once('outbox');
+      let pending: Promise<OutboxBacklog | undefined> | undefined;
+      // Both gauges come from one query per scrape.
+      const backlog = () => (pending ??= settle(read, () => (pending = undefined)));
+      scrapeGauge('pictor_outbox_backlog', 'Outbox events not yet published.', async (g) => {
+        g.set((await backlog())?.count ?? Number.NaN);
+      });
+      scrapeGauge(
+        'pictor_outbox_oldest_age_seconds',
+        'Age of the oldest unpublished outbox event; 0 when none waits.',
+        async (g) => {
+          g.set((await backlog())?.oldestAgeSeconds ?? Number.NaN);
+        },
+      );
+    },
+    observeConsumerLag(read) {
+      once('lag');
+      scrapeGauge(
+        'pictor_kafka_consumer_lag',
+        'Messages not yet committed by the worker group, per topic partition.',
+        async (g) => {
+          for (const p of (await settle(read, () => undefined)) ?? []) {
+            g.set({ topic: p.topic, partition: String(p.partition) }, p.lag);
+          }
+        },
+        ['topic', 'partition'],
+      );
+    },
+    observeStorage(read) {
+      once('storage');
+      let pending: Promise<StoredImages | undefined> | undefined;
+      const stored = () => (pending ??= settle(read, () => (pending = undefined)));
+      scrapeGauge(
+        'pictor_images',
+        'Images recorded in the database, by status.',
+        async (g) => {
+          const s = await stored();
+          if (s) for (const [status, n] of Object.entries(s.byStatus)) g.set({ status }, n);
+        },
+        ['status'],
+      );
+      scrapeGauge('pictor_stored_original_bytes', 'Bytes of the originals of images not deleted.', async (g) => {
+        g.set((await stored())?.originalBytes ?? Number.NaN);
+      });
+    },
+    observeLastBackup(read) {
+      once('backup');
+      // null: the table holds no backup yet (0); undefined: the read failed (NaN).
+      let pending: Promise<LastBackup | null | undefined> | undefined;
+      const last = () =>
+        (pending ??= settle(
+          async () => (await read()) ?? null,
+          () => (pending = undefined),
+        ));
+      const value = (backup: LastBackup | null | undefined, field: keyof LastBackup) =>
+        backup === undefined ? Number.NaN : (backup?.[field] ?? 0);
+      scrapeGauge(
+        'pictor_last_backup_timestamp_seconds',
+        'When the last successful backup finished (Unix seconds); 0 while none is recorded.',
+        async (g) => {
+          g.set(value(await last(), 'finishedAt'));
+        },
+      );
+      scrapeGauge(
+        'pictor_last_backup_bytes',
+        'Size of the last successful backup; 0 while none is recorded.',
+        async (g) => {
+          g.set(value(await last(), 'bytes'));
+        },
+      );
+    },
+  };
+
+  return metrics;
+}
+
+/** Runs `read`, turning a failure into undefined; `done` runs once the scrape has used it. */
+function settle<T>(read: () => Promise<T>, done: () => void): Promise<T | undefined> {
+  return read()
+    .catch(() => undefined)
+    .finally(() => setImmediate(done));
+}
+
+export interface MetricsServer {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Serves `GET /metrics` (Prometheus text format) on its own port, apart from the public API. */
+export async function startMetricsServer(
+  registry: Registry,
+  options: { port: number; host: string },
+): Promise<MetricsServer> {
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' || path !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found. Metrics are at /metrics.\n');
+      return;
+    }
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      (error: unknown) =>
+        res
+          .writeHead(500, { 'content-type': 'text/plain' })
+          .end(`${error instanceof Error ? error.message : 'error'}\n`),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
