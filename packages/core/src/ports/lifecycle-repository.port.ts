@@ -1,0 +1,38 @@
+import type { ImageRecord } from '../images/image.js';
+
+/** What is needed to know every object key an image may have. */
+export type PurgeableImage = Pick<ImageRecord, 'id' | 'format' | 'hasAlpha' | 'width'>;
+
+/** A backup that was written and verified. */
+export interface BackupRecord {
+  key: string;
+  bytes: number;
+  sha256: string;
+  startedAt: Date;
+  finishedAt: Date;
+}
+
+/** The SQL side of cleanup and backups. */
+export interface LifecycleRepository {
+  /**
+   * In one transaction: locks up to `limit` images whose expiry is at or before `now`
+   * (FOR UPDATE SKIP LOCKED, so concurrent runs take disjoint sets), hands them to
+   * `purgeObjects`, and deletes their rows only if it resolves. A crash rolls the claim back,
+   * so the next run finds the same rows again. Returns the ids deleted.
+   */
+  purgeExpired(
+    now: Date,
+    limit: number,
+    purgeObjects: (images: readonly PurgeableImage[]) => Promise<void>,
+  ): Promise<string[]>;
+  /** The subset of `ids` that still have a row. */
+  existingIds(ids: readonly string[]): Promise<Set<string>>;
+  /** Images still `pending` that were created before `before`, oldest first. */
+  stalePending(before: Date, limit: number): Promise<PurgeableImage[]>;
+  /** Deletes one row if it is still `pending`; false when it is not (any more). */
+  removePending(id: string): Promise<boolean>;
+  /** Records a successful backup (read by the metrics). */
+  recordBackup(backup: BackupRecord): Promise<void>;
+  /** Whether the database holds any image. */
+  hasImages(): Promise<boolean>;
+}
