@@ -1,0 +1,3 @@
+export * from './inputs.js';
+export * from './measure.js';
+export * from './processing.bench.js';
