@@ -67,6 +67,7 @@ ENV NODE_ENV=production \
     PORT=8080 \
     DATA_DIR=/tmp/pictor
 USER 10001:10001
-EXPOSE 8080
+# 9464: METRICS_PORT (/metrics), kept off the public port.
+EXPOSE 8080 9464
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/apps/pictor/dist/main.js"]
 CMD ["--target=all"]

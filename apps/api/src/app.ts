@@ -11,7 +11,7 @@ import {
   type ObjectStore,
   type RateLimiter,
 } from '@pictor/core';
-import type { Logger } from '@pictor/observability';
+import type { Logger, Metrics } from '@pictor/observability';
 import { errorHandler, type UploadLimits } from './http/error-handler.js';
 import { buildOpenApiDocument } from './http/openapi.js';
 import { rateLimit } from './http/rate-limit.js';
@@ -28,6 +28,8 @@ export interface ApiDeps {
   publicUrl: string;
   limits: { maxUploadBytes: number; maxFilesPerUpload: number; allowedFormats: readonly ImageFormat[] };
   expiryDefault: string;
+  /** The `expiresIn` choices offered (within EXPIRY_MAX); default: all of EXPIRY_CHOICES. */
+  expiryChoices?: readonly string[];
   /** Named dependency checks for /readyz. */
   readiness: Record<string, ReadinessCheck>;
   /** The built web page (apps/web/dist); the API still runs without it. */
@@ -35,6 +37,8 @@ export interface ApiDeps {
   isShuttingDown?: () => boolean;
   /** Upload requests per client; no limit when absent. */
   rateLimiter?: RateLimiter;
+  /** Prometheus instruments; nothing is measured when absent. */
+  metrics?: Metrics;
 }
 
 /** The HTTP application: API v1, OpenAPI docs, pages, web app and the direct-link fallback. */
@@ -50,7 +54,7 @@ export function createApp(deps: ApiDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.set('etag', false);
-  app.use(requestContext(deps.logger));
+  app.use(requestContext(deps.logger, deps.metrics));
 
   app.use(healthRoute(deps.readiness, isShuttingDown));
   app.use('/i', serveRoute({ images: deps.images, objects: deps.objects }));
@@ -97,7 +101,7 @@ export function createApp(deps: ApiDeps): Express {
       maxUploadBytes: deps.limits.maxUploadBytes,
       maxFilesPerUpload: deps.limits.maxFilesPerUpload,
       allowedFormats: deps.limits.allowedFormats,
-      expiryChoices: EXPIRY_CHOICES,
+      expiryChoices: deps.expiryChoices ?? EXPIRY_CHOICES,
       expiryDefault: deps.expiryDefault,
     });
   });

@@ -56,6 +56,13 @@ export async function openDatabase(
   };
 }
 
+/** Object storage alone, for the cleanup, backup and restore targets. */
+export async function openObjectStore(config: Config): Promise<ObjectStore> {
+  return config.s3
+    ? new S3ObjectStore(config.s3).init()
+    : new DiskObjectStore(path.resolve(config.dataDir, 'objects')).init();
+}
+
 export async function openInfrastructure(config: Config, logger: Logger): Promise<Infrastructure> {
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
@@ -68,9 +75,7 @@ export async function openInfrastructure(config: Config, logger: Logger): Promis
     closers.push(() => database.close());
     const { pool } = database;
 
-    const objects: ObjectStore = config.s3
-      ? await new S3ObjectStore(config.s3).init()
-      : await new DiskObjectStore(path.resolve(config.dataDir, 'objects')).init();
+    const objects = await openObjectStore(config);
     closers.push(() => objects.close());
 
     const onHandlerError = (error: unknown, event: { topic: string; key: string }) =>

@@ -1,14 +1,23 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig, TARGETS, type SettingName } from '@pictor/config';
 import { createLogger } from '@pictor/observability';
+import { isAppError } from '@pictor/core';
+import { runBackup, runCleanup, runRestore, type RestoreOptions } from './lifecycle.js';
 import { runMigrations, startPictor } from './pictor.js';
 
 const USAGE = `Usage: pictor [--target=${TARGETS.join('|')}]
+       pictor --target=restore --from=<key|latest> [--force]
 
-Runs Pictor. Every setting comes from the environment (see the README's configuration table).`;
+Runs Pictor. Every setting comes from the environment (see the README's configuration table).
+--from     the dump to restore: its key under backups/postgres/ (or file name), or latest
+--force    restore even into a database that holds images (they are replaced)`;
 
-function parseArgs(argv: string[]): Partial<Record<SettingName, string>> {
+function parseArgs(argv: string[]): {
+  overrides: Partial<Record<SettingName, string>>;
+  restore: Partial<RestoreOptions>;
+} {
   const overrides: Partial<Record<SettingName, string>> = {};
+  const restore: Partial<RestoreOptions> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--help' || arg === '-h') {
@@ -18,18 +27,39 @@ function parseArgs(argv: string[]): Partial<Record<SettingName, string>> {
       overrides.PICTOR_TARGET = arg.slice('--target='.length);
     } else if (arg === '--target' || arg === '-target') {
       overrides.PICTOR_TARGET = argv[++i] ?? '';
+    } else if (arg.startsWith('--from=')) {
+      restore.from = arg.slice('--from='.length);
+    } else if (arg === '--from') {
+      restore.from = argv[++i] ?? '';
+    } else if (arg === '--force') {
+      restore.force = true;
     } else {
       process.stderr.write(`Unknown argument: ${arg}\n${USAGE}\n`);
       process.exit(2);
     }
   }
-  return overrides;
+  return { overrides, restore };
+}
+
+/** One-shot targets: run, log the outcome, and set the exit code Kubernetes Jobs go by. */
+async function runOnce(work: () => Promise<unknown>, logger: ReturnType<typeof createLogger>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    if (isAppError(error)) {
+      logger.error(error.message, { code: error.code, details: error.details });
+      process.exitCode = 1;
+      return;
+    }
+    throw error;
+  }
 }
 
 async function main(): Promise<void> {
   let config;
+  const args = parseArgs(process.argv.slice(2));
   try {
-    config = loadConfig(process.env, parseArgs(process.argv.slice(2)));
+    config = loadConfig(process.env, args.overrides);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`pictor: ${error.message}\n`);
@@ -41,6 +71,16 @@ async function main(): Promise<void> {
   if (config.target === 'migrate') {
     await runMigrations(config, logger);
     return;
+  }
+  if (config.target === 'cleanup') return runOnce(() => runCleanup(config, logger), logger);
+  if (config.target === 'backup') return runOnce(() => runBackup(config, logger), logger);
+  if (config.target === 'restore') {
+    const { from, force = false } = args.restore;
+    if (!from) {
+      process.stderr.write(`pictor: --target=restore needs --from=<key|latest>\n${USAGE}\n`);
+      process.exit(2);
+    }
+    return runOnce(() => runRestore(config, logger, { from, force }), logger);
   }
   const handle = await startPictor(config, logger);
 

@@ -1,13 +1,22 @@
 import { fileURLToPath } from 'node:url';
 import type { Config, Target } from '@pictor/config';
 import { createApp, startHttpServer } from '@pictor/api';
-import { ImageService, parseDuration } from '@pictor/core';
+import { expiryChoicesWithin, ImageService, parseDuration, TOPICS } from '@pictor/core';
+import { KafkaEventBus } from '@pictor/events';
 import { SharpImageInspector, SharpImageProcessor } from '@pictor/imaging';
-import type { Logger } from '@pictor/observability';
+import { createMetrics, startMetricsServer, type Logger, type Metrics } from '@pictor/observability';
 import { startRelay, type RelayHandle } from '@pictor/relay';
-import { listenForOutbox, migrate, PgImageRepository, PgOutboxRepository } from '@pictor/sql';
-import { ProcessImageHandler, startWorker } from '@pictor/worker';
+import {
+  listenForOutbox,
+  migrate,
+  PgImageRepository,
+  PgLifecycleRepository,
+  PgMetricsRepository,
+  PgOutboxRepository,
+} from '@pictor/sql';
+import { ProcessImageHandler, startWorker, WORKER_GROUP } from '@pictor/worker';
 import { openDatabase, openInfrastructure, type Infrastructure } from './infrastructure.js';
+import { createCleanup, scheduleCleanup } from './lifecycle.js';
 
 /**
  * `--target=migrate`: applies migrations and returns. It opens the database only, so it can run
@@ -27,6 +36,10 @@ export async function runMigrations(config: Config, logger: Logger): Promise<str
 export interface PictorHandle {
   /** The HTTP port, when the target serves HTTP. */
   port: number | undefined;
+  /** The port of `/metrics` (METRICS_PORT, or the one picked when it is 0). */
+  metricsPort: number;
+  /** This process's Prometheus instruments. */
+  metrics: Metrics;
   infrastructure: Infrastructure;
   /** Graceful stop: stop accepting, finish in-flight uploads and jobs, close pools. */
   stop(): Promise<void>;
@@ -40,6 +53,10 @@ const COMPONENTS: Record<Target, readonly Component[]> = {
   relay: ['relay'],
   worker: ['worker'],
   migrate: [],
+  // One-shot targets, run by main.ts without startPictor.
+  cleanup: [],
+  backup: [],
+  restore: [],
 };
 
 const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist/', import.meta.url));
@@ -74,6 +91,15 @@ export async function startPictor(
     const outbox = new PgOutboxRepository(infra.pool);
     let relay: RelayHandle | undefined;
 
+    const metrics = createMetrics();
+    // Registered first, so it stops last: the final state stays scrapeable while the rest drains.
+    const metricsServer = await startMetricsServer(metrics.registry, {
+      port: config.metrics.port,
+      host: config.http.host,
+    });
+    stops.push(() => metricsServer.stop());
+    logger.info('metrics listening', { metricsPort: metricsServer.port });
+
     if (components.includes('worker')) {
       const handler = new ProcessImageHandler({
         images,
@@ -84,7 +110,13 @@ export async function startPictor(
         maxAttempts: config.worker.maxAttempts,
         logger: logger.child({ module: 'worker' }),
         onSettled: (id) => infra.cache.delete(`image:${id}`),
+        metrics,
       });
+      metrics.workerConcurrency.set(config.worker.concurrency);
+      const bus = infra.bus;
+      if (bus instanceof KafkaEventBus) {
+        metrics.observeConsumerLag(() => bus.consumerLag(WORKER_GROUP, TOPICS.imageUploaded));
+      }
       const worker = await startWorker({
         bus: infra.bus,
         handler,
@@ -105,7 +137,9 @@ export async function startPictor(
         logger: logger.child({ module: 'relay' }),
         batchSize: config.relay.batchSize,
         pollIntervalMs: config.relay.pollIntervalMs,
+        metrics,
       });
+      metrics.observeOutbox(() => outbox.backlog());
       const started = relay;
       stops.push(() => started.stop());
       if (!infra.databaseIsEmbedded) {
@@ -116,6 +150,17 @@ export async function startPictor(
         );
         stops.push(() => listener.stop());
       }
+    }
+
+    // One machine: expired images are deleted in-process; clusters run the cleanup CronJob.
+    if (config.target === 'all' && config.cleanup.intervalSeconds > 0) {
+      const cleanup = createCleanup(
+        config,
+        new PgLifecycleRepository(infra.pool),
+        infra.objects,
+        logger.child({ module: 'cleanup' }),
+      );
+      stops.push(scheduleCleanup(cleanup, config.cleanup.intervalSeconds, logger.child({ module: 'cleanup' })));
     }
 
     let port: number | undefined;
@@ -148,6 +193,7 @@ export async function startPictor(
         publicUrl: config.http.publicUrl,
         limits: config.limits,
         expiryDefault: config.expiry.default,
+        expiryChoices: expiryChoicesWithin({ maxSeconds: parseDuration(config.expiry.max) }),
         readiness: {
           database: () => images.ping(),
           objects: () => infra.objects.ping(),
@@ -157,7 +203,11 @@ export async function startPictor(
         webDir: options.webDir ?? DEFAULT_WEB_DIR,
         ...(infra.rateLimiter ? { rateLimiter: infra.rateLimiter } : {}),
         isShuttingDown: () => shuttingDown,
+        metrics,
       });
+      const reads = new PgMetricsRepository(infra.pool);
+      metrics.observeStorage(atMostEvery(60_000, () => reads.storedImages()));
+      metrics.observeLastBackup(atMostEvery(60_000, () => reads.lastBackup()));
       const server = await startHttpServer(app, config.http);
       port = server.port;
       // Registered last, so it stops first: no new uploads while the rest drains.
@@ -165,9 +215,22 @@ export async function startPictor(
       logger.info('listening', { port, publicUrl: config.http.publicUrl });
     }
 
-    return { port, infrastructure: infra, stop: stopAll };
+    return { port, metricsPort: metricsServer.port, metrics, infrastructure: infra, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
   }
+}
+
+/** Reuses a read for `intervalMs`: counting rows on every scrape of every pod would cost too much. */
+function atMostEvery<T>(intervalMs: number, read: () => Promise<T>): () => Promise<T> {
+  let last: { at: number; value: Promise<T> } | undefined;
+  return () => {
+    if (!last || Date.now() - last.at > intervalMs) {
+      const value = read();
+      last = { at: Date.now(), value };
+      void value.catch(() => (last = undefined));
+    }
+    return last.value;
+  };
 }

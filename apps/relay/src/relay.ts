@@ -1,5 +1,5 @@
 import type { EventBus, OutboxRepository } from '@pictor/core';
-import type { Logger } from '@pictor/observability';
+import type { Logger, Metrics } from '@pictor/observability';
 
 export interface RelayDeps {
   outbox: OutboxRepository;
@@ -10,6 +10,8 @@ export interface RelayDeps {
   pollIntervalMs: number;
   /** Published events are forgotten after this long. */
   retainSentSeconds?: number;
+  /** Prometheus instruments; nothing is measured when absent. */
+  metrics?: Metrics;
 }
 
 export interface RelayHandle {
@@ -55,7 +57,7 @@ export function startRelay(deps: RelayDeps): RelayHandle {
         do {
           sent = await deps.outbox.drain(deps.batchSize, (events) =>
             // One publish per topic keeps each batch a single produce request.
-            publishByTopic(deps.bus, events),
+            publishByTopic(deps.bus, events, deps.metrics),
           );
           if (sent > 0) deps.logger.debug('relayed events', { count: sent });
         } while (sent === deps.batchSize && !stopped);
@@ -90,6 +92,7 @@ export function startRelay(deps: RelayDeps): RelayHandle {
 async function publishByTopic(
   bus: EventBus,
   events: readonly { topic: string; key: string; payload: Record<string, unknown>; headers: Record<string, string> }[],
+  metrics: Metrics | undefined,
 ): Promise<void> {
   const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
   for (const e of events) {
@@ -97,5 +100,8 @@ async function publishByTopic(
     list.push({ key: e.key, value: JSON.stringify(e.payload), headers: e.headers });
     byTopic.set(e.topic, list);
   }
-  for (const [topic, messages] of byTopic) await bus.publish(topic, messages);
+  for (const [topic, messages] of byTopic) {
+    await bus.publish(topic, messages);
+    metrics?.eventsPublished.inc({ topic }, messages.length);
+  }
 }

@@ -19,7 +19,7 @@ import {
   type VariantSettings,
 } from '@pictor/core';
 import type { SharpImageProcessor } from '@pictor/imaging';
-import type { Logger } from '@pictor/observability';
+import type { Logger, Metrics } from '@pictor/observability';
 
 export interface ProcessImageDeps {
   images: ImageRepository;
@@ -33,6 +33,8 @@ export interface ProcessImageDeps {
   backoffMs?: (attempt: number) => number;
   /** Called when an image leaves `pending`, so caches can drop it. */
   onSettled?: (imageId: string) => Promise<void>;
+  /** Prometheus instruments; nothing is measured when absent. */
+  metrics?: Metrics;
 }
 
 export type Outcome = 'ready' | 'failed' | 'skipped' | 'dead-lettered' | 'discarded';
@@ -54,6 +56,21 @@ export class ProcessImageHandler {
   }
 
   async handle(event: DeliveredEvent): Promise<Outcome> {
+    const metrics = this.deps.metrics;
+    if (!metrics) return this.handleOnce(event);
+    const stopTimer = metrics.jobDuration.startTimer();
+    metrics.jobsInProgress.inc();
+    try {
+      const outcome = await this.handleOnce(event);
+      metrics.imagesProcessed.inc({ outcome });
+      stopTimer({ outcome });
+      return outcome;
+    } finally {
+      metrics.jobsInProgress.dec();
+    }
+  }
+
+  private async handleOnce(event: DeliveredEvent): Promise<Outcome> {
     const started = Date.now();
     const parsed = parseImageUploadedEvent(event.value);
     const log = this.deps.logger.child({
@@ -85,12 +102,16 @@ export class ProcessImageHandler {
       try {
         const outcome = await this.process(image);
         log.info('job done', { outcome, attempt, durationMs: Date.now() - started });
-        if (outcome === 'ready') await this.deps.onSettled?.(image.id);
+        if (outcome === 'ready') {
+          this.deps.metrics?.uploadToReady.observe(Math.max(0, Date.now() - image.createdAt.getTime()) / 1000);
+          await this.deps.onSettled?.(image.id);
+        }
         return outcome;
       } catch (error) {
         const appError = classify(error);
         if (appError.retryable && attempt < this.deps.maxAttempts) {
           log.warn('job failed, will retry', { attempt, code: appError.code, error: appError.message });
+          this.deps.metrics?.processingRetries.inc({ reason: appError.code });
           await sleep(this.backoff(attempt));
           continue;
         }
@@ -146,15 +167,37 @@ export class ProcessImageHandler {
     };
 
     // The display copy first: the direct link can be served while variants are still made.
-    await store(await decodeStep(() => processor.renderDisplay(original, source, displayPlan)));
+    const timed = async <T extends { output: { name: string; format: string } }>(
+      step: () => Promise<T>,
+    ): Promise<T> => {
+      const startedAt = process.hrtime.bigint();
+      const result = await step();
+      const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+      this.deps.metrics?.processingDuration.observe(
+        { variant: result.output.name, format: result.output.format },
+        seconds,
+      );
+      return result;
+    };
+    await store(await timed(() => decodeStep(() => processor.renderDisplay(original, source, displayPlan))));
     if (!(await images.recordVariants(image.id, recorded, null))) return this.discard(image.id, written);
 
     const placeholder = await decodeStep(() => processor.placeholder(original, source));
     const rendered = processor.renderVariants(original, source, variantPlans);
     for (;;) {
+      const startedAt = process.hrtime.bigint();
       const next = await decodeStep(() => rendered.next());
       if (next.done) break;
+      this.deps.metrics?.processingDuration.observe(
+        { variant: next.value.output.name, format: next.value.output.format },
+        Number(process.hrtime.bigint() - startedAt) / 1e9,
+      );
       await store(next.value);
+      // Publish each finished format group, so its links work before the slower ones are done.
+      const following = variantPlans[recorded.length - 1];
+      if (following && following.format !== next.value.output.format) {
+        if (!(await images.recordVariants(image.id, recorded, placeholder))) return this.discard(image.id, written);
+      }
     }
     if (!(await images.markReady(image.id, recorded, placeholder))) return this.discard(image.id, written);
     return 'ready';
@@ -181,6 +224,7 @@ export class ProcessImageHandler {
         },
       },
     ]);
+    this.deps.metrics?.deadLetters.inc({ reason: code });
   }
 }
 

@@ -52,7 +52,7 @@ checksum/secrets: {{ include (print .Template.BasePath "/config/secrets.yaml") .
 {{- define "pictor.tmpVolume" -}}
 - name: tmp
   emptyDir:
-    sizeLimit: 1Gi
+    sizeLimit: {{ dig "tmpSizeLimit" "1Gi" (.values | default dict) }}
 {{- end -}}
 
 {{- define "pictor.tmpMount" -}}
@@ -111,7 +111,5 @@ KAFKA_BROKERS: {{ include "pictor.kafka.brokers" . | quote }}
 {{- if and (eq .Values.redis.mode "external") (not .Values.redis.external.existingSecret) }}
 REDIS_URL: {{ .Values.redis.external.url | quote }}
 {{- end }}
-{{- if .Values.metrics.enabled }}
 METRICS_PORT: {{ .Values.metrics.port | int | quote }}
-{{- end }}
 {{- end -}}

@@ -419,8 +419,22 @@ describe('hooks and CronJobs', () => {
     }
   });
 
-  it('when the defaults render, then no CronJob exists until the binary has those targets', () => {
-    expect(scenario('default').filter((o) => o.kind === 'CronJob')).toEqual([]);
+  it('when the defaults render, then cleanup and backup CronJobs exist, the backup with its retention', () => {
+    const objects = scenario('default');
+    expect(
+      objects
+        .filter((o) => o.kind === 'CronJob')
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['pictor-backup', 'pictor-cleanup']);
+    const backup = podsOf([find(objects, 'CronJob', 'pictor-backup')])[0]!.pod.containers[0]!;
+    expect(backup.env).toEqual(
+      expect.arrayContaining([
+        { name: 'BACKUP_KEEP_LAST', value: '7' },
+        { name: 'BACKUP_KEEP_DAILY', value: '7' },
+        { name: 'BACKUP_KEEP_WEEKLY', value: '4' },
+      ]),
+    );
   });
 
   it('when helm test runs, then its pod uploads through the edge Service', () => {

@@ -19,10 +19,11 @@ export const CHART_OWNED = [
   'KAFKA_BROKERS',
   'REDIS_URL',
   'RELAY_IN_API',
+  'METRICS_PORT',
 ] as const;
 
-/** Names the chart sets before Pictor reads them (DESIGN.md names METRICS_PORT; the app adds it later). */
-export const FORTHCOMING = ['METRICS_PORT'] as const;
+/** Names the chart sets before Pictor reads them (none at the moment). */
+export const FORTHCOMING: readonly string[] = [];
 
 interface ZodLike {
   def?: { type?: string; innerType?: ZodLike; in?: ZodLike };

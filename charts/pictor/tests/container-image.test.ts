@@ -137,7 +137,7 @@ describe('the development loop', () => {
     };
     expect(job.kind).toBe('Job');
     const container = job.spec.template.spec.containers[0]!;
-    expect(container.args).toEqual(['--target=restore']);
+    expect(container.args).toEqual(['--target=restore', '--from=latest']);
     expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
   });
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const TARGETS = ['all', 'api', 'worker', 'relay', 'migrate'] as const;
+export const TARGETS = ['all', 'api', 'worker', 'relay', 'migrate', 'cleanup', 'backup', 'restore'] as const;
 export type Target = (typeof TARGETS)[number];
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -44,6 +44,11 @@ export const SETTINGS = {
   PICTOR_TARGET: setting(z.enum(TARGETS), 'Role(s) this process runs; `--target` overrides it.', 'all'),
   PORT: setting(port, 'HTTP port of the API and web page.', '8080'),
   HOST: setting(z.string().min(1), 'Address the HTTP server binds to.', '0.0.0.0'),
+  METRICS_PORT: setting(
+    z.coerce.number().int().min(0).max(65535),
+    'Port of the Prometheus endpoint `/metrics`, apart from the public HTTP port; 0 picks a free one.',
+    '9464',
+  ),
   PUBLIC_URL: setting(url.optional(), 'Origin that links are built on. Default: `http://localhost:$PORT`.'),
   LOG_LEVEL: setting(z.enum(['error', 'warn', 'info', 'http', 'debug']), 'Least severe log level written.', 'info'),
   DATA_DIR: setting(z.string().min(1), 'Where the embedded database and disk object store keep their files.', './data'),
@@ -103,7 +108,11 @@ export const SETTINGS = {
   JPEG_QUALITY: setting(z.coerce.number().int().min(1).max(100), 'JPEG quality of derived images.', '82'),
   WEBP_QUALITY: setting(z.coerce.number().int().min(1).max(100), 'WebP quality.', '80'),
   AVIF_QUALITY: setting(z.coerce.number().int().min(1).max(100), 'AVIF quality.', '55'),
-  AVIF_EFFORT: setting(z.coerce.number().int().min(0).max(9), 'AVIF encoder effort (CPU against size).', '4'),
+  AVIF_EFFORT: setting(
+    z.coerce.number().int().min(0).max(9),
+    'AVIF encoder effort (CPU against size; 4 costs ~10× the CPU of 2).',
+    '2',
+  ),
   WORKER_CONCURRENCY: setting(positiveInt.max(64), 'Images processed at once per worker process.', '2'),
   WORKER_MAX_ATTEMPTS: setting(
     positiveInt.max(50),
@@ -118,6 +127,38 @@ export const SETTINGS = {
     '10000',
   ),
   CACHE_TTL_SECONDS: setting(positiveInt, 'Lifetime of cached image metadata.', '300'),
+  CLEANUP_INTERVAL_SECONDS: setting(
+    nonNegativeInt,
+    'How often target `all` deletes expired images in-process (the bound on how long storage still serves them); 0: never.',
+    '60',
+  ),
+  CLEANUP_BATCH_SIZE: setting(positiveInt.max(10000), 'Expired images deleted per cleanup transaction.', '100'),
+  CLEANUP_ORPHAN_GRACE_SECONDS: setting(
+    nonNegativeInt,
+    'Objects without a row, and rows stuck in `pending` without their original, older than this are removed by cleanup; 0: never.',
+    '3600',
+  ),
+  PG_DUMP_PATH: setting(
+    z.string().min(1),
+    '`pg_dump` binary used by `--target=backup` (same major as the server or newer).',
+    'pg_dump',
+  ),
+  PG_RESTORE_PATH: setting(
+    z.string().min(1),
+    '`pg_restore` binary used by backup verification and `--target=restore`.',
+    'pg_restore',
+  ),
+  BACKUP_KEEP_LAST: setting(positiveInt, 'Backups kept regardless of age (the newest N).', '7'),
+  BACKUP_KEEP_DAILY: setting(
+    nonNegativeInt,
+    'Also keep the newest backup of each of the last N days that have one.',
+    '7',
+  ),
+  BACKUP_KEEP_WEEKLY: setting(
+    nonNegativeInt,
+    'Also keep the newest backup of each of the last N weeks that have one.',
+    '4',
+  ),
   SHUTDOWN_TIMEOUT_MS: setting(positiveInt, 'Grace period for in-flight requests and jobs on SIGTERM.', '25000'),
 } satisfies Record<string, Setting>;
 

@@ -58,6 +58,17 @@ describe('loadConfig', () => {
     expect((error as ConfigError).problems).toHaveLength(5);
   });
 
+  it('when the default expiry exceeds the maximum, then start-up fails naming both', () => {
+    expect(() => loadConfig({ EXPIRY_MAX: '1w' })).toThrow(/EXPIRY_DEFAULT=never exceeds EXPIRY_MAX=1w/);
+    expect(loadConfig({ EXPIRY_MAX: '1w', EXPIRY_DEFAULT: '1d' }).expiry).toEqual({ default: '1d', max: '1w' });
+  });
+
+  it('when a lifecycle target runs, then it needs the database server but no Kafka', () => {
+    expect(() => loadConfig({ PICTOR_TARGET: 'cleanup' })).toThrow(/DATABASE_URL is required/);
+    expect(() => loadConfig({ PICTOR_TARGET: 'backup' })).not.toThrow(/KAFKA_BROKERS/);
+    expect(loadConfig({ PICTOR_TARGET: 'restore', DATABASE_URL: 'postgres://db/pictor' }).target).toBe('restore');
+  });
+
   it('when S3 is half configured, then start-up fails naming what is missing', () => {
     expect(() => loadConfig({ S3_ENDPOINT: 'http://127.0.0.1:9000', S3_BUCKET: 'pictor' })).toThrow(
       /S3_ACCESS_KEY, S3_SECRET_KEY/,

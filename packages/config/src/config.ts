@@ -4,6 +4,8 @@ import { SETTINGS, type RawSettings, type SettingName, type Target } from './con
 export interface Config {
   target: Target;
   http: { port: number; host: string; publicUrl: string };
+  /** The Prometheus endpoint; it binds to `http.host`. */
+  metrics: { port: number };
   logLevel: RawSettings['LOG_LEVEL'];
   dataDir: string;
   database: { url: string | undefined; poolMax: number; statementTimeoutMs: number };
@@ -35,6 +37,8 @@ export interface Config {
   serveWaitMs: number;
   cacheTtlSeconds: number;
   shutdownTimeoutMs: number;
+  cleanup: { intervalSeconds: number; batchSize: number; orphanGraceSeconds: number };
+  backup: { pgDumpPath: string; pgRestorePath: string; keepLast: number; keepDaily: number; keepWeekly: number };
 }
 
 export class ConfigError extends Error {
@@ -73,8 +77,9 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
   const brokers = s.KAFKA_BROKERS?.split(',')
     .map((b) => b.trim())
     .filter(Boolean);
+  const needsBus = s.PICTOR_TARGET === 'api' || s.PICTOR_TARGET === 'relay' || s.PICTOR_TARGET === 'worker';
   if (s.PICTOR_TARGET !== 'all' && s.PICTOR_TARGET !== 'migrate') {
-    if (!brokers) {
+    if (needsBus && !brokers) {
       problems.push(
         `KAFKA_BROKERS is required for target "${s.PICTOR_TARGET}": the in-process bus joins the components of one process only`,
       );
@@ -85,11 +90,21 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
       );
     }
   }
+  const maxExpiry = durationSeconds(s.EXPIRY_MAX);
+  if (maxExpiry !== null) {
+    const defaultExpiry = durationSeconds(s.EXPIRY_DEFAULT);
+    if (defaultExpiry === null || defaultExpiry > maxExpiry) {
+      problems.push(
+        `EXPIRY_DEFAULT=${s.EXPIRY_DEFAULT} exceeds EXPIRY_MAX=${s.EXPIRY_MAX}: uploads that ask for no expiry would be refused`,
+      );
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const config: Config = {
     target: s.PICTOR_TARGET,
     http: { port: s.PORT, host: s.HOST, publicUrl: (s.PUBLIC_URL ?? `http://localhost:${s.PORT}`).replace(/\/+$/, '') },
+    metrics: { port: s.METRICS_PORT },
     logLevel: s.LOG_LEVEL,
     dataDir: s.DATA_DIR,
     database: {
@@ -140,8 +155,38 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
     serveWaitMs: s.SERVE_WAIT_MS,
     cacheTtlSeconds: s.CACHE_TTL_SECONDS,
     shutdownTimeoutMs: s.SHUTDOWN_TIMEOUT_MS,
+    cleanup: {
+      intervalSeconds: s.CLEANUP_INTERVAL_SECONDS,
+      batchSize: s.CLEANUP_BATCH_SIZE,
+      orphanGraceSeconds: s.CLEANUP_ORPHAN_GRACE_SECONDS,
+    },
+    backup: {
+      pgDumpPath: s.PG_DUMP_PATH,
+      pgRestorePath: s.PG_RESTORE_PATH,
+      keepLast: s.BACKUP_KEEP_LAST,
+      keepDaily: s.BACKUP_KEEP_DAILY,
+      keepWeekly: s.BACKUP_KEEP_WEEKLY,
+    },
   };
   return deepFreeze(config);
+}
+
+const DURATION_UNITS: Record<string, number> = {
+  s: 1,
+  m: 60,
+  h: 3600,
+  d: 86_400,
+  w: 604_800,
+  mo: 2_592_000,
+  y: 31_536_000,
+};
+
+/** Seconds of a duration the schema accepted (`never`/0: null); the same units as core's parseDuration. */
+function durationSeconds(value: string): number | null {
+  const match = /^(\d+)(s|m|h|d|w|mo|y)?$/.exec(value);
+  if (!match) return null;
+  const seconds = Number(match[1]) * (DURATION_UNITS[match[2] ?? 's'] ?? 1);
+  return seconds > 0 ? seconds : null;
 }
 
 function deepFreeze<T>(value: T): T {

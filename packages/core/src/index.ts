@@ -15,3 +15,6 @@ export * from './ports/cache.port.js';
 export * from './ports/image-repository.port.js';
 export * from './ports/image-inspector.port.js';
 export * from './ports/rate-limiter.port.js';
+export * from './ports/lifecycle-repository.port.js';
+export * from './lifecycle/retention.js';
+export * from './lifecycle/cleanup.service.js';

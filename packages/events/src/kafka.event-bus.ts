@@ -157,6 +157,25 @@ export class KafkaEventBus implements EventBus {
     await this.admin.describeCluster();
   }
 
+  /**
+   * Messages of `topic` not yet committed by consumer `group`, per partition: the high
+   * watermark minus the committed offset (minus the low watermark when nothing is committed).
+   */
+  async consumerLag(group: string, topic: string): Promise<{ topic: string; partition: number; lag: number }[]> {
+    const [ends, committed] = await Promise.all([
+      this.admin.fetchTopicOffsets(topic),
+      this.admin.fetchOffsets({ groupId: group, topics: [topic] }),
+    ]);
+    const byPartition = new Map(
+      (committed.find((t) => t.topic === topic)?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]),
+    );
+    return ends.map((end) => {
+      const offset = byPartition.get(end.partition) ?? -1;
+      const from = offset >= 0 ? offset : Number(end.low);
+      return { topic, partition: end.partition, lag: Math.max(0, Number(end.high) - from) };
+    });
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));

@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { ByteRange, ObjectBody, ObjectInfo, ObjectStore } from '@pictor/core';
 
 const KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
@@ -49,6 +51,37 @@ export class DiskObjectStore implements ObjectStore {
       throw error;
     }
     return { key, size: body.length, contentType, etag, lastModified: new Date() };
+  }
+
+  async putStream(key: string, body: Readable, contentType: string): Promise<ObjectInfo> {
+    const file = this.objectPath(key);
+    const hash = createHash('md5');
+    let size = 0;
+    const tmp = path.join(this.tmpDir, randomBytes(12).toString('hex'));
+    await mkdir(path.dirname(file), { recursive: true });
+    await mkdir(path.dirname(this.metaPath(key)), { recursive: true });
+    try {
+      await pipeline(
+        body,
+        async function* (source: AsyncIterable<Buffer>) {
+          for await (const chunk of source) {
+            hash.update(chunk);
+            size += chunk.length;
+            yield chunk;
+          }
+        },
+        createWriteStream(tmp),
+      );
+      const etag = `"${hash.digest('hex')}"`;
+      await writeFile(`${tmp}.meta`, JSON.stringify({ contentType, etag } satisfies Meta));
+      await rename(`${tmp}.meta`, this.metaPath(key));
+      await rename(tmp, file);
+      return { key, size, contentType, etag, lastModified: new Date() };
+    } catch (error) {
+      await rm(tmp, { force: true });
+      await rm(`${tmp}.meta`, { force: true });
+      throw error;
+    }
   }
 
   async get(key: string, range?: ByteRange): Promise<ObjectBody | null> {

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { Client, S3Error } from 'minio';
 import type { ByteRange, ObjectBody, ObjectInfo, ObjectStore, PutOptions } from '@pictor/core';
 
@@ -61,6 +62,14 @@ export class S3ObjectStore implements ObjectStore {
       ...(options.cacheControl ? { 'Cache-Control': options.cacheControl } : {}),
     });
     return { key, size: body.length, contentType, etag: quote(result.etag), lastModified: new Date() };
+  }
+
+  async putStream(key: string, body: Readable, contentType: string): Promise<ObjectInfo> {
+    // Unknown size: the client uploads in parts, so memory stays at one part.
+    await this.client.putObject(this.bucket, key, body, undefined, { 'Content-Type': contentType });
+    const info = await this.stat(key);
+    if (!info) throw new Error(`${key} is missing right after it was written`);
+    return info;
   }
 
   async get(key: string, range?: ByteRange): Promise<ObjectBody | null> {

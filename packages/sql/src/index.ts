@@ -3,4 +3,7 @@ export * from './embedded-postgres.js';
 export * from './migrations.js';
 export * from './pg-image.repository.js';
 export * from './pg-outbox.repository.js';
+export * from './pg-lifecycle.repository.js';
+export * from './pg-dump.js';
 export * from './outbox-listener.js';
+export * from './pg-metrics.repository.js';

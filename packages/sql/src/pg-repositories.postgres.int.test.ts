@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { describeImageRepositoryContract } from '@pictor/testing';
 import { createTestDatabase } from '../../../scripts/engines/engines.mjs';
-import { migrate } from './migrations.js';
+import { loadMigrations, migrate } from './migrations.js';
 import { PgImageRepository } from './pg-image.repository.js';
 import { PgOutboxRepository } from './pg-outbox.repository.js';
 import { createPool, type Pool } from './pool.js';
@@ -37,9 +37,10 @@ describe('migrate', () => {
     const pools = Array.from({ length: 4 }, () => createPool({ connectionString: fresh.url, max: 1 }));
     try {
       const results = await Promise.all(pools.map((p) => migrate(p)));
-      expect(results.flat()).toEqual(['0001_images_and_outbox']);
+      const all = (await loadMigrations()).map((m) => m.name);
+      expect(results.flat().sort()).toEqual(all);
       const { rows } = await pools[0]!.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations');
-      expect(rows[0]!.n).toBe(1);
+      expect(rows[0]!.n).toBe(all.length);
     } finally {
       await Promise.all(pools.map((p) => p.end()));
       await fresh.drop();

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { ObjectInfo, ObjectStore } from '@pictor/core';
 
@@ -46,6 +46,22 @@ export function describeObjectStoreContract(name: string, setup: () => Promise<O
     afterEach(async () => {
       await fixture?.teardown();
       fixture = undefined;
+    });
+
+    it('when an object is put as a stream, then get returns the same bytes, content type and size', async () => {
+      const bytes = randomBytes(300_000 + 11);
+      const put = await store.putStream(
+        key('backups/a.dump'),
+        Readable.from([bytes.subarray(0, 1000), bytes.subarray(1000)]),
+        'application/octet-stream',
+      );
+      expect(put).toMatchObject({
+        key: key('backups/a.dump'),
+        size: bytes.length,
+        contentType: 'application/octet-stream',
+      });
+      const got = await store.get(key('backups/a.dump'));
+      expect((await readAll(got!.body)).equals(bytes)).toBe(true);
     });
 
     it('when an object is put, then get returns the same bytes, content type, size and etag', async () => {

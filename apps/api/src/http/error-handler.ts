@@ -64,6 +64,8 @@ export function sendError(res: Response, req: Request, error: AppError): void {
     res.setHeader('Allow', (error.details.allowed as string[]).join(', '));
   }
   res.setHeader('Cache-Control', 'no-store');
+  // For the request's log line and metrics (request-context.ts).
+  res.locals.errorCode = error.code;
   res.status(error.status).json({
     error: {
       code: error.code,

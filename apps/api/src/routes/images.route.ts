@@ -22,6 +22,7 @@ export function imagesRoute(deps: ImagesRouteDeps): Router {
     const upload = req.upload!;
     const options = parseOrThrow(UploadOptionsSchema, upload.fields);
     const uploaded = await deps.images.upload(upload.files, options, { requestId: req.id });
+    res.locals.uploaded = uploaded.map((u) => u.image);
     res.status(201).json({ images: uploaded.map((u) => presentUpload(deps.publicUrl, u)) });
   });
 

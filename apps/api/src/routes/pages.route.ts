@@ -65,6 +65,7 @@ ${variantLinks ? `<h2>Variants</h2><ul class="variants">${variantLinks}</ul>` : 
       await runParser(uploadParser(deps.limits), req, res);
       const options = parseOrThrow(UploadOptionsSchema, req.upload!.fields);
       const uploaded = await deps.images.upload(req.upload!.files, options, { requestId: req.id });
+      res.locals.uploaded = uploaded.map((u) => u.image);
       const items = uploaded
         .map(({ image, deleteToken }) => {
           const links = buildLinks(publicUrl, image);
@@ -128,6 +129,7 @@ function runParser(parser: ReturnType<typeof uploadParser>, req: Request, res: R
 
 function renderError(req: Request, res: Response, error: AppError): void {
   if (error.status >= 500) req.log.error('page request failed', { code: error.code, error: error.cause ?? error });
+  res.locals.errorCode = error.code;
   res
     .status(error.status)
     .setHeader('Cache-Control', 'no-store')

@@ -5,15 +5,23 @@ import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
+/** Distinct free loopback ports: all are held at once, then released together. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer().listen(0, '127.0.0.1'));
+  await Promise.all(servers.map((server) => once(server, 'listening')));
+  const ports = servers.map((server) => {
+    const address = server.address();
+    if (!address || typeof address === 'string') throw new Error('no port');
+    return address.port;
+  });
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
 /** A free loopback port (bound then released). */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
+  const [port] = await freePorts(1);
+  return port!;
 }
 
 export interface PictorProcess {
@@ -39,12 +47,16 @@ export async function spawnPictor(
   target: 'all' | 'api' | 'relay' | 'worker' | 'migrate',
   env: Record<string, string>,
 ): Promise<PictorProcess> {
-  const port = target === 'api' || target === 'all' ? await freePort() : undefined;
+  // Both ports chosen here, distinct: a metrics port left to the kernel (0) could be the very
+  // port just released for PORT, and then the HTTP server could not bind it.
+  const [metricsPort, httpPort] = await freePorts(2);
+  const port = target === 'api' || target === 'all' ? httpPort : undefined;
   const child = spawn(process.execPath, [MAIN, `--target=${target}`], {
     env: {
       PATH: process.env.PATH ?? '',
       LOG_LEVEL: 'debug',
       HOST: '127.0.0.1',
+      METRICS_PORT: String(metricsPort),
       ...(port ? { PORT: String(port) } : {}),
       ...env,
     },
@@ -134,4 +146,42 @@ export async function spawnPictor(
   }[target];
   await waitForLog((l) => l.msg === readyMessage, 60_000);
   return handle;
+}
+
+/** Runs a one-shot target (cleanup, backup, restore) of the built binary to its end. */
+export function runPictorOnce(
+  target: 'cleanup' | 'backup' | 'restore' | 'migrate',
+  env: Record<string, string>,
+  args: string[] = [],
+): { code: number | null; lines: Record<string, unknown>[]; child: ChildProcess; done: Promise<void> } {
+  const child = spawn(process.execPath, [MAIN, `--target=${target}`, ...args], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'debug', METRICS_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const result = {
+    code: null as number | null,
+    lines: [] as Record<string, unknown>[],
+    child,
+    done: Promise.resolve(),
+  };
+  let buffered = '';
+  const onData = (chunk: Buffer) => {
+    buffered += chunk.toString('utf8');
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const text = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      try {
+        result.lines.push(JSON.parse(text) as Record<string, unknown>);
+      } catch {
+        result.lines.push({ msg: text, raw: true });
+      }
+    }
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  result.done = once(child, 'exit').then(([code]) => {
+    result.code = code as number | null;
+  });
+  return result;
 }

@@ -61,6 +61,15 @@ export const ERRORS = {
   processingFailed: (reason: string, retryable: boolean, cause?: unknown) =>
     new AppError('PROCESSING_FAILED', 500, reason, retryable, undefined, { cause }),
   shuttingDown: () => new AppError('SHUTTING_DOWN', 503, 'The server is shutting down; retry.', true),
+  backupNotFound: (from: string) =>
+    new AppError('BACKUP_NOT_FOUND', 404, `No backup matches "${from}" under backups/postgres/.`, false, { from }),
+  backupCorrupt: (key: string, reason: string) =>
+    new AppError('BACKUP_CORRUPT', 422, `The backup ${key} is unusable: ${reason}`, false, { key }),
+  backupFailed: (reason: string, cause?: unknown) =>
+    new AppError('BACKUP_FAILED', 500, `The backup failed: ${reason}`, true, undefined, { cause }),
+  restoreRefused: (reason: string) => new AppError('RESTORE_REFUSED', 409, reason),
+  restoreFailed: (reason: string, cause?: unknown) =>
+    new AppError('RESTORE_FAILED', 500, `The restore failed: ${reason}`, false, undefined, { cause }),
   internal: (cause?: unknown) =>
     new AppError('INTERNAL', 500, 'Something went wrong on our side.', false, undefined, { cause }),
 } as const;

@@ -4,23 +4,23 @@ import { planOutputs } from './variant-plan.js';
 const settings = { thumbnailSize: 256, widths: [1280, 640] };
 
 describe('planOutputs', () => {
-  it('when a large photo is planned, then the display copy comes first, then thumbnail and widths in three formats', () => {
+  it('when a large photo is planned, then the display copy comes first, then thumbnail and widths format by format, AVIF last', () => {
     const plan = planOutputs({ id: 'Ab12Cd34Ef56', format: 'jpeg', width: 4000, hasAlpha: false }, settings);
     expect(plan.map((o) => `${o.name}.${o.format}`)).toEqual([
       'display.jpeg',
       'thumb.jpeg',
-      'thumb.webp',
-      'thumb.avif',
       'w640.jpeg',
-      'w640.webp',
-      'w640.avif',
       'w1280.jpeg',
+      'thumb.webp',
+      'w640.webp',
       'w1280.webp',
+      'thumb.avif',
+      'w640.avif',
       'w1280.avif',
     ]);
     expect(plan[0]!.key).toBe('public/Ab12Cd34Ef56.jpg');
-    expect(plan[4]!.key).toBe('public/Ab12Cd34Ef56/w640.jpg');
-    expect(plan[4]!.box).toEqual({ width: 640 });
+    expect(plan[2]!.key).toBe('public/Ab12Cd34Ef56/w640.jpg');
+    expect(plan[2]!.box).toEqual({ width: 640 });
   });
 
   it('when the image is narrower than a width, then that width is skipped (no upscaling)', () => {

@@ -26,8 +26,8 @@ export function baseFormatFor(source: ImageFormat, hasAlpha: boolean): ImageForm
 }
 
 /**
- * Every output the worker will write for an image, in the order it writes them (display copy
- * first, so direct links work as early as possible). Pure: the API uses it to know which URLs
+ * Every output the worker will write for an image, in the order it writes them: the display
+ * copy first, so direct links work as early as possible, then the variants format by format. Pure: the API uses it to know which URLs
  * will exist before the worker has run.
  */
 export function planOutputs(
@@ -40,6 +40,9 @@ export function planOutputs(
     { name: DISPLAY, format: image.format, key: storageKeys.display(image.id, image.format) },
   ];
   const size = settings.thumbnailSize;
+  const widths = [...settings.widths].sort((a, b) => a - b).filter((width) => width < image.width);
+  // Format by format, cheapest first: JPEG/PNG and WebP variants are servable long before the
+  // AVIF encoder (by far the costliest step) has finished.
   for (const format of formats) {
     outputs.push({
       name: THUMBNAIL,
@@ -47,15 +50,11 @@ export function planOutputs(
       key: storageKeys.variant(image.id, THUMBNAIL, format),
       box: { width: size, height: size },
     });
-  }
-  for (const width of [...settings.widths].sort((a, b) => a - b)) {
-    if (width >= image.width) continue;
-    const name = `w${width}`;
-    for (const format of formats) {
+    for (const width of widths) {
       outputs.push({
-        name,
+        name: `w${width}`,
         format,
-        key: storageKeys.variant(image.id, name, format),
+        key: storageKeys.variant(image.id, `w${width}`, format),
         box: { width },
       });
     }

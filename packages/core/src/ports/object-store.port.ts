@@ -30,6 +30,8 @@ export interface ObjectBody extends ObjectInfo {
  */
 export interface ObjectStore {
   put(key: string, body: Buffer, contentType: string, options?: PutOptions): Promise<ObjectInfo>;
+  /** Like put, for bodies too large to hold in memory (database dumps); the size need not be known. */
+  putStream(key: string, body: Readable, contentType: string): Promise<ObjectInfo>;
   /** The object, or a slice of it; null when the key does not exist. */
   get(key: string, range?: ByteRange): Promise<ObjectBody | null>;
   stat(key: string): Promise<ObjectInfo | null>;

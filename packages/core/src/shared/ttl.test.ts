@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { isAppError } from '../errors/app-error.js';
-import { parseDuration, resolveExpiry } from './ttl.js';
+import { expiryChoicesWithin, parseDuration, resolveExpiry } from './ttl.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -53,5 +53,15 @@ describe('resolveExpiry', () => {
     expect(() => resolveExpiry('2d', policy, now)).toThrow(/at most 86400 seconds/);
     expect(() => resolveExpiry('never', policy, now)).toThrow(/must expire/);
     expect(resolveExpiry('1d', policy, now)).toEqual(new Date('2026-01-02T00:00:00Z'));
+  });
+});
+
+describe('expiry choices', () => {
+  it('when a maximum is configured, then only choices within it are offered and never is not', () => {
+    expect(expiryChoicesWithin({ maxSeconds: 7 * 86_400 })).toEqual(['10m', '1h', '1d', '1w']);
+  });
+
+  it('when there is no maximum, then every choice including never is offered', () => {
+    expect(expiryChoicesWithin({ maxSeconds: null })).toContain('never');
   });
 });

@@ -52,3 +52,12 @@ export function resolveExpiry(expiresIn: string | undefined, policy: ExpiryPolic
   }
   return requested === null ? null : new Date(now.getTime() + requested * 1000);
 }
+
+/** The choices an upload may pick under the policy: those within the maximum, `never` only without one. */
+export function expiryChoicesWithin(policy: Pick<ExpiryPolicy, 'maxSeconds'>): string[] {
+  return EXPIRY_CHOICES.filter((choice) => {
+    const seconds = parseDuration(choice);
+    if (policy.maxSeconds === null) return true;
+    return seconds !== null && seconds <= policy.maxSeconds;
+  });
+}
