@@ -175,6 +175,9 @@ describe('when a JPEG carrying GPS EXIF is uploaded', () => {
     const html = await res.text();
     expect(html).toContain(`/i/${image.id}.jpg`);
     expect(html).toContain('Holiday');
+    // Once processed, browsers are offered the resized modern variants first.
+    expect(html).toContain(`<source type="image/avif" srcset="http://localhost:8080/i/${image.id}/w320.avif 320w`);
+    expect(html).toContain(`/i/${image.id}/w800.webp 800w`);
   });
 });
 

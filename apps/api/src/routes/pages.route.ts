@@ -45,10 +45,19 @@ export function pagesRoute(deps: PagesRouteDeps): Router {
         : image.status === 'pending'
           ? '<p class="notice">Still processing; variants appear when it is done.</p>'
           : '';
+    // Resized variants in modern formats where they exist: a phone need not fetch the full original.
+    const sources = (['avif', 'webp'] as const)
+      .map((format) => {
+        const widths = outputs.filter((v) => v.format === format && /^w\d+$/.test(v.name));
+        if (widths.length === 0) return '';
+        const srcset = widths.map((v) => `${outputUrl(publicUrl, image, v.name, v.format)} ${v.width}w`).join(', ');
+        return `<source type="image/${format}" srcset="${escapeHtml(srcset)}" sizes="(max-width: 1000px) 100vw, 960px">`;
+      })
+      .join('');
     const body = `
 <h1>${escapeHtml(title)}</h1>
 ${status}
-<figure><img src="${escapeHtml(links.direct)}" width="${image.width}" height="${image.height}" alt="${escapeHtml(title)}">
+<figure><picture>${sources}<img src="${escapeHtml(links.direct)}" width="${image.width}" height="${image.height}" alt="${escapeHtml(title)}"></picture>
 <figcaption>${image.width}×${image.height} · ${escapeHtml(image.format)} · ${escapeHtml(formatBytes(image.bytes))}${image.expiresAt ? ` · expires ${escapeHtml(image.expiresAt.toISOString())}` : ''}</figcaption></figure>
 <h2>Links</h2>
 ${copyField('Direct link', links.direct)}
