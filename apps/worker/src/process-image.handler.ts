@@ -92,9 +92,7 @@ export class ProcessImageHandler {
       if (attempt > this.deps.maxAttempts) {
         // Earlier attempts never reached an outcome (the process died mid-image): a poison image.
         const reason = `Processing did not finish in ${this.deps.maxAttempts} attempts.`;
-        await this.deadLetter(event, 'TOO_MANY_ATTEMPTS', reason, attempt);
-        await this.deps.images.markFailed(image.id, reason);
-        await this.deps.onSettled?.(image.id);
+        await this.fail(event, image.id, 'TOO_MANY_ATTEMPTS', reason, attempt);
         log.error('job dead-lettered: too many attempts', { attempt });
         return 'failed';
       }
@@ -116,9 +114,7 @@ export class ProcessImageHandler {
           continue;
         }
         log.error('job failed for good', { attempt, code: appError.code, error: appError.message });
-        await this.deadLetter(event, appError.code, appError.message, attempt);
-        await this.deps.images.markFailed(image.id, appError.message);
-        await this.deps.onSettled?.(image.id);
+        await this.fail(event, image.id, appError.code, appError.message, attempt);
         return 'failed';
       }
     }
@@ -208,6 +204,19 @@ export class ProcessImageHandler {
     await this.deps.objects.delete(written);
     this.deps.logger.info('job discarded: image deleted during processing', { imageId });
     return 'discarded';
+  }
+
+  /** The final outcome of a poison image: its event to the dead-letter topic, the row to failed. */
+  private async fail(
+    event: DeliveredEvent,
+    imageId: string,
+    code: string,
+    reason: string,
+    attempts: number,
+  ): Promise<void> {
+    await this.deadLetter(event, code, reason, attempts);
+    await this.deps.images.markFailed(imageId, reason);
+    await this.deps.onSettled?.(imageId);
   }
 
   private async deadLetter(event: DeliveredEvent, code: string, message: string, attempts: number): Promise<void> {

@@ -24,6 +24,31 @@ export async function freePort(): Promise<number> {
   return port!;
 }
 
+/** Appends every line a child writes (stdout and stderr), parsed when JSON, to `lines`. */
+function collectLines(
+  child: ChildProcess,
+  lines: Record<string, unknown>[],
+  onLines: () => void = () => undefined,
+): void {
+  let buffered = '';
+  const onData = (chunk: Buffer) => {
+    buffered += chunk.toString('utf8');
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const text = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      try {
+        lines.push(JSON.parse(text) as Record<string, unknown>);
+      } catch {
+        lines.push({ msg: text, raw: true });
+      }
+    }
+    onLines();
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+}
+
 export interface PictorProcess {
   target: string;
   port: number | undefined;
@@ -64,23 +89,9 @@ export async function spawnPictor(
   });
   const lines: Record<string, unknown>[] = [];
   const waiters = new Set<() => void>();
-  let buffered = '';
-  const onData = (chunk: Buffer) => {
-    buffered += chunk.toString('utf8');
-    let newline: number;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const text = buffered.slice(0, newline);
-      buffered = buffered.slice(newline + 1);
-      try {
-        lines.push(JSON.parse(text) as Record<string, unknown>);
-      } catch {
-        lines.push({ msg: text, raw: true });
-      }
-    }
+  collectLines(child, lines, () => {
     for (const waiter of waiters) waiter();
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
+  });
   const exited = once(child, 'exit').then(([code]) => code as number | null);
 
   const waitForLog = (predicate: (line: Record<string, unknown>) => boolean, timeoutMs = 30_000) =>
@@ -164,22 +175,7 @@ export function runPictorOnce(
     child,
     done: Promise.resolve(),
   };
-  let buffered = '';
-  const onData = (chunk: Buffer) => {
-    buffered += chunk.toString('utf8');
-    let newline: number;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const text = buffered.slice(0, newline);
-      buffered = buffered.slice(newline + 1);
-      try {
-        result.lines.push(JSON.parse(text) as Record<string, unknown>);
-      } catch {
-        result.lines.push({ msg: text, raw: true });
-      }
-    }
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
+  collectLines(child, result.lines);
   result.done = once(child, 'exit').then(([code]) => {
     result.code = code as number | null;
   });
