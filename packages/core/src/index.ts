@@ -18,3 +18,4 @@ export * from './ports/rate-limiter.port.js';
 export * from './ports/lifecycle-repository.port.js';
 export * from './lifecycle/retention.js';
 export * from './lifecycle/cleanup.service.js';
+export * from './images/public-objects.js';

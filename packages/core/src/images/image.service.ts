@@ -16,6 +16,7 @@ import {
   type VariantRecord,
   type Visibility,
 } from './image.js';
+import { publicObjectKeys } from './public-objects.js';
 import { storageKeys } from './storage-keys.js';
 import { TOPICS } from './topics.js';
 import { planOutputs, type PlannedOutput, type VariantSettings } from './variant-plan.js';
@@ -206,11 +207,9 @@ export class ImageService {
 
   /** Removes every object of an image, then its row. Safe to repeat. */
   async purge(image: Pick<ImageRecord, 'id' | 'format' | 'hasAlpha' | 'width'>): Promise<void> {
-    const keys = new Set<string>([storageKeys.original(image.id)]);
-    for (const output of planOutputs(image, this.deps.settings.variants)) keys.add(output.key);
     await this.withDependency('objects', async () => {
-      for await (const object of this.deps.objects.list(storageKeys.variantPrefix(image.id))) keys.add(object.key);
-      await this.deps.objects.delete([...keys]);
+      const keys = await publicObjectKeys(this.deps.objects, image, this.deps.settings.variants);
+      await this.deps.objects.delete([...keys, storageKeys.original(image.id)]);
     });
     await this.withDependency('database', () => this.deps.images.remove(image.id));
   }

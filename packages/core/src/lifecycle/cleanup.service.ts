@@ -1,6 +1,7 @@
 import { FORMAT_INFO, type ImageFormat } from '../images/image.js';
 import { storageKeys } from '../images/storage-keys.js';
-import { planOutputs, type VariantSettings } from '../images/variant-plan.js';
+import { publicObjectKeys } from '../images/public-objects.js';
+import type { VariantSettings } from '../images/variant-plan.js';
 import type { LifecycleRepository, PurgeableImage } from '../ports/lifecycle-repository.port.js';
 import type { ObjectStore } from '../ports/object-store.port.js';
 
@@ -100,8 +101,7 @@ export class CleanupService {
   private async deleteObjects(images: readonly PurgeableImage[]): Promise<void> {
     const keys = new Set<string>();
     for (const image of images) {
-      for (const output of planOutputs(image, this.deps.settings.variants)) keys.add(output.key);
-      for await (const object of this.deps.objects.list(storageKeys.variantPrefix(image.id))) keys.add(object.key);
+      for (const key of await publicObjectKeys(this.deps.objects, image, this.deps.settings.variants)) keys.add(key);
     }
     if (keys.size > 0) await this.deps.objects.delete([...keys]);
     // Originals last: while one exists, the orphan sweep can still find what a crash left.
