@@ -1,120 +1,13 @@
 #!/usr/bin/env node
-import { ConfigError, loadConfig, TARGETS, type SettingName } from '@pictor/config';
-import { createLogger } from '@pictor/observability';
-import { isAppError } from '@pictor/core';
-import { runBackup, runCleanup, runRestore, type RestoreOptions } from './lifecycle.js';
-import { runMigrations, startPictor } from './pictor.js';
+// Tracing starts first: the instrumentations patch modules as they load, so the rest of Pictor
+// is imported only once they are in place.
+import { startTelemetry } from './telemetry.js';
 
-const USAGE = `Usage: pictor [--target=${TARGETS.join('|')}]
-       pictor --target=restore --from=<key|latest> [--force]
-
-Runs Pictor. Every setting comes from the environment (see the README's configuration table).
---from     the dump to restore: its key under backups/postgres/ (or file name), or latest
---force    restore even into a database that holds images (they are replaced)`;
-
-function parseArgs(argv: string[]): {
-  overrides: Partial<Record<SettingName, string>>;
-  restore: Partial<RestoreOptions>;
-} {
-  const overrides: Partial<Record<SettingName, string>> = {};
-  const restore: Partial<RestoreOptions> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--help' || arg === '-h') {
-      process.stdout.write(`${USAGE}\n`);
-      process.exit(0);
-    } else if (arg.startsWith('--target=')) {
-      overrides.PICTOR_TARGET = arg.slice('--target='.length);
-    } else if (arg === '--target' || arg === '-target') {
-      overrides.PICTOR_TARGET = argv[++i] ?? '';
-    } else if (arg.startsWith('--from=')) {
-      restore.from = arg.slice('--from='.length);
-    } else if (arg === '--from') {
-      restore.from = argv[++i] ?? '';
-    } else if (arg === '--force') {
-      restore.force = true;
-    } else {
-      process.stderr.write(`Unknown argument: ${arg}\n${USAGE}\n`);
-      process.exit(2);
-    }
-  }
-  return { overrides, restore };
-}
-
-/** One-shot targets: run, log the outcome, and set the exit code Kubernetes Jobs go by. */
-async function runOnce(work: () => Promise<unknown>, logger: ReturnType<typeof createLogger>): Promise<void> {
-  try {
-    await work();
-  } catch (error) {
-    if (isAppError(error)) {
-      logger.error(error.message, { code: error.code, details: error.details });
-      process.exitCode = 1;
-      return;
-    }
-    throw error;
-  }
-}
-
-async function main(): Promise<void> {
-  let config;
-  const args = parseArgs(process.argv.slice(2));
-  try {
-    config = loadConfig(process.env, args.overrides);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`pictor: ${error.message}\n`);
-      process.exit(78); // EX_CONFIG
-    }
-    throw error;
-  }
-  const logger = createLogger({ level: config.logLevel, base: { target: config.target } });
-  if (config.target === 'migrate') {
-    await runMigrations(config, logger);
-    return;
-  }
-  if (config.target === 'cleanup') return runOnce(() => runCleanup(config, logger), logger);
-  if (config.target === 'backup') return runOnce(() => runBackup(config, logger), logger);
-  if (config.target === 'restore') {
-    const { from, force = false } = args.restore;
-    if (!from) {
-      process.stderr.write(`pictor: --target=restore needs --from=<key|latest>\n${USAGE}\n`);
-      process.exit(2);
-    }
-    return runOnce(() => runRestore(config, logger, { from, force }), logger);
-  }
-  const handle = await startPictor(config, logger);
-
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) {
-      logger.warn('second signal: exiting now', { signal });
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info('shutting down', { signal });
-    const deadline = setTimeout(() => {
-      logger.error('shutdown took too long; exiting', { timeoutMs: config.shutdownTimeoutMs + 5000 });
-      process.exit(1);
-    }, config.shutdownTimeoutMs + 5000);
-    deadline.unref();
-    handle.stop().then(
-      () => {
-        logger.info('stopped');
-        process.exitCode = 0;
-      },
-      (error: unknown) => {
-        logger.error('shutdown failed', { error });
-        process.exitCode = 1;
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
-}
-
-main().catch((error: unknown) => {
+const telemetry = await startTelemetry(process.argv.slice(2), process.env).catch((error: unknown) => {
   process.stderr.write(
-    `pictor: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    `pictor: tracing is off, it failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
   );
-  process.exit(1);
+  return undefined;
 });
+const { main } = await import('./cli.js');
+await main(telemetry);

@@ -1,5 +1,5 @@
 import type { EventBus, OutboxRepository } from '@pictor/core';
-import type { Logger, Metrics } from '@pictor/observability';
+import { publishInSpans, type Logger, type Metrics } from '@pictor/observability';
 
 export interface RelayDeps {
   outbox: OutboxRepository;
@@ -101,7 +101,17 @@ async function publishByTopic(
     byTopic.set(e.topic, list);
   }
   for (const [topic, messages] of byTopic) {
-    await bus.publish(topic, messages);
+    // One PRODUCER span per event, in the trace of the upload that wrote it.
+    await publishInSpans(
+      `publish ${topic}`,
+      {
+        'messaging.destination.name': topic,
+        'messaging.operation.type': 'send',
+        'messaging.batch.message_count': messages.length,
+      },
+      messages,
+      (traced) => bus.publish(topic, traced),
+    );
     metrics?.eventsPublished.inc({ topic }, messages.length);
   }
 }

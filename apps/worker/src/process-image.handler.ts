@@ -19,7 +19,7 @@ import {
   type VariantSettings,
 } from '@pictor/core';
 import type { SharpImageProcessor } from '@pictor/imaging';
-import type { Logger, Metrics } from '@pictor/observability';
+import { consumerContext, inSpan, type Logger, type Metrics } from '@pictor/observability';
 
 export interface ProcessImageDeps {
   images: ImageRepository;
@@ -56,6 +56,19 @@ export class ProcessImageHandler {
   }
 
   async handle(event: DeliveredEvent): Promise<Outcome> {
+    // In the upload's trace: the relay's span for this event is the parent.
+    return inSpan(
+      'process image',
+      { parent: consumerContext(event.headers), attributes: { 'pictor.image.id': event.key } },
+      async (span) => {
+        const outcome = await this.handleMeasured(event);
+        span.setAttribute('pictor.outcome', outcome);
+        return outcome;
+      },
+    );
+  }
+
+  private async handleMeasured(event: DeliveredEvent): Promise<Outcome> {
     const metrics = this.deps.metrics;
     if (!metrics) return this.handleOnce(event);
     const stopTimer = metrics.jobDuration.startTimer();
@@ -175,14 +188,22 @@ export class ProcessImageHandler {
       );
       return result;
     };
-    await store(await timed(() => decodeStep(() => processor.renderDisplay(original, source, displayPlan))));
+    await store(
+      await inSpan(`render ${DISPLAY} ${displayPlan.format}`, {}, () =>
+        timed(() => decodeStep(() => processor.renderDisplay(original, source, displayPlan))),
+      ),
+    );
     if (!(await images.recordVariants(image.id, recorded, null))) return this.discard(image.id, written);
 
     const placeholder = await decodeStep(() => processor.placeholder(original, source));
     const rendered = processor.renderVariants(original, source, variantPlans);
     for (;;) {
       const startedAt = process.hrtime.bigint();
-      const next = await decodeStep(() => rendered.next());
+      const next = await inSpan('render variant', {}, async (span) => {
+        const step = await decodeStep(() => rendered.next());
+        if (!step.done) span.updateName(`render ${step.value.output.name} ${step.value.output.format}`);
+        return step;
+      });
       if (next.done) break;
       this.deps.metrics?.processingDuration.observe(
         { variant: next.value.output.name, format: next.value.output.format },

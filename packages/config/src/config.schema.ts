@@ -51,6 +51,22 @@ export const SETTINGS = {
   ),
   PUBLIC_URL: setting(url.optional(), 'Origin that links are built on. Default: `http://localhost:$PORT`.'),
   LOG_LEVEL: setting(z.enum(['error', 'warn', 'info', 'http', 'debug']), 'Least severe log level written.', 'info'),
+  LOG_FILE: setting(
+    optionalString,
+    'Also append the JSON log lines to this file, rotated by size. Unset: stdout only.',
+  ),
+  LOG_FILE_MAX_BYTES: setting(positiveInt, 'Size at which the log file is rotated.', '10485760'),
+  LOG_FILE_MAX_FILES: setting(positiveInt, 'Log files kept, the live one included.', '5'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: setting(
+    url.optional(),
+    'OTLP/HTTP collector that traces are sent to (standard OpenTelemetry variable; the other `OTEL_*` variables apply too). Unset: traces are not exported, their ids still go on log lines.',
+  ),
+  OTEL_SERVICE_NAME: setting(z.string().min(1), 'Service name on exported traces.', 'pictor'),
+  OTEL_SDK_DISABLED: setting(
+    z.enum(['true', 'false']),
+    '`true` turns tracing off entirely (no instrumentation, no trace ids on log lines).',
+    'false',
+  ),
   DATA_DIR: setting(z.string().min(1), 'Where the embedded database and disk object store keep their files.', './data'),
   DATABASE_URL: setting(
     optionalString,

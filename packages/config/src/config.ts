@@ -7,6 +7,8 @@ export interface Config {
   /** The Prometheus endpoint; it binds to `http.host`. */
   metrics: { port: number };
   logLevel: RawSettings['LOG_LEVEL'];
+  /** Rotating log file beside stdout; undefined: stdout only. */
+  logFile: { path: string; maxBytes: number; maxFiles: number } | undefined;
   dataDir: string;
   database: { url: string | undefined; poolMax: number; statementTimeoutMs: number };
   s3: { endpoint: string; bucket: string; accessKey: string; secretKey: string; region: string } | undefined;
@@ -106,6 +108,9 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
     http: { port: s.PORT, host: s.HOST, publicUrl: (s.PUBLIC_URL ?? `http://localhost:${s.PORT}`).replace(/\/+$/, '') },
     metrics: { port: s.METRICS_PORT },
     logLevel: s.LOG_LEVEL,
+    logFile: s.LOG_FILE
+      ? { path: s.LOG_FILE, maxBytes: s.LOG_FILE_MAX_BYTES, maxFiles: s.LOG_FILE_MAX_FILES }
+      : undefined,
     dataDir: s.DATA_DIR,
     database: {
       url: s.DATABASE_URL,

@@ -1,4 +1,5 @@
 import winston from 'winston';
+import { activeTraceIds } from './tracing.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'http' | 'debug';
 
@@ -52,20 +53,56 @@ const msgField = winston.format((info) => {
   return info;
 });
 
+/** The ids of the span active when the line is written, so logs and traces join on `traceId`. */
+const traceFields = winston.format((info) => {
+  const ids = activeTraceIds();
+  if (ids) {
+    info.traceId = ids.traceId;
+    info.spanId = ids.spanId;
+  }
+  return info;
+});
+
+export interface LogFileOptions {
+  path: string;
+  /**
+   * The file is rotated once a line takes it past this size (so at most one line over):
+   * `app.log` is always the newest, then `app1.log`, `app2.log` ….
+   */
+  maxBytes: number;
+  /** Files kept, the live one included. */
+  maxFiles: number;
+}
+
 export interface LoggerOptions {
   level: LogLevel;
   /** Fields on every line, e.g. `{ target: 'all' }`. */
   base?: Record<string, unknown>;
   /** Where lines go; stdout by default. Tests pass a stream to read them back. */
   stream?: NodeJS.WritableStream;
+  /** Also append the same lines to a size-rotated file. */
+  file?: LogFileOptions;
   silent?: boolean;
 }
 
-/** JSON lines on stdout: `{ time, level, msg, target, module, requestId, ... }`, secrets redacted. */
+/**
+ * JSON lines on stdout: `{ time, level, msg, target, module, requestId, traceId, spanId, ... }`,
+ * secrets redacted; optionally the same lines in a rotating file.
+ */
 export function createLogger(options: LoggerOptions): Logger {
-  const transport = options.stream
-    ? new winston.transports.Stream({ stream: options.stream })
-    : new winston.transports.Console();
+  const transports: winston.transport[] = [
+    options.stream ? new winston.transports.Stream({ stream: options.stream }) : new winston.transports.Console(),
+  ];
+  if (options.file) {
+    transports.push(
+      new winston.transports.File({
+        filename: options.file.path,
+        maxsize: options.file.maxBytes,
+        maxFiles: options.file.maxFiles,
+        tailable: true,
+      }),
+    );
+  }
   const logger = winston.createLogger({
     level: options.level,
     silent: options.silent ?? false,
@@ -77,11 +114,12 @@ export function createLogger(options: LoggerOptions): Logger {
         return info;
       })(),
       winston.format.errors({ stack: true }),
+      traceFields(),
       redactFormat(),
       msgField(),
       winston.format.json(),
     ),
-    transports: [transport],
+    transports,
   });
   return wrap(logger);
 }

@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import { ERRORS, type ImageService } from '@pictor/core';
+import { traceHeaders } from '@pictor/observability';
 import { uploadParser } from '../http/upload-parser.js';
 import type { UploadLimits } from '../http/error-handler.js';
 import { decodeCursor, encodeCursor, presentImage, presentUpload } from '../http/presenter.js';
@@ -21,7 +22,7 @@ export function imagesRoute(deps: ImagesRouteDeps): Router {
   router.post('/', deps.limitUploads, uploadParser(deps.limits), async (req, res) => {
     const upload = req.upload!;
     const options = parseOrThrow(UploadOptionsSchema, upload.fields);
-    const uploaded = await deps.images.upload(upload.files, options, { requestId: req.id });
+    const uploaded = await deps.images.upload(upload.files, options, { requestId: req.id, headers: traceHeaders() });
     res.locals.uploaded = uploaded.map((u) => u.image);
     res.status(201).json({ images: uploaded.map((u) => presentUpload(deps.publicUrl, u)) });
   });

@@ -1,5 +1,6 @@
 import { Router, type RequestHandler, type Request, type Response } from 'express';
 import { buildDeleteLink, buildLinks, type AppError, type ImageService } from '@pictor/core';
+import { traceHeaders } from '@pictor/observability';
 import { toAppError, type UploadLimits } from '../http/error-handler.js';
 import { outputUrl } from '../http/presenter.js';
 import { DeleteTokenSchema, ImageIdParam, UploadOptionsSchema } from '../http/schemas.js';
@@ -73,7 +74,10 @@ ${variantLinks ? `<h2>Variants</h2><ul class="variants">${variantLinks}</ul>` : 
     try {
       await runParser(uploadParser(deps.limits), req, res);
       const options = parseOrThrow(UploadOptionsSchema, req.upload!.fields);
-      const uploaded = await deps.images.upload(req.upload!.files, options, { requestId: req.id });
+      const uploaded = await deps.images.upload(req.upload!.files, options, {
+        requestId: req.id,
+        headers: traceHeaders(),
+      });
       res.locals.uploaded = uploaded.map((u) => u.image);
       const items = uploaded
         .map(({ image, deleteToken }) => {

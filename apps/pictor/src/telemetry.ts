@@ -1,0 +1,84 @@
+import { register } from 'node:module';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { createAddHookMessageChannel } from 'import-in-the-middle';
+
+/**
+ * OpenTelemetry tracing, started by main.ts before any other module is loaded, so the
+ * instrumentations can patch http, express, pg, ioredis and kafkajs as they are imported.
+ *
+ * Spans are always made (their ids go on every log line); they are exported only when an OTLP
+ * endpoint is configured (`OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`)
+ * or `OTEL_TRACES_EXPORTER` names an exporter. `OTEL_SDK_DISABLED=true` turns all of it off.
+ * Every other standard `OTEL_*` variable (protocol, headers, sampler, resource attributes)
+ * applies as documented by OpenTelemetry.
+ */
+export interface Telemetry {
+  /** Whether spans leave the process. */
+  exporting: boolean;
+  /** Flushes spans not yet exported; call before the process exits. */
+  shutdown(): Promise<void>;
+}
+
+/** Paths probed every few seconds: no trace for each probe. */
+const PROBES = /^\/(healthz|readyz|metrics)(\/|\?|$)/;
+
+export async function startTelemetry(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<Telemetry | undefined> {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return undefined;
+
+  // The loader intercepts only the modules an instrumentation hooks, not every import.
+  const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
+  register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
+
+  const [{ NodeSDK }, { NoopSpanProcessor }, http, express, pg, ioredis, kafkajs] = await Promise.all([
+    import('@opentelemetry/sdk-node'),
+    import('@opentelemetry/sdk-trace'),
+    import('@opentelemetry/instrumentation-http'),
+    import('@opentelemetry/instrumentation-express'),
+    import('@opentelemetry/instrumentation-pg'),
+    import('@opentelemetry/instrumentation-ioredis'),
+    import('@opentelemetry/instrumentation-kafkajs'),
+  ]);
+  const instrumentations: Instrumentation[] = [
+    new http.HttpInstrumentation({
+      ignoreIncomingRequestHook: (req) => PROBES.test(req.url ?? ''),
+      // Storage calls outside a traced operation (start-up checks) would be one-span traces.
+      requireParentforOutgoingSpans: true,
+    }),
+    new express.ExpressInstrumentation(),
+    // Queries and commands outside a traced operation (the relay's idle polls, health checks)
+    // would each be a trace of one span.
+    new pg.PgInstrumentation({ requireParentSpan: true }),
+    new ioredis.IORedisInstrumentation({ requireParentSpan: true }),
+    new kafkajs.KafkaJsInstrumentation(),
+  ];
+  const exporting = Boolean(
+    env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() ||
+    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() ||
+    (env.OTEL_TRACES_EXPORTER?.trim() && env.OTEL_TRACES_EXPORTER.trim() !== 'none'),
+  );
+  const sdk = new NodeSDK({
+    serviceName: env.OTEL_SERVICE_NAME?.trim() || 'pictor',
+    resource: (await import('@opentelemetry/resources')).resourceFromAttributes({
+      'pictor.target': targetOf(argv, env),
+    }),
+    instrumentations,
+    // Without an exporter, a processor that drops spans: they still get ids for the logs.
+    ...(exporting ? {} : { spanProcessors: [new NoopSpanProcessor()] }),
+    // Metrics are prom-client's and logs are JSON on stdout: the SDK exports neither.
+    metricReaders: [],
+    logRecordProcessors: [],
+  });
+  sdk.start();
+  await waitForAllMessagesAcknowledged();
+  return { exporting, shutdown: () => sdk.shutdown() };
+}
+
+/** The target as main.ts will resolve it, for the `pictor.target` resource attribute. */
+function targetOf(argv: readonly string[], env: NodeJS.ProcessEnv): string {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg.startsWith('--target=')) return arg.slice('--target='.length);
+    if (arg === '--target' || arg === '-target') return argv[i + 1] ?? '';
+  }
+  return env.PICTOR_TARGET?.trim() || 'all';
+}
