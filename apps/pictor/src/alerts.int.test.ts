@@ -104,10 +104,11 @@ const CASES: AlertCase[] = [
     alert: 'PictorCleanupFailing',
     evalTime: '3h',
     firing: {
-      series: { [`kube_cronjob_status_last_successful_time{${NS}, cronjob="pictor-cleanup"}`]: '0x200' },
+      series: { [`pictor_cleanup_last_success_timestamp_seconds{${NS}}`]: '0x200' },
       labels: { severity: 'warning' },
     },
-    quiet: { [`kube_cronjob_status_last_successful_time{${NS}, cronjob="pictor-cleanup"}`]: '0+60x200' },
+    // A successful run every minute (the api exports the time the database recorded).
+    quiet: { [`pictor_cleanup_last_success_timestamp_seconds{${NS}}`]: '0+60x200' },
   },
   {
     alert: 'PictorApiUnavailable',

@@ -188,6 +188,46 @@ describe('cleanup', () => {
     expect(await keysOf(ids)).toEqual([]);
   });
 
+  it('when cleanups succeed and fail, then the database keeps their totals and the api exports them', async () => {
+    const totals = async () =>
+      (
+        await pool.query<{ expired: number; succeeded: number; failed: number; last_error: string | null }>(
+          'SELECT expired::int, succeeded::int, failed::int, last_error FROM cleanup_totals',
+        )
+      ).rows[0]!;
+    const before = await totals();
+    await seedExpired(12);
+    const ok = runPictorOnce('cleanup', env);
+    await ok.done;
+    expect(ok.code).toBe(0);
+    // Storage refuses the credentials: the run fails, and that is counted too.
+    const failing = runPictorOnce('cleanup', { ...env, S3_SECRET_KEY: 'not-the-secret' });
+    await failing.done;
+    expect(failing.code).not.toBe(0);
+    const after = await totals();
+    expect(after.expired - before.expired).toBe(12);
+    expect(after.succeeded - before.succeeded).toBe(1);
+    expect(after.failed - before.failed).toBe(1);
+    expect(after.last_error).toEqual(expect.any(String));
+
+    const api = await spawnPictor('api', env);
+    try {
+      const { metricsPort } = await api.waitForLog((l) => l.msg === 'metrics listening');
+      const text = await (await fetch(`http://127.0.0.1:${String(metricsPort)}/metrics`)).text();
+      const sample = (series: string) => {
+        const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+        return line ? Number(line.split(' ')[1]) : undefined;
+      };
+      expect(sample('pictor_cleanup_removed_total{kind="expired"}')).toBe(after.expired);
+      expect(sample('pictor_cleanup_runs_total{outcome="success"}')).toBe(after.succeeded);
+      expect(sample('pictor_cleanup_runs_total{outcome="failure"}')).toBe(after.failed);
+      const lastSuccess = sample('pictor_cleanup_last_success_timestamp_seconds')!;
+      expect(Date.now() / 1000 - lastSuccess).toBeLessThan(120);
+    } finally {
+      await api.kill();
+    }
+  }, 60_000);
+
   it('when an original has no row past the grace period, then cleanup deletes it; a recent one stays', async () => {
     const orphan = newImageId();
     await objects.put(storageKeys.original(orphan), Buffer.from('x'), 'image/jpeg');

@@ -10,6 +10,7 @@ import {
   backupsToDelete,
   CleanupService,
   ERRORS,
+  isAppError,
   type CleanupReport,
   type LifecycleRepository,
   type ObjectStore,
@@ -37,30 +38,63 @@ export function createCleanup(
   });
 }
 
+/**
+ * One cleanup pass, its outcome added to the totals in the database (the api exports them, so
+ * they outlive the CronJob pod). A failure to record is logged, never mistaken for a failed run.
+ */
+export async function cleanupAndRecord(
+  lifecycle: PgLifecycleRepository,
+  logger: Logger,
+  run: () => Promise<CleanupReport>,
+): Promise<CleanupReport> {
+  const keep = (what: string) => (error: unknown) => logger.warn(`could not record the cleanup's ${what}`, { error });
+  try {
+    const report = await run();
+    await lifecycle.recordCleanupSuccess(report).catch(keep('result'));
+    return report;
+  } catch (error) {
+    const reason = isAppError(error)
+      ? `${error.code}: ${error.message}`
+      : error instanceof Error
+        ? error.message
+        : String(error);
+    await lifecycle.recordCleanupFailure(reason).catch(keep('failure'));
+    throw error;
+  }
+}
+
 /** `--target=cleanup`: one pass over expired images and orphans, then exit. */
 export async function runCleanup(config: Config, logger: Logger): Promise<CleanupReport> {
   const started = Date.now();
   const database = await openDatabase(config, logger);
   try {
-    const objects = await openObjectStore(config);
-    try {
-      const report = await createCleanup(config, new PgLifecycleRepository(database.pool), objects, logger).run();
-      logger.info('cleanup finished', { ...report, durationMs: Date.now() - started });
-      return report;
-    } finally {
-      await objects.close();
-    }
+    const lifecycle = new PgLifecycleRepository(database.pool);
+    // Storage that cannot be reached is a failed run too, counted like the others.
+    const report = await cleanupAndRecord(lifecycle, logger, async () => {
+      const objects = await openObjectStore(config);
+      try {
+        return await createCleanup(config, lifecycle, objects, logger).run();
+      } finally {
+        await objects.close();
+      }
+    });
+    logger.info('cleanup finished', { ...report, durationMs: Date.now() - started });
+    return report;
   } finally {
     await database.close();
   }
 }
 
 /** Runs the cleanup every `intervalSeconds` in-process (target `all`); returns its stop(). */
-export function scheduleCleanup(cleanup: CleanupService, intervalSeconds: number, logger: Logger): () => Promise<void> {
+export function scheduleCleanup(
+  cleanup: CleanupService,
+  lifecycle: PgLifecycleRepository,
+  intervalSeconds: number,
+  logger: Logger,
+): () => Promise<void> {
   let running: Promise<void> | undefined;
   const tick = () => {
-    running ??= cleanup
-      .run()
+    running ??= cleanupAndRecord(lifecycle, logger, () => cleanup.run())
       .then(
         (report) => {
           if (report.expired + report.orphans + report.stalePending > 0) logger.info('cleanup finished', { ...report });

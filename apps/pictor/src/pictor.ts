@@ -154,13 +154,10 @@ export async function startPictor(
 
     // One machine: expired images are deleted in-process; clusters run the cleanup CronJob.
     if (config.target === 'all' && config.cleanup.intervalSeconds > 0) {
-      const cleanup = createCleanup(
-        config,
-        new PgLifecycleRepository(infra.pool),
-        infra.objects,
-        logger.child({ module: 'cleanup' }),
-      );
-      stops.push(scheduleCleanup(cleanup, config.cleanup.intervalSeconds, logger.child({ module: 'cleanup' })));
+      const lifecycle = new PgLifecycleRepository(infra.pool);
+      const log = logger.child({ module: 'cleanup' });
+      const cleanup = createCleanup(config, lifecycle, infra.objects, log);
+      stops.push(scheduleCleanup(cleanup, lifecycle, config.cleanup.intervalSeconds, log));
     }
 
     let port: number | undefined;
@@ -208,6 +205,7 @@ export async function startPictor(
       const reads = new PgMetricsRepository(infra.pool);
       metrics.observeStorage(atMostEvery(60_000, () => reads.storedImages()));
       metrics.observeLastBackup(atMostEvery(60_000, () => reads.lastBackup()));
+      metrics.observeCleanup(atMostEvery(30_000, () => reads.cleanupTotals()));
       const server = await startHttpServer(app, config.http);
       port = server.port;
       // Registered last, so it stops first: no new uploads while the rest drains.

@@ -48,6 +48,36 @@ describe('createMetrics', () => {
     expect(await metrics.registry.metrics()).toContain('pictor_last_backup_timestamp_seconds 0');
   });
 
+  it('when the cleanup totals are observed, then the database totals are exported as counters', async () => {
+    const metrics = createMetrics();
+    let totals = {
+      removed: { expired: 40, orphans: 2, stalePending: 1 },
+      runs: { succeeded: 9, failed: 1 },
+      lastSuccessAt: 1_790_000_000 as number | undefined,
+    };
+    metrics.observeCleanup(() => Promise.resolve(totals));
+    let text = await metrics.registry.metrics();
+    expect(text).toContain('# TYPE pictor_cleanup_removed_total counter');
+    expect(text).toContain('pictor_cleanup_removed_total{kind="expired"} 40');
+    expect(text).toContain('pictor_cleanup_removed_total{kind="orphan"} 2');
+    expect(text).toContain('pictor_cleanup_runs_total{outcome="failure"} 1');
+    expect(text).toContain('pictor_cleanup_last_success_timestamp_seconds 1790000000');
+    // Another run recorded by another process: the next scrape shows the new totals.
+    totals = { ...totals, removed: { ...totals.removed, expired: 55 }, lastSuccessAt: undefined };
+    await new Promise((resolve) => setImmediate(resolve));
+    text = await metrics.registry.metrics();
+    expect(text).toContain('pictor_cleanup_removed_total{kind="expired"} 55');
+    expect(text).toContain('pictor_cleanup_last_success_timestamp_seconds 0');
+  });
+
+  it('when the cleanup totals cannot be read, then the counters have no series and the time is NaN', async () => {
+    const metrics = createMetrics();
+    metrics.observeCleanup(() => Promise.reject(new Error('database down')));
+    const text = await metrics.registry.metrics();
+    expect(text).not.toMatch(/^pictor_cleanup_removed_total\{/m);
+    expect(text).toMatch(/^pictor_cleanup_last_success_timestamp_seconds nan$/im);
+  });
+
   it('when consumer lag is observed, then there is one series per partition', async () => {
     const metrics = createMetrics();
     metrics.observeConsumerLag(() =>

@@ -11,7 +11,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  * - `reason`: a code of the error catalogue (packages/core ERRORS);
  * - `format`: one of the image formats; `variant`: `display`, `thumb` or `w<width>` from
  *   VARIANT_WIDTHS (at most 6);
- * - `outcome`: the worker's outcomes; `partition`: below KAFKA_TOPIC_PARTITIONS.
+ * - `outcome`: the worker's outcomes, or a cleanup run's (`success`, `failure`);
+ * - `kind`: what the cleanup removed (`expired`, `orphan`, `stale_pending`);
+ * - `partition`: below KAFKA_TOPIC_PARTITIONS.
  */
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
@@ -44,6 +46,14 @@ export interface LastBackup {
   bytes: number;
 }
 
+export interface CleanupTotals {
+  /** Everything the cleanup removed since the database was created. */
+  removed: { expired: number; orphans: number; stalePending: number };
+  runs: { succeeded: number; failed: number };
+  /** Unix seconds of the last successful run; undefined while none succeeded. */
+  lastSuccessAt: number | undefined;
+}
+
 /** Prometheus instruments of every Pictor component, on one registry per process. */
 export interface Metrics {
   readonly registry: Registry;
@@ -70,6 +80,8 @@ export interface Metrics {
   observeStorage(read: () => Promise<StoredImages>): void;
   /** Reads the last successful backup on every scrape. */
   observeLastBackup(read: () => Promise<LastBackup | undefined>): void;
+  /** Reads the cleanup's totals, kept in the database by every run (api processes). */
+  observeCleanup(read: () => Promise<CleanupTotals | undefined>): void;
 }
 
 /** 2xx, 4xx, … */
@@ -274,6 +286,48 @@ export function createMetrics(options: { labels?: Record<string, string> } = {})
         'Size of the last successful backup; 0 while none is recorded.',
         async (g) => {
           g.set(value(await last(), 'bytes'));
+        },
+      );
+    },
+    observeCleanup(read) {
+      once('cleanup');
+      let pending: Promise<CleanupTotals | undefined> | undefined;
+      const totals = () => (pending ??= settle(read, () => (pending = undefined)));
+      // Counters whose value lives in the database: set from it at scrape time. Every api pod
+      // exports the same totals, so queries take max(), not sum(), across pods.
+      new Counter<'kind'>({
+        name: 'pictor_cleanup_removed_total',
+        help: 'What the cleanup removed, by kind: expired images, orphaned objects, uploads stuck in pending.',
+        labelNames: ['kind'],
+        registers,
+        async collect() {
+          const t = await totals();
+          this.reset();
+          if (!t) return;
+          this.inc({ kind: 'expired' }, t.removed.expired);
+          this.inc({ kind: 'orphan' }, t.removed.orphans);
+          this.inc({ kind: 'stale_pending' }, t.removed.stalePending);
+        },
+      });
+      new Counter<'outcome'>({
+        name: 'pictor_cleanup_runs_total',
+        help: 'Cleanup runs, by outcome (success or failure).',
+        labelNames: ['outcome'],
+        registers,
+        async collect() {
+          const t = await totals();
+          this.reset();
+          if (!t) return;
+          this.inc({ outcome: 'success' }, t.runs.succeeded);
+          this.inc({ outcome: 'failure' }, t.runs.failed);
+        },
+      });
+      scrapeGauge(
+        'pictor_cleanup_last_success_timestamp_seconds',
+        'When a cleanup run last succeeded (Unix seconds); 0 while none has.',
+        async (g) => {
+          const t = await totals();
+          g.set(t ? (t.lastSuccessAt ?? 0) : Number.NaN);
         },
       );
     },

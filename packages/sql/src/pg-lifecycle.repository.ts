@@ -1,4 +1,4 @@
-import type { BackupRecord, ImageFormat, LifecycleRepository, PurgeableImage } from '@pictor/core';
+import type { BackupRecord, CleanupReport, ImageFormat, LifecycleRepository, PurgeableImage } from '@pictor/core';
 import { inTransaction, type Pool } from './pool.js';
 
 interface PurgeableRow {
@@ -69,6 +69,23 @@ export class PgLifecycleRepository implements LifecycleRepository {
     await this.pool.query(
       'INSERT INTO backups (key, bytes, sha256, started_at, finished_at) VALUES ($1, $2, $3, $4, $5)',
       [backup.key, backup.bytes, backup.sha256, backup.startedAt, backup.finishedAt],
+    );
+  }
+
+  /** Adds a finished cleanup run to the running totals the metrics export. */
+  async recordCleanupSuccess(report: CleanupReport): Promise<void> {
+    await this.pool.query(
+      `UPDATE cleanup_totals SET expired = expired + $1, orphans = orphans + $2,
+         stale_pending = stale_pending + $3, succeeded = succeeded + 1, last_success_at = now()`,
+      [report.expired, report.orphans, report.stalePending],
+    );
+  }
+
+  /** Counts a failed cleanup run, with its reason. */
+  async recordCleanupFailure(reason: string): Promise<void> {
+    await this.pool.query(
+      `UPDATE cleanup_totals SET failed = failed + 1, last_failure_at = now(), last_error = left($1, 1000)`,
+      [reason],
     );
   }
 

@@ -18,6 +18,40 @@ export class PgMetricsRepository {
     return { byStatus, originalBytes };
   }
 
+  /** The cleanup's running totals (cleanup_totals, one row); undefined before the migration. */
+  async cleanupTotals(): Promise<
+    | {
+        removed: { expired: number; orphans: number; stalePending: number };
+        runs: { succeeded: number; failed: number };
+        lastSuccessAt: number | undefined;
+      }
+    | undefined
+  > {
+    const { rows: exists } = await this.pool.query<{ present: boolean }>(
+      `SELECT to_regclass('cleanup_totals') IS NOT NULL AS present`,
+    );
+    if (!exists[0]?.present) return undefined;
+    const { rows } = await this.pool.query<{
+      expired: number;
+      orphans: number;
+      stale_pending: number;
+      succeeded: number;
+      failed: number;
+      last_success: number | null;
+    }>(
+      `SELECT expired::float8, orphans::float8, stale_pending::float8, succeeded::float8, failed::float8,
+              EXTRACT(EPOCH FROM last_success_at)::float8 AS last_success
+         FROM cleanup_totals`,
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      removed: { expired: row.expired, orphans: row.orphans, stalePending: row.stale_pending },
+      runs: { succeeded: row.succeeded, failed: row.failed },
+      lastSuccessAt: row.last_success ?? undefined,
+    };
+  }
+
   /** The newest successful backup, if the backups table exists and holds one. */
   async lastBackup(): Promise<{ finishedAt: number; bytes: number } | undefined> {
     const { rows: exists } = await this.pool.query<{ present: boolean }>(
