@@ -93,9 +93,14 @@ export async function startPictor(
 
     const metrics = createMetrics();
     // Registered first, so it stops last: the final state stays scrapeable while the rest drains.
+    const bus = infra.bus;
     const metricsServer = await startMetricsServer(metrics.registry, {
       port: config.metrics.port,
       host: config.http.host,
+      // A worker whose Kafka consumer stopped for good consumes nothing: let Kubernetes restart it.
+      ...(bus instanceof KafkaEventBus && components.includes('worker')
+        ? { unhealthy: () => bus.stoppedConsumer() }
+        : {}),
     });
     stops.push(() => metricsServer.stop());
     logger.info('metrics listening', { metricsPort: metricsServer.port });
@@ -113,7 +118,6 @@ export async function startPictor(
         metrics,
       });
       metrics.workerConcurrency.set(config.worker.concurrency);
-      const bus = infra.bus;
       if (bus instanceof KafkaEventBus) {
         metrics.observeConsumerLag(() => bus.consumerLag(WORKER_GROUP, TOPICS.imageUploaded));
       }

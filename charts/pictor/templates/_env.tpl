@@ -68,19 +68,16 @@ checksum/secrets: {{ include (print .Template.BasePath "/config/secrets.yaml") .
   args:
     - --target={{ .target }}
   {{- include "pictor.env" . | nindent 2 }}
-  {{- if or (eq .target "api") .ctx.Values.metrics.enabled }}
   ports:
     {{- if eq .target "api" }}
     - name: http
       containerPort: 8080
       protocol: TCP
     {{- end }}
-    {{- if .ctx.Values.metrics.enabled }}
+    {{- /* Always declared: the relay's and worker's liveness probes use it (/healthz). */}}
     - name: metrics
       containerPort: {{ .ctx.Values.metrics.port }}
       protocol: TCP
-    {{- end }}
-  {{- end }}
   {{- with include "pictor.probes" .values }}{{ . | nindent 2 }}{{- end }}
   resources:
     {{- toYaml .values.resources | nindent 4 }}

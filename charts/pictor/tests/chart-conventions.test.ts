@@ -27,7 +27,8 @@ const scenario = (name: string) => {
 };
 
 /** Components whose target serves no HTTP yet, so they get no probes unless values set them. */
-const NO_HTTP_YET = new Set(['worker', 'relay']);
+/** Serve only the metrics port and sit behind no Service: liveness, no readiness. */
+const NO_SERVICE = new Set(['worker', 'relay']);
 
 beforeAll(async () => {
   for (const { name, file } of scenarios()) rendered.set(name, await render({ values: [file] }));
@@ -140,9 +141,12 @@ describe('probes and resources', () => {
     const problems: string[] = [];
     for (const [name, objects] of all()) {
       for (const { object, pod } of podsOf(objects)) {
-        if (!['Deployment', 'StatefulSet'].includes(object.kind) || NO_HTTP_YET.has(componentOf(object))) continue;
+        if (!['Deployment', 'StatefulSet'].includes(object.kind)) continue;
+        const needsReadiness = !NO_SERVICE.has(componentOf(object));
         for (const c of pod.containers) {
-          if (!c.readinessProbe || !c.livenessProbe) problems.push(`${name}: ${object.metadata.name}/${c.name}`);
+          if ((needsReadiness && !c.readinessProbe) || !c.livenessProbe) {
+            problems.push(`${name}: ${object.metadata.name}/${c.name}`);
+          }
         }
       }
     }
@@ -158,13 +162,26 @@ describe('probes and resources', () => {
     expect(container.ports).toContainEqual(expect.objectContaining({ name: 'http', containerPort: 8080 }));
   });
 
-  it('when worker probes are given, then the worker gets them (it serves no HTTP yet, so none by default)', async () => {
-    const probe = { exec: { command: ['true'] } };
-    const objects = await render({ set: { 'worker.livenessProbe': probe } });
+  it('when relay and worker render, then liveness asks /healthz on the metrics port, declared even without metrics', async () => {
+    const objects = await render({ set: { 'metrics.enabled': false, 'relay.mode': 'deployment' } });
+    for (const name of ['pictor-relay', 'pictor-worker']) {
+      const container = podsOf(objects).find((p) => p.object.metadata.name === name)!.pod.containers[0]!;
+      expect([name, container.livenessProbe]).toEqual([
+        name,
+        expect.objectContaining({ httpGet: { path: '/healthz', port: 'metrics' } }),
+      ]);
+      expect(container.ports).toEqual([{ name: 'metrics', containerPort: 9464, protocol: 'TCP' }]);
+      // Nothing routes traffic to them: no readiness probe to gate on.
+      expect(container.readinessProbe).toBeUndefined();
+    }
+  });
+
+  it('when worker probe values are given, then the worker gets them', async () => {
+    const objects = await render({ set: { 'worker.livenessProbe.periodSeconds': 30 } });
     const worker = podsOf(objects).find((p) => p.object.metadata.name === 'pictor-worker')!;
-    expect(worker.pod.containers[0]!.livenessProbe).toEqual(probe);
-    const byDefault = podsOf(scenario('default')).find((p) => p.object.metadata.name === 'pictor-worker')!;
-    expect(byDefault.pod.containers[0]!.livenessProbe).toBeUndefined();
+    expect(worker.pod.containers[0]!.livenessProbe).toEqual(
+      expect.objectContaining({ periodSeconds: 30, httpGet: { path: '/healthz', port: 'metrics' } }),
+    );
   });
 });
 

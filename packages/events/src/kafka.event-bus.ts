@@ -42,6 +42,7 @@ export class KafkaEventBus implements EventBus {
   private readonly admin: Admin;
   private readonly producer: Producer;
   private readonly consumers = new Set<Consumer>();
+  private readonly stoppedConsumers = new Set<string>();
   private producerReady: Promise<void> | undefined;
   private closed = false;
 
@@ -113,6 +114,10 @@ export class KafkaEventBus implements EventBus {
     });
     // Deliveries of the same offset seen by this consumer, for DeliveredEvent.redeliveries.
     const seen = new Map<string, number>();
+    // kafkajs restarts a crashed consumer unless the error is not retriable; then it stays down.
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (!event.payload.restart) this.stoppedConsumers.add(`${options.group}: ${event.payload.error.message}`);
+    });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     this.consumers.add(consumer);
@@ -151,6 +156,11 @@ export class KafkaEventBus implements EventBus {
         await consumer.disconnect();
       },
     };
+  }
+
+  /** Why a consumer of this bus stopped for good (kafkajs gave up restarting it); undefined if none did. */
+  stoppedConsumer(): string | undefined {
+    return this.stoppedConsumers.values().next().value;
   }
 
   async ping(): Promise<void> {

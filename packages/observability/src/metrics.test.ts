@@ -114,4 +114,23 @@ describe('startMetricsServer', () => {
       await server.stop();
     }
   });
+
+  it('when a liveness reason is reported, then /healthz answers 503 with it, else 200', async () => {
+    let reason: string | undefined;
+    const server = await startMetricsServer(createMetrics().registry, {
+      port: 0,
+      host: '127.0.0.1',
+      unhealthy: () => reason,
+    });
+    try {
+      const healthz = `http://127.0.0.1:${server.port}/healthz`;
+      expect((await fetch(healthz)).status).toBe(200);
+      reason = 'the Kafka consumer stopped for good';
+      const res = await fetch(healthz);
+      expect(res.status).toBe(503);
+      expect(await res.text()).toContain('the Kafka consumer stopped for good');
+    } finally {
+      await server.stop();
+    }
+  });
 });

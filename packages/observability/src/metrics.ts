@@ -348,13 +348,31 @@ export interface MetricsServer {
   stop(): Promise<void>;
 }
 
-/** Serves `GET /metrics` (Prometheus text format) on its own port, apart from the public API. */
-export async function startMetricsServer(
-  registry: Registry,
-  options: { port: number; host: string },
-): Promise<MetricsServer> {
+export interface MetricsServerOptions {
+  port: number;
+  host: string;
+  /**
+   * Liveness of this process for `GET /healthz` (the relay's and worker's probe, which serve no
+   * other HTTP): a reason when it should be restarted, undefined while it is fine.
+   */
+  unhealthy?: () => string | undefined;
+}
+
+/**
+ * Serves `GET /metrics` (Prometheus text format) and `GET /healthz` on its own port, apart from
+ * the public API. `/healthz` answers without touching any dependency: it fails only when the
+ * process cannot answer at all or `unhealthy` names a reason.
+ */
+export async function startMetricsServer(registry: Registry, options: MetricsServerOptions): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/healthz') {
+      const reason = options.unhealthy?.();
+      res
+        .writeHead(reason ? 503 : 200, { 'content-type': 'text/plain' })
+        .end(reason ? `unhealthy: ${reason}\n` : 'ok\n');
+      return;
+    }
     if (req.method !== 'GET' || path !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found. Metrics are at /metrics.\n');
       return;
