@@ -184,13 +184,17 @@ describe('POST /api/v1/admin/backups', () => {
     expect(error.message).toContain(`The CronJob pictor-backup does not exist in namespace ${NAMESPACE}`);
   });
 
-  it('when a backup of the CronJob is still running, then another is refused with 409 BACKUP_IN_PROGRESS', async () => {
+  it('when a backup of the CronJob is pending or running, then another is refused with 409 BACKUP_IN_PROGRESS', async () => {
     const first = (await (await startBackup({ name: 'first' })).json()) as JobBody;
-    kube.jobs.get(first.name)!.status = { active: 1, startTime: new Date().toISOString() };
-    const res = await startBackup();
-    const { error } = (await res.json()) as ErrorBody;
-    expect([res.status, error.code]).toEqual([409, 'BACKUP_IN_PROGRESS']);
-    expect(error.message).toContain('"first"');
+    for (const status of [{}, { active: 1, startTime: new Date().toISOString() }]) {
+      kube.jobs.get(first.name)!.status = status;
+      const res = await startBackup();
+      const { error } = (await res.json()) as ErrorBody;
+      expect([res.status, error.code]).toEqual([409, 'BACKUP_IN_PROGRESS']);
+      expect(error.message).toContain('"first"');
+    }
+    kube.jobs.get(first.name)!.status = { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] };
+    expect((await startBackup()).status).toBe(202);
   });
 });
 

@@ -40,8 +40,8 @@ describe('jobFromCronJob', () => {
       annotations: { 'cronjob.kubernetes.io/instantiate': 'manual', team: 'platform' },
       ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'pictor-backup', uid: 'uid-1' }],
     });
-    expect(job.spec).toEqual(cronJob.spec!.jobTemplate.spec);
-    expect(job.spec).not.toBe(cronJob.spec!.jobTemplate.spec);
+    expect(job.spec).toEqual(cronJob.spec.jobTemplate.spec);
+    expect(job.spec).not.toBe(cronJob.spec.jobTemplate.spec);
     expect(isOwnedBy(job, 'uid-1')).toBe(true);
     expect(isOwnedBy(job, 'uid-2')).toBe(false);
   });

@@ -53,7 +53,11 @@ export class KubernetesBackupJobs implements BackupJobs {
       throw ERRORS.validationFailed('name must be a DNS label: lower-case letters, digits and -, at most 63');
     }
     const cronJob = await this.readCronJob();
-    const running = (await this.ownedJobs(cronJob)).find((job) => presentJob(job).status === 'running');
+    // A Job still waiting for its pod counts too: two backups would race over retention.
+    const running = (await this.ownedJobs(cronJob)).find((job) => {
+      const { status } = presentJob(job);
+      return status === 'pending' || status === 'running';
+    });
     if (running) throw ERRORS.backupInProgress(running.metadata?.name ?? '?');
     const body = jobFromCronJob(cronJob, name);
     try {
