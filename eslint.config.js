@@ -13,6 +13,7 @@ const INFRASTRUCTURE = [
   'minio',
   '@electric-sql/*',
   'file-type',
+  '@kubernetes/*',
 ];
 
 export default tseslint.config(
@@ -50,7 +51,7 @@ export default tseslint.config(
   },
   {
     // Adapters know the domain's ports, never each other; only apps/pictor wires them together.
-    files: ['packages/{sql,objects,events,cache,imaging}/src/**/*.ts'],
+    files: ['packages/{sql,objects,events,cache,imaging,kubernetes}/src/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
@@ -68,7 +69,14 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['@pictor/sql', '@pictor/objects', '@pictor/events', '@pictor/cache', '@pictor/config'],
+              group: [
+                '@pictor/sql',
+                '@pictor/objects',
+                '@pictor/events',
+                '@pictor/cache',
+                '@pictor/config',
+                '@pictor/kubernetes',
+              ],
               message: 'Programs receive adapters through their deps; apps/pictor wires them.',
             },
           ],

@@ -6,6 +6,8 @@ import swaggerUi from 'swagger-ui-express';
 import {
   ERRORS,
   EXPIRY_CHOICES,
+  type BackupJobs,
+  type BackupRecord,
   type ImageFormat,
   type ImageService,
   type ObjectStore,
@@ -16,6 +18,7 @@ import { errorHandler, type UploadLimits } from './http/error-handler.js';
 import { buildOpenApiDocument } from './http/openapi.js';
 import { rateLimit } from './http/rate-limit.js';
 import { requestContext } from './http/request-context.js';
+import { adminRoute } from './routes/admin.route.js';
 import { healthRoute, type ReadinessCheck } from './routes/health.route.js';
 import { imagesRoute } from './routes/images.route.js';
 import { pagesRoute } from './routes/pages.route.js';
@@ -39,6 +42,13 @@ export interface ApiDeps {
   rateLimiter?: RateLimiter;
   /** Prometheus instruments; nothing is measured when absent. */
   metrics?: Metrics;
+  /** The admin API (`/api/v1/admin`, bearer token); absent: it answers 404 like any unknown path. */
+  admin?: {
+    token: string;
+    /** On-demand backups; absent: BACKUPS_NOT_CONFIGURED. */
+    backups?: BackupJobs;
+    recentBackups?: (limit: number) => Promise<BackupRecord[]>;
+  };
 }
 
 /** The HTTP application: API v1, OpenAPI docs, pages, web app and the direct-link fallback. */
@@ -109,6 +119,7 @@ export function createApp(deps: ApiDeps): Express {
     '/api/v1/images',
     imagesRoute({ images: deps.images, publicUrl: deps.publicUrl, limits, limitUploads: rateLimit(deps.rateLimiter) }),
   );
+  if (deps.admin) app.use('/api/v1/admin', adminRoute({ ...deps.admin, publicUrl: deps.publicUrl }));
   app.use('/api', (_req, _res, next) => next(ERRORS.notFound()));
 
   app.use(express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }));

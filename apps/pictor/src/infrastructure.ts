@@ -18,17 +18,25 @@ export interface Infrastructure {
   rateLimiter: RateLimiter | undefined;
   /** True when the database is the embedded one (one connection, no LISTEN). */
   databaseIsEmbedded: boolean;
+  /** The embedded database itself (its dump and restore), when it is the one in use. */
+  embeddedDatabase: EmbeddedPostgres | undefined;
   /** True when events live only in this process (the outbox re-queues them at start). */
   busIsEphemeral: boolean;
   kinds: { database: string; objects: string; events: string; cache: string };
   close(): Promise<void>;
 }
 
+/** An open database: a pool, and the embedded engine when it is PGlite. */
+export interface OpenedDatabase {
+  pool: Pool;
+  url: string;
+  embedded: EmbeddedPostgres | undefined;
+  kind: string;
+  close(): Promise<void>;
+}
+
 /** The database alone, for `--target=migrate`, which must run before anything else exists. */
-export async function openDatabase(
-  config: Config,
-  logger: Logger,
-): Promise<{ pool: Pool; url: string; embedded: boolean; kind: string; close(): Promise<void> }> {
+export async function openDatabase(config: Config, logger: Logger): Promise<OpenedDatabase> {
   let embedded: EmbeddedPostgres | undefined;
   let databaseUrl = config.database.url;
   if (!databaseUrl) {
@@ -47,7 +55,7 @@ export async function openDatabase(
   return {
     pool,
     url: databaseUrl,
-    embedded: embedded !== undefined,
+    embedded,
     kind: embedded ? 'embedded (PGlite)' : 'postgresql',
     async close() {
       await pool.end();
@@ -118,7 +126,8 @@ export async function openInfrastructure(config: Config, logger: Logger): Promis
       bus,
       cache,
       rateLimiter,
-      databaseIsEmbedded: database.embedded,
+      databaseIsEmbedded: database.embedded !== undefined,
+      embeddedDatabase: database.embedded,
       busIsEphemeral: !config.kafka,
       kinds: {
         database: database.kind,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -16,8 +16,17 @@ import {
   type ObjectStore,
 } from '@pictor/core';
 import type { Logger } from '@pictor/observability';
-import { migrate, PgDumpTool, PgLifecycleRepository, PgToolError } from '@pictor/sql';
-import { openDatabase, openObjectStore } from './infrastructure.js';
+import {
+  EmbeddedDatabaseBusyError,
+  migrate,
+  PgDumpTool,
+  PgLifecycleRepository,
+  PgToolError,
+  verifySqlDump,
+  type EmbeddedPostgres,
+  type Pool,
+} from '@pictor/sql';
+import { openDatabase, openObjectStore, type OpenedDatabase } from './infrastructure.js';
 
 /** The cleanup use case on given adapters (shared by `--target=cleanup` and the schedule of `all`). */
 export function createCleanup(
@@ -122,17 +131,6 @@ function dumpTool(config: Config): PgDumpTool {
   return new PgDumpTool({ pgDump: config.backup.pgDumpPath, pgRestore: config.backup.pgRestorePath });
 }
 
-function realDatabaseUrl(config: Config, action: string): string {
-  // pg_dump cannot read PGlite's files, and its socket server speaks a newer major than the
-  // Debian tools; see docs/LIFECYCLE.md for backing up the all-in-one mode.
-  if (!config.database.url) {
-    throw ERRORS.validationFailed(
-      `${action} needs DATABASE_URL (a PostgreSQL server); for the embedded database, copy DATA_DIR while Pictor is stopped.`,
-    );
-  }
-  return config.database.url;
-}
-
 async function withTempDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(path.join(tmpdir(), 'pictor-'));
   try {
@@ -149,51 +147,115 @@ async function sha256OfFile(file: string): Promise<string> {
 }
 
 /**
- * `--target=backup`: pg_dump (custom format) into a temporary file, verified with
- * `pg_restore --list`, streamed to `backups/postgres/<timestamp>.dump` with its sha256 beside
- * it, recorded in the `backups` table, then older dumps thinned out by the retention policy.
+ * Runs `work` on the embedded database while holding the pool's only connection: PGlite has one
+ * session, which the socket server shares with direct calls, so nothing else may run meanwhile
+ * (other queries wait for the pool, up to its connection timeout).
+ */
+async function exclusively<T>(pool: Pool, work: () => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    return await work();
+  } finally {
+    client.release();
+  }
+}
+
+/** The embedded database of a running Pictor cannot be opened by a second process. */
+async function openDatabaseFor(config: Config, logger: Logger, action: 'backup' | 'restore'): Promise<OpenedDatabase> {
+  try {
+    return await openDatabase(config, logger);
+  } catch (error) {
+    if (!(error instanceof EmbeddedDatabaseBusyError)) throw error;
+    if (action === 'backup') {
+      throw ERRORS.backupFailed(
+        `the embedded database is in use by a running Pictor (process ${error.pid}): back it up through that process (POST /api/v1/admin/backups), or stop it first`,
+        error,
+      );
+    }
+    throw ERRORS.restoreRefused(
+      `The embedded database is in use by a running Pictor (process ${error.pid}): stop it before restoring.`,
+    );
+  }
+}
+
+/**
+ * Writes one verified backup of an open database to object storage, records it and applies the
+ * retention. PostgreSQL: pg_dump (custom format) into a temporary file, verified with
+ * `pg_restore --list`. The embedded database: PGlite's pg_dump (plain SQL), verified by replaying
+ * it into a fresh in-memory PGlite. Shared by `--target=backup` and the in-process runs of `all`.
+ */
+export async function backupDatabase(
+  config: Config,
+  logger: Logger,
+  database: Pick<OpenedDatabase, 'pool' | 'url' | 'embedded'>,
+  objects: ObjectStore,
+  now: Date = new Date(),
+): Promise<BackupResult> {
+  const embedded = database.embedded;
+  const key = backupKeys.dump(now, embedded ? 'sql' : 'dump');
+  const result = await withTempDir(async (dir) => {
+    const file = path.join(dir, path.posix.basename(key));
+    if (embedded) {
+      let sql: string;
+      try {
+        sql = await exclusively(database.pool, () => embedded.dumpSql());
+      } catch (error) {
+        throw ERRORS.backupFailed(error instanceof Error ? error.message : String(error), error);
+      }
+      const tables = await verifySqlDump(sql).catch((error: unknown) => {
+        throw ERRORS.backupCorrupt(key, `the fresh dump does not restore into an empty database (${String(error)})`);
+      });
+      if (!tables.includes('images')) {
+        throw ERRORS.backupCorrupt(key, `the fresh dump restores no images table (tables: ${tables.join(', ')})`);
+      }
+      await writeFile(file, sql);
+    } else {
+      const tool = dumpTool(config);
+      try {
+        await tool.dump(database.url, file);
+      } catch (error) {
+        throw ERRORS.backupFailed(error instanceof Error ? error.message : String(error), error);
+      }
+      await tool.list(file).catch((error: unknown) => {
+        throw ERRORS.backupCorrupt(key, `pg_restore --list rejects the fresh dump (${String(error)})`);
+      });
+    }
+    const sha256 = await sha256OfFile(file);
+    const { size } = await stat(file);
+    const contentType = embedded ? 'application/sql; charset=utf-8' : 'application/octet-stream';
+    const stored = await objects.putStream(key, createReadStream(file), contentType);
+    if (stored.size !== size) {
+      throw ERRORS.backupFailed(`${key} holds ${stored.size} bytes after upload; the dump has ${size}`);
+    }
+    await objects.put(
+      backupKeys.checksum(key),
+      Buffer.from(`${sha256}  ${path.posix.basename(key)}\n`),
+      'text/plain; charset=utf-8',
+    );
+    return { sha256, bytes: size };
+  });
+  await new PgLifecycleRepository(database.pool).recordBackup({
+    key,
+    bytes: result.bytes,
+    sha256: result.sha256,
+    startedAt: now,
+    finishedAt: new Date(),
+  });
+  const deleted = await applyRetention(config, objects);
+  logger.info('backup finished', { key, bytes: result.bytes, sha256: result.sha256, deleted });
+  return { key, ...result, deleted };
+}
+
+/**
+ * `--target=backup`: one backup (see backupDatabase), then exit. With the embedded database,
+ * Pictor must be stopped: a running one holds its files (`all` backs up in-process instead).
  */
 export async function runBackup(config: Config, logger: Logger, now: Date = new Date()): Promise<BackupResult> {
-  const url = realDatabaseUrl(config, 'Backup');
-  const tool = dumpTool(config);
-  const database = await openDatabase(config, logger);
+  const database = await openDatabaseFor(config, logger, 'backup');
   try {
     const objects = await openObjectStore(config);
     try {
-      const key = backupKeys.dump(now);
-      const result = await withTempDir(async (dir) => {
-        const file = path.join(dir, 'pictor.dump');
-        try {
-          await tool.dump(url, file);
-        } catch (error) {
-          throw ERRORS.backupFailed(error instanceof Error ? error.message : String(error), error);
-        }
-        await tool.list(file).catch((error: unknown) => {
-          throw ERRORS.backupCorrupt(key, `pg_restore --list rejects the fresh dump (${String(error)})`);
-        });
-        const sha256 = await sha256OfFile(file);
-        const { size } = await stat(file);
-        const stored = await objects.putStream(key, createReadStream(file), 'application/octet-stream');
-        if (stored.size !== size) {
-          throw ERRORS.backupFailed(`${key} holds ${stored.size} bytes after upload; the dump has ${size}`);
-        }
-        await objects.put(
-          backupKeys.checksum(key),
-          Buffer.from(`${sha256}  ${path.posix.basename(key)}\n`),
-          'text/plain; charset=utf-8',
-        );
-        return { sha256, bytes: size };
-      });
-      await new PgLifecycleRepository(database.pool).recordBackup({
-        key,
-        bytes: result.bytes,
-        sha256: result.sha256,
-        startedAt: now,
-        finishedAt: new Date(),
-      });
-      const deleted = await applyRetention(config, objects);
-      logger.info('backup finished', { key, bytes: result.bytes, sha256: result.sha256, deleted });
-      return { key, ...result, deleted };
+      return await backupDatabase(config, logger, database, objects, now);
     } finally {
       await objects.close();
     }
@@ -229,26 +291,36 @@ export interface RestoreOptions {
 }
 
 /**
- * `--target=restore --from <key|latest>`: checks the dump against its sha256 and with
- * `pg_restore --list` before touching the database, refuses a database that holds images
- * unless forced, restores in one transaction (a failure leaves the database as it was), then
- * applies migrations newer than the dump.
+ * `--target=restore --from <key|latest>`: checks the dump against its sha256, and that it reads
+ * (`pg_restore --list`; a plain-SQL dump is replayed into a fresh in-memory PGlite), before
+ * touching the database; refuses a database that holds images unless forced; restores in one
+ * transaction (a failure leaves the database as it was), then applies migrations newer than the
+ * dump. `.dump` files restore into PostgreSQL, `.sql` files into the embedded database.
  */
 export async function runRestore(config: Config, logger: Logger, options: RestoreOptions): Promise<{ key: string }> {
-  const url = realDatabaseUrl(config, 'Restore');
-  const tool = dumpTool(config);
-  const database = await openDatabase(config, logger);
+  const database = await openDatabaseFor(config, logger, 'restore');
   try {
     const objects = await openObjectStore(config);
     try {
       const key = await resolveDump(objects, options.from);
+      const format = backupKeys.formatOf(key);
+      if (format === 'dump' && database.embedded) {
+        throw ERRORS.restoreRefused(
+          `${key} is a pg_dump of PostgreSQL (custom format): it restores into a PostgreSQL server (DATABASE_URL), not into the embedded database.`,
+        );
+      }
+      if (format === 'sql' && !database.embedded) {
+        throw ERRORS.restoreRefused(
+          `${key} is a plain-SQL dump of the embedded database: it restores into an all-in-one Pictor (no DATABASE_URL).`,
+        );
+      }
       if (!options.force && (await new PgLifecycleRepository(database.pool).hasImages())) {
         throw ERRORS.restoreRefused(
           'The database already holds images; restoring would replace them. Run again with --force to overwrite it.',
         );
       }
       await withTempDir(async (dir) => {
-        const file = path.join(dir, 'pictor.dump');
+        const file = path.join(dir, path.posix.basename(key));
         const body = await objects.get(key);
         if (!body) throw ERRORS.backupNotFound(options.from);
         await pipeline(body.body, createWriteStream(file));
@@ -257,19 +329,10 @@ export async function runRestore(config: Config, logger: Logger, options: Restor
         if (actual !== expected) {
           throw ERRORS.backupCorrupt(key, `its sha256 is ${actual}, but ${backupKeys.checksum(key)} says ${expected}`);
         }
-        try {
-          await tool.list(file);
-        } catch (error) {
-          throw ERRORS.backupCorrupt(key, `pg_restore cannot read it (${String(error)})`);
-        }
-        logger.info('restoring', { key });
-        try {
-          await tool.restore(url, file);
-        } catch (error) {
-          throw ERRORS.restoreFailed(
-            `${error instanceof PgToolError ? error.message : String(error)}; nothing was changed (single transaction)`,
-            error,
-          );
+        if (database.embedded) {
+          await restoreEmbedded(key, await readFile(file, 'utf8'), database.pool, database.embedded, logger);
+        } else {
+          await restorePostgres(key, file, config, logger);
         }
       });
       const applied = await migrate(database.pool);
@@ -280,6 +343,48 @@ export async function runRestore(config: Config, logger: Logger, options: Restor
     }
   } finally {
     await database.close();
+  }
+}
+
+async function restorePostgres(key: string, file: string, config: Config, logger: Logger): Promise<void> {
+  const url = config.database.url;
+  if (!url) throw ERRORS.restoreRefused(`${key} needs a PostgreSQL server (DATABASE_URL).`);
+  const tool = dumpTool(config);
+  try {
+    await tool.list(file);
+  } catch (error) {
+    throw ERRORS.backupCorrupt(key, `pg_restore cannot read it (${String(error)})`);
+  }
+  logger.info('restoring', { key });
+  try {
+    await tool.restore(url, file);
+  } catch (error) {
+    throw ERRORS.restoreFailed(
+      `${error instanceof PgToolError ? error.message : String(error)}; nothing was changed (single transaction)`,
+      error,
+    );
+  }
+}
+
+async function restoreEmbedded(
+  key: string,
+  sql: string,
+  pool: Pool,
+  embedded: EmbeddedPostgres,
+  logger: Logger,
+): Promise<void> {
+  const tables = await verifySqlDump(sql).catch((error: unknown) => {
+    throw ERRORS.backupCorrupt(key, `it does not restore into an empty database (${String(error)})`);
+  });
+  if (!tables.includes('images')) throw ERRORS.backupCorrupt(key, 'it holds no images table');
+  logger.info('restoring', { key });
+  try {
+    await exclusively(pool, () => embedded.restoreSql(sql));
+  } catch (error) {
+    throw ERRORS.restoreFailed(
+      `${error instanceof Error ? error.message : String(error)}; nothing was changed (single transaction)`,
+      error,
+    );
   }
 }
 

@@ -1,9 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import type { Config, Target } from '@pictor/config';
 import { createApp, startHttpServer } from '@pictor/api';
-import { expiryChoicesWithin, ImageService, parseDuration, TOPICS } from '@pictor/core';
+import { expiryChoicesWithin, ImageService, parseDuration, TOPICS, type BackupJobs } from '@pictor/core';
 import { KafkaEventBus } from '@pictor/events';
 import { SharpImageInspector, SharpImageProcessor } from '@pictor/imaging';
+import { KubernetesBackupJobs } from '@pictor/kubernetes';
 import { createMetrics, startMetricsServer, type Logger, type Metrics } from '@pictor/observability';
 import { startRelay, type RelayHandle } from '@pictor/relay';
 import {
@@ -16,7 +17,8 @@ import {
 } from '@pictor/sql';
 import { ProcessImageHandler, startWorker, WORKER_GROUP } from '@pictor/worker';
 import { openDatabase, openInfrastructure, type Infrastructure } from './infrastructure.js';
-import { createCleanup, scheduleCleanup } from './lifecycle.js';
+import { InProcessBackupJobs } from './in-process-backup-jobs.js';
+import { backupDatabase, createCleanup, scheduleCleanup } from './lifecycle.js';
 
 /**
  * `--target=migrate`: applies migrations and returns. It opens the database only, so it can run
@@ -187,6 +189,13 @@ export async function startPictor(
         },
         ...(relay ? { onEventsCommitted: () => relay.wake() } : {}),
       });
+      const admin = config.admin.token
+        ? {
+            token: config.admin.token,
+            backups: backupJobs(config, infra, logger, stops),
+            recentBackups: (limit: number) => new PgLifecycleRepository(infra.pool).recentBackups(limit),
+          }
+        : undefined;
       const app = createApp({
         images: service,
         objects: infra.objects,
@@ -205,6 +214,7 @@ export async function startPictor(
         ...(infra.rateLimiter ? { rateLimiter: infra.rateLimiter } : {}),
         isShuttingDown: () => shuttingDown,
         metrics,
+        ...(admin ? { admin } : {}),
       });
       const reads = new PgMetricsRepository(infra.pool);
       metrics.observeStorage(atMostEvery(60_000, () => reads.storedImages()));
@@ -222,6 +232,32 @@ export async function startPictor(
     await stopAll();
     throw error;
   }
+}
+
+/**
+ * On-demand backups for the admin API: Jobs of the backup CronJob when BACKUP_CRONJOB is set
+ * (Kubernetes), else in-process in `all` (one machine, where the embedded database belongs to this
+ * process), else none.
+ */
+function backupJobs(
+  config: Config,
+  infra: Infrastructure,
+  logger: Logger,
+  stops: (() => Promise<void>)[],
+): BackupJobs | undefined {
+  if (config.kubernetes) {
+    return new KubernetesBackupJobs({
+      cronJob: config.kubernetes.backupCronJob,
+      ...(config.kubernetes.namespace ? { namespace: config.kubernetes.namespace } : {}),
+      ...(config.kubernetes.kubeconfig ? { kubeconfig: config.kubernetes.kubeconfig } : {}),
+    });
+  }
+  if (config.target !== 'all') return undefined;
+  const log = logger.child({ module: 'backup' });
+  const database = { pool: infra.pool, url: infra.databaseUrl, embedded: infra.embeddedDatabase };
+  const jobs = new InProcessBackupJobs(() => backupDatabase(config, log, database, infra.objects), log);
+  stops.push(() => jobs.stop());
+  return jobs;
 }
 
 /** Reuses a read for `intervalMs`: counting rows on every scrape of every pod would cost too much. */

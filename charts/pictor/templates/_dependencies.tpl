@@ -205,6 +205,9 @@ combination fails `helm template`, `helm install` and `helm upgrade` alike.
 {{- if and .Values.monitoring.serviceMonitor.enabled (not .Values.metrics.enabled) -}}
 {{- fail "monitoring.serviceMonitor.enabled needs metrics.enabled." -}}
 {{- end -}}
+{{- if and .Values.admin.enabled (not .Values.backup.enabled) -}}
+{{- fail "admin.enabled needs backup.enabled: the admin API starts Jobs of the backup CronJob." -}}
+{{- end -}}
 {{- if and .Values.monitoring.podMonitor.enabled (not .Values.metrics.enabled) -}}
 {{- fail "monitoring.podMonitor.enabled needs metrics.enabled." -}}
 {{- end -}}

@@ -37,6 +37,17 @@ env:
         name: {{ include "pictor.redis.secretName" .ctx }}
         key: {{ include "pictor.redis.urlKey" .ctx }}
 {{- end }}
+{{- if and (eq (.target | default "") "api") .ctx.Values.admin.enabled }}
+  - name: ADMIN_TOKEN
+    valueFrom:
+      secretKeyRef:
+        name: {{ include "pictor.admin.secretName" .ctx }}
+        key: {{ .ctx.Values.admin.tokenKey }}
+  - name: BACKUP_CRONJOB
+    value: {{ include "pictor.componentName" (dict "ctx" .ctx "component" "backup") }}
+  - name: KUBERNETES_NAMESPACE
+    value: {{ .ctx.Release.Namespace }}
+{{- end }}
 {{- with .values.extraEnv }}
   {{- toYaml . | nindent 2 }}
 {{- end }}

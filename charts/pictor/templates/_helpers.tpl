@@ -66,6 +66,22 @@ annotations:
 {{- end -}}
 {{- end -}}
 
+{{/*
+The api's ServiceAccount: its own with admin.enabled (the only identity bound to the admin Role,
+and the only one whose pods mount a token), else the one of every Pictor pod.
+*/}}
+{{- define "pictor.apiServiceAccountName" -}}
+{{- if and .Values.admin.enabled .Values.serviceAccount.create -}}
+{{- include "pictor.componentName" (dict "ctx" . "component" "api") -}}
+{{- else -}}
+{{- include "pictor.serviceAccountName" . -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "pictor.admin.secretName" -}}
+{{- .Values.admin.existingSecret | default (include "pictor.componentName" (dict "ctx" . "component" "admin")) -}}
+{{- end -}}
+
 {{/* An image reference from {registry, repository, tag, digest}; call with (dict "image" ... "default" tag). */}}
 {{- define "pictor.imageRef" -}}
 {{- $repo := .image.repository -}}

@@ -38,8 +38,14 @@ spec:
         {{- toYaml . | nindent 8 }}
         {{- end }}
     spec:
+      {{- if eq .component "api" }}
+      serviceAccountName: {{ include "pictor.apiServiceAccountName" $ctx }}
+      # The admin API calls the Kubernetes API (templates/api/rbac.yaml).
+      automountServiceAccountToken: {{ or $ctx.Values.admin.enabled $ctx.Values.serviceAccount.automountServiceAccountToken }}
+      {{- else }}
       serviceAccountName: {{ include "pictor.serviceAccountName" $ctx }}
       automountServiceAccountToken: {{ $ctx.Values.serviceAccount.automountServiceAccountToken }}
+      {{- end }}
       securityContext:
         {{- toYaml $ctx.Values.podSecurityContext | nindent 8 }}
       terminationGracePeriodSeconds: {{ .values.terminationGracePeriodSeconds }}

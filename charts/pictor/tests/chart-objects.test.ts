@@ -67,6 +67,8 @@ describe('rendered objects against their schemas', () => {
       'ConfigMap',
       'Secret',
       'ServiceAccount',
+      'Role',
+      'RoleBinding',
       'HorizontalPodAutoscaler',
       'PodDisruptionBudget',
       'Ingress',

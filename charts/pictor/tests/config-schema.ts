@@ -22,6 +22,15 @@ export const CHART_OWNED = [
   'METRICS_PORT',
 ] as const;
 
+/**
+ * Settings the chart sets on the api with `admin.enabled`: the token from a Secret (a secret is
+ * never a `config` key, which lands in a ConfigMap), the CronJob and namespace from the release.
+ */
+export const CHART_OWNED_ADMIN = ['ADMIN_TOKEN', 'BACKUP_CRONJOB', 'KUBERNETES_NAMESPACE'] as const;
+
+/** Settings with no use in a cluster: pods reach the Kubernetes API with their service account. */
+export const OUTSIDE_CLUSTER_ONLY = ['KUBECONFIG'] as const;
+
 /** Names the chart sets before Pictor reads them (none at the moment). */
 export const FORTHCOMING: readonly string[] = [];
 
@@ -53,17 +62,17 @@ function settingSchema(schema: ZodLike, description: string): Record<string, unk
  * descriptions and types are the README table's, so the chart cannot drift from the application.
  */
 export function configValuesSchema(): Record<string, unknown> {
-  const owned = new Set<string>(CHART_OWNED);
+  const owned = new Set<string>([...CHART_OWNED, ...CHART_OWNED_ADMIN, ...OUTSIDE_CLUSTER_ONLY]);
   const properties: Record<string, unknown> = {};
   for (const [name, setting] of Object.entries(SETTINGS)) {
-    if (owned.has(name)) continue;
+    if (owned.has(name) || ('secret' in setting && setting.secret)) continue;
     properties[name] = settingSchema(setting.schema, setting.description);
   }
   return {
     type: 'object',
     description:
       "Pictor's settings by environment variable name (the README's configuration table). The chart sets " +
-      `${CHART_OWNED.join(', ')} itself.`,
+      `${CHART_OWNED.join(', ')} itself, and ${CHART_OWNED_ADMIN.join(', ')} with admin.enabled.`,
     additionalProperties: false,
     properties,
   };

@@ -30,10 +30,16 @@ interface Setting<S extends z.ZodType = z.ZodType> {
   /** The default, as it would be written in the environment; undefined: unset by default. */
   default?: string;
   description: string;
+  /** A credential: its value never appears in a message (configuration errors, logs). */
+  secret?: true;
 }
 
 function setting<S extends z.ZodType>(schema: S, description: string, defaultValue?: string): Setting<S> {
   return defaultValue === undefined ? { schema, description } : { schema, description, default: defaultValue };
+}
+
+function secret<S extends z.ZodType>(schema: S, description: string): Setting<S> {
+  return { schema, description, secret: true };
 }
 
 /**
@@ -174,6 +180,22 @@ export const SETTINGS = {
     nonNegativeInt,
     'Also keep the newest backup of each of the last N weeks that have one.',
     '4',
+  ),
+  ADMIN_TOKEN: secret(
+    optionalString.refine((v) => v === undefined || v.length >= 16, 'at least 16 characters'),
+    'Bearer token of the admin API (`/api/v1/admin/…`), at least 16 characters. Unset: the admin API answers 404.',
+  ),
+  BACKUP_CRONJOB: setting(
+    optionalString.refine((v) => v === undefined || /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v), 'a CronJob name'),
+    'CronJob the admin API creates on-demand backup Jobs from (the chart sets `<fullname>-backup`). Unset: no Kubernetes backups (all-in-one backs up in-process).',
+  ),
+  KUBERNETES_NAMESPACE: setting(
+    optionalString,
+    "Namespace of `BACKUP_CRONJOB`. Default: the kubeconfig context's, then the pod's service account's.",
+  ),
+  KUBECONFIG: setting(
+    optionalString,
+    "Kubeconfig file for the Kubernetes API. Unset: the pod's service account (in-cluster).",
   ),
   SHUTDOWN_TIMEOUT_MS: setting(positiveInt, 'Grace period for in-flight requests and jobs on SIGTERM.', '25000'),
 } satisfies Record<string, Setting>;

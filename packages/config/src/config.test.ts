@@ -69,6 +69,34 @@ describe('loadConfig', () => {
     expect(loadConfig({ PICTOR_TARGET: 'restore', DATABASE_URL: 'postgres://db/pictor' }).target).toBe('restore');
   });
 
+  it('when a secret setting is invalid, then the problem names it without showing its value', () => {
+    let error: unknown;
+    try {
+      loadConfig({ ADMIN_TOKEN: 'short-secret' });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as ConfigError).problems).toEqual(['ADMIN_TOKEN=[REDACTED]: at least 16 characters']);
+    expect((error as ConfigError).message).not.toContain('short-secret');
+  });
+
+  it('when the admin token and the backup CronJob are set, then on-demand backups go to Kubernetes', () => {
+    expect(loadConfig({})).toMatchObject({ admin: { token: undefined }, kubernetes: undefined });
+    const config = loadConfig({
+      ADMIN_TOKEN: 'a-token-of-sixteen-or-more',
+      BACKUP_CRONJOB: 'pictor-backup',
+      KUBERNETES_NAMESPACE: 'media',
+    });
+    expect(config.admin.token).toBe('a-token-of-sixteen-or-more');
+    expect(config.kubernetes).toEqual({ backupCronJob: 'pictor-backup', namespace: 'media', kubeconfig: undefined });
+    expect(() => loadConfig({ BACKUP_CRONJOB: 'Not A Name' })).toThrow(/BACKUP_CRONJOB/);
+  });
+
+  it('when backup or restore runs without a database server, then the embedded database is backed up (Pictor stopped)', () => {
+    expect(loadConfig({ PICTOR_TARGET: 'backup' }).database.url).toBeUndefined();
+    expect(loadConfig({ PICTOR_TARGET: 'restore' }).target).toBe('restore');
+  });
+
   it('when S3 is half configured, then start-up fails naming what is missing', () => {
     expect(() => loadConfig({ S3_ENDPOINT: 'http://127.0.0.1:9000', S3_BUCKET: 'pictor' })).toThrow(
       /S3_ACCESS_KEY, S3_SECRET_KEY/,

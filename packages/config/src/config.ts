@@ -41,6 +41,10 @@ export interface Config {
   shutdownTimeoutMs: number;
   cleanup: { intervalSeconds: number; batchSize: number; orphanGraceSeconds: number };
   backup: { pgDumpPath: string; pgRestorePath: string; keepLast: number; keepDaily: number; keepWeekly: number };
+  /** The admin API; off (404) without a token. */
+  admin: { token: string | undefined };
+  /** On-demand backups as Jobs of the backup CronJob, when BACKUP_CRONJOB is set. */
+  kubernetes: { backupCronJob: string; namespace: string | undefined; kubeconfig: string | undefined } | undefined;
 }
 
 export class ConfigError extends Error {
@@ -63,8 +67,10 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
     const input = overrides[name] ?? env[name] ?? ('default' in setting ? setting.default : undefined);
     const result = (setting.schema as z.ZodType).safeParse(input);
     if (result.success) raw[name] = result.data;
-    else
-      problems.push(`${name}=${JSON.stringify(input ?? '')}: ${result.error.issues.map((i) => i.message).join('; ')}`);
+    else {
+      const shown = 'secret' in setting && setting.secret ? '[REDACTED]' : JSON.stringify(input ?? '');
+      problems.push(`${name}=${shown}: ${result.error.issues.map((i) => i.message).join('; ')}`);
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const s = raw as RawSettings;
@@ -80,7 +86,8 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
     .map((b) => b.trim())
     .filter(Boolean);
   const needsBus = s.PICTOR_TARGET === 'api' || s.PICTOR_TARGET === 'relay' || s.PICTOR_TARGET === 'worker';
-  if (s.PICTOR_TARGET !== 'all' && s.PICTOR_TARGET !== 'migrate') {
+  // backup and restore of the embedded database open its files directly (Pictor stopped).
+  if (!['all', 'migrate', 'backup', 'restore'].includes(s.PICTOR_TARGET)) {
     if (needsBus && !brokers) {
       problems.push(
         `KAFKA_BROKERS is required for target "${s.PICTOR_TARGET}": the in-process bus joins the components of one process only`,
@@ -172,6 +179,10 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
       keepDaily: s.BACKUP_KEEP_DAILY,
       keepWeekly: s.BACKUP_KEEP_WEEKLY,
     },
+    admin: { token: s.ADMIN_TOKEN },
+    kubernetes: s.BACKUP_CRONJOB
+      ? { backupCronJob: s.BACKUP_CRONJOB, namespace: s.KUBERNETES_NAMESPACE, kubeconfig: s.KUBECONFIG }
+      : undefined,
   };
   return deepFreeze(config);
 }

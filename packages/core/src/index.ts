@@ -16,6 +16,7 @@ export * from './ports/image-repository.port.js';
 export * from './ports/image-inspector.port.js';
 export * from './ports/rate-limiter.port.js';
 export * from './ports/lifecycle-repository.port.js';
+export * from './ports/backup-jobs.port.js';
 export * from './lifecycle/retention.js';
 export * from './lifecycle/cleanup.service.js';
 export * from './images/public-objects.js';

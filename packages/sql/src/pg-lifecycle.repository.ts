@@ -89,6 +89,23 @@ export class PgLifecycleRepository implements LifecycleRepository {
     );
   }
 
+  async recentBackups(limit: number): Promise<BackupRecord[]> {
+    const { rows } = await this.pool.query<{
+      key: string;
+      bytes: number;
+      sha256: string;
+      started_at: Date;
+      finished_at: Date;
+    }>('SELECT key, bytes, sha256, started_at, finished_at FROM backups ORDER BY finished_at DESC LIMIT $1', [limit]);
+    return rows.map((r) => ({
+      key: r.key,
+      bytes: r.bytes,
+      sha256: r.sha256,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+    }));
+  }
+
   async hasImages(): Promise<boolean> {
     const { rows } = await this.pool.query<{ present: boolean }>(
       `SELECT to_regclass('public.images') IS NOT NULL AS present`,

@@ -31,6 +31,7 @@ export function toAppError(error: unknown, limits: UploadLimits): AppError {
     const type = error.type;
     if (type === 'entity.too.large') return ERRORS.fileTooLarge(limits.maxUploadBytes);
     if (type === 'request.aborted') return ERRORS.malformedMultipart('The request was aborted.');
+    if (type === 'entity.parse.failed') return ERRORS.validationFailed('The body is not valid JSON.');
   }
   if (error instanceof Error && /multipart|boundary|unexpected end of form/i.test(error.message)) {
     return ERRORS.malformedMultipart(`The multipart body is malformed: ${error.message}`);

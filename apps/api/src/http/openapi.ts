@@ -1,6 +1,9 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import {
+  BackupJobNameParam,
+  BackupJobSchema,
+  BackupListSchema,
   DeleteTokenSchema,
   ErrorSchema,
   ImageIdParam,
@@ -9,6 +12,8 @@ import {
   ListQuerySchema,
   ListResponseSchema,
   UploadOptionsSchema,
+  StartBackupSchema,
+  StartedBackupJobSchema,
   UploadResponseSchema,
 } from './schemas.js';
 
@@ -96,6 +101,61 @@ export function buildOpenApiDocument(publicUrl: string): ReturnType<OpenApiGener
     path: '/api/v1/limits',
     summary: 'Upload limits and expiry choices of this server',
     responses: { 200: { description: 'Limits.', content: { 'application/json': { schema: LimitsSchema } } } },
+  });
+
+  registry.registerComponent('securitySchemes', 'adminToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'ADMIN_TOKEN. Without it configured, every /api/v1/admin path answers 404.',
+  });
+  const adminErrors = {
+    401: errorResponse('UNAUTHORIZED: no or wrong bearer token'),
+    501: errorResponse('BACKUPS_NOT_CONFIGURED: no BACKUP_CRONJOB (and not all-in-one on the embedded database)'),
+    502: errorResponse(
+      'KUBERNETES_FORBIDDEN (the service account lacks RBAC: the message names verb and resource), BACKUP_CRONJOB_NOT_FOUND, KUBERNETES_API_FAILED',
+    ),
+  };
+  registry.registerPath({
+    method: 'post',
+    path: '/api/v1/admin/backups',
+    summary: 'Start a database backup now',
+    description:
+      'On Kubernetes: creates a Job from the backup CronJob, as `kubectl create job --from=cronjob/<release>-backup` does. All-in-one: runs the backup in-process. Answers at once; follow `url` for the status.',
+    security: [{ adminToken: [] }],
+    request: {
+      body: { required: false, content: { 'application/json': { schema: StartBackupSchema } } },
+    },
+    responses: {
+      202: {
+        description: 'Started.',
+        content: { 'application/json': { schema: StartedBackupJobSchema } },
+      },
+      400: errorResponse('VALIDATION_FAILED: a name that is no DNS label, or a body that is not JSON'),
+      409: errorResponse('BACKUP_JOB_EXISTS: the name is taken; BACKUP_IN_PROGRESS: a backup is still running'),
+      ...adminErrors,
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/admin/backups/{name}',
+    summary: 'Status of a backup job',
+    security: [{ adminToken: [] }],
+    request: { params: BackupJobNameParam },
+    responses: {
+      200: { description: 'The job.', content: { 'application/json': { schema: BackupJobSchema } } },
+      404: errorResponse('BACKUP_JOB_NOT_FOUND: no such job, or not one of the backup CronJob'),
+      ...adminErrors,
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/admin/backups',
+    summary: 'The newest backups recorded in the database',
+    security: [{ adminToken: [] }],
+    responses: {
+      200: { description: 'Newest first, at most 20.', content: { 'application/json': { schema: BackupListSchema } } },
+      401: adminErrors[401],
+    },
   });
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({

@@ -114,3 +114,52 @@ export const LimitsSchema = z
     expiryDefault: z.string(),
   })
   .openapi('Limits');
+
+export const BackupJobNameParam = z.object({
+  name: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a Job name: lower-case letters, digits and -, at most 63')
+    .openapi({ example: 'pictor-backup-manual-20261123031500' }),
+});
+
+export const StartBackupSchema = z
+  .object({
+    name: BackupJobNameParam.shape.name
+      .optional()
+      .openapi({ description: 'Name of the Job; default `<cronjob>-manual-<yyyymmddhhmmss>` (UTC).' }),
+  })
+  .strict()
+  .openapi('StartBackup');
+
+export const BackupJobSchema = z
+  .object({
+    name: z.string().openapi({ example: 'pictor-backup-manual-20261123031500' }),
+    namespace: z.string().openapi({ example: 'pictor', description: '`local` for an in-process backup (all-in-one).' }),
+    status: z.enum(['pending', 'running', 'succeeded', 'failed']),
+    active: z.number().int().openapi({ description: 'Pods running.' }),
+    succeeded: z.number().int(),
+    failed: z.number().int().openapi({ description: 'Pods that failed (the Job retries up to its backoffLimit).' }),
+    createdAt: z.iso.datetime().nullable(),
+    startedAt: z.iso.datetime().nullable(),
+    completedAt: z.iso.datetime().nullable().openapi({ description: 'Set once the backup succeeded.' }),
+  })
+  .openapi('BackupJob');
+
+export const StartedBackupJobSchema = BackupJobSchema.extend({
+  url: z.url().openapi({ description: 'Where to follow its status (also the Location header).' }),
+}).openapi('StartedBackupJob');
+
+export const BackupRecordSchema = z
+  .object({
+    key: z.string().openapi({ example: 'backups/postgres/2026-11-23T03-00-00-000Z.dump' }),
+    bytes: z.number().int(),
+    sha256: z.string(),
+    startedAt: z.iso.datetime(),
+    finishedAt: z.iso.datetime(),
+  })
+  .openapi('BackupRecord');
+
+export const BackupListSchema = z.object({ backups: z.array(BackupRecordSchema) }).openapi('BackupList');
+
+export type BackupJobDto = z.infer<typeof BackupJobSchema>;
+export type BackupRecordDto = z.infer<typeof BackupRecordSchema>;

@@ -70,6 +70,49 @@ export const ERRORS = {
   restoreRefused: (reason: string) => new AppError('RESTORE_REFUSED', 409, reason),
   restoreFailed: (reason: string, cause?: unknown) =>
     new AppError('RESTORE_FAILED', 500, `The restore failed: ${reason}`, false, undefined, { cause }),
+  unauthorized: () =>
+    new AppError('UNAUTHORIZED', 401, 'This endpoint needs the admin token: Authorization: Bearer <ADMIN_TOKEN>.'),
+  backupsNotConfigured: () =>
+    new AppError(
+      'BACKUPS_NOT_CONFIGURED',
+      501,
+      'On-demand backups are not configured here: set BACKUP_CRONJOB (Kubernetes) or run all-in-one with the embedded database.',
+    ),
+  backupJobNotFound: (name: string) =>
+    new AppError('BACKUP_JOB_NOT_FOUND', 404, `No backup job named "${name}".`, false, { name }),
+  backupJobExists: (name: string) =>
+    new AppError('BACKUP_JOB_EXISTS', 409, `A job named "${name}" already exists; choose another name.`, false, {
+      name,
+    }),
+  backupInProgress: (name: string) =>
+    new AppError('BACKUP_IN_PROGRESS', 409, `The backup "${name}" is still running; wait for it to finish.`, true, {
+      name,
+    }),
+  backupCronJobNotFound: (cronJob: string, namespace: string) =>
+    new AppError(
+      'BACKUP_CRONJOB_NOT_FOUND',
+      502,
+      `The CronJob ${cronJob} does not exist in namespace ${namespace}: is backup.enabled on, and BACKUP_CRONJOB its name?`,
+      false,
+      { cronJob, namespace },
+    ),
+  kubernetesForbidden: (verb: string, resource: string, namespace: string, reason: string) =>
+    new AppError(
+      'KUBERNETES_FORBIDDEN',
+      502,
+      `The service account may not ${verb} ${resource} in namespace ${namespace} (RBAC): ${reason}`,
+      false,
+      { verb, resource, namespace },
+    ),
+  kubernetesFailed: (action: string, reason: string, cause?: unknown) =>
+    new AppError(
+      'KUBERNETES_API_FAILED',
+      502,
+      `The Kubernetes API failed to ${action}: ${reason}`,
+      true,
+      { action },
+      { cause },
+    ),
   internal: (cause?: unknown) =>
     new AppError('INTERNAL', 500, 'Something went wrong on our side.', false, undefined, { cause }),
 } as const;

@@ -40,14 +40,20 @@ export function backupsToDelete(backups: readonly Dated[], policy: RetentionPoli
   return newestFirst.filter((b) => !keep.has(b.key)).map((b) => b.key);
 }
 
-/** Object keys of database backups: `backups/postgres/<timestamp>.dump` and its `.sha256`. */
+/**
+ * Object keys of database backups: `backups/postgres/<timestamp>.dump` (pg_dump's custom format,
+ * from PostgreSQL) or `.sql` (plain SQL, from the embedded database), each with its `.sha256`.
+ */
 export const backupKeys = {
   prefix: 'backups/postgres/',
-  dump: (time: Date) => `backups/postgres/${time.toISOString().replace(/[:.]/g, '-')}.dump`,
+  dump: (time: Date, format: 'dump' | 'sql' = 'dump') =>
+    `backups/postgres/${time.toISOString().replace(/[:.]/g, '-')}.${format}`,
   checksum: (dumpKey: string) => `${dumpKey}.sha256`,
+  /** The format of a dump's key: `sql` for plain SQL, `dump` for pg_dump's custom format. */
+  formatOf: (key: string): 'dump' | 'sql' => (key.endsWith('.sql') ? 'sql' : 'dump'),
   /** The time encoded in a dump's key, or null when the key is not a dump. */
   timeOf(key: string): Date | null {
-    const match = /^backups\/postgres\/(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z\.dump$/.exec(key);
+    const match = /^backups\/postgres\/(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z\.(dump|sql)$/.exec(key);
     if (!match) return null;
     return new Date(`${match[1]}T${match[2]}:${match[3]}:${match[4]}.${match[5]}Z`);
   },

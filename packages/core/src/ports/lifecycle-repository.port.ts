@@ -33,6 +33,8 @@ export interface LifecycleRepository {
   removePending(id: string): Promise<boolean>;
   /** Records a successful backup (read by the metrics). */
   recordBackup(backup: BackupRecord): Promise<void>;
+  /** The newest recorded backups, newest first. */
+  recentBackups(limit: number): Promise<BackupRecord[]>;
   /** Whether the database holds any image. */
   hasImages(): Promise<boolean>;
 }

@@ -1,0 +1,2 @@
+export * from './kubernetes.backup-jobs.js';
+export * from './job-from-cronjob.js';
