@@ -439,6 +439,10 @@ describe('hooks and CronJobs', () => {
       });
       const container = podsOf([cron])[0]!.pod.containers[0]!;
       expect(container.args).toEqual([`--target=${name.replace('pictor-', '')}`]);
+      // Jobs made from the template by hand (kubectl, the admin API) escape the history limits:
+      // the template's TTL removes them.
+      const template = (cron.spec as { jobTemplate: { spec: { ttlSecondsAfterFinished?: number } } }).jobTemplate;
+      expect(template.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
     }
   });
 

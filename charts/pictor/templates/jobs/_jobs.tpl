@@ -82,6 +82,11 @@ spec:
     spec:
       backoffLimit: {{ .values.backoffLimit }}
       activeDeadlineSeconds: {{ .values.activeDeadlineSeconds }}
+      {{- /* Jobs made from the CronJob by hand (kubectl, the admin API) copy this spec but escape
+      the history limits: the TTL removes them, and the scheduled ones the same way. */}}
+      {{- with .values.ttlSecondsAfterFinished }}
+      ttlSecondsAfterFinished: {{ . }}
+      {{- end }}
       template:
         {{- include "pictor.jobPodTemplate" (dict "ctx" .ctx "values" .values "target" .target "inlineConfig" false) | nindent 8 }}
 {{- end -}}
