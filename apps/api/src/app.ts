@@ -15,6 +15,7 @@ import {
 } from '@pictor/core';
 import type { Logger, Metrics } from '@pictor/observability';
 import { errorHandler, type UploadLimits } from './http/error-handler.js';
+import { UploadMemoryBudget } from './http/upload-memory.js';
 import { buildOpenApiDocument } from './http/openapi.js';
 import { rateLimit } from './http/rate-limit.js';
 import { requestContext } from './http/request-context.js';
@@ -29,7 +30,13 @@ export interface ApiDeps {
   objects: ObjectStore;
   logger: Logger;
   publicUrl: string;
-  limits: { maxUploadBytes: number; maxFilesPerUpload: number; allowedFormats: readonly ImageFormat[] };
+  limits: {
+    maxUploadBytes: number;
+    maxFilesPerUpload: number;
+    allowedFormats: readonly ImageFormat[];
+    /** Upload bytes held in memory at once by this process (UPLOAD_MEMORY_BYTES); unbounded when absent. */
+    uploadMemoryBytes?: number;
+  };
   expiryDefault: string;
   /** The `expiresIn` choices offered (within EXPIRY_MAX); default: all of EXPIRY_CHOICES. */
   expiryChoices?: readonly string[];
@@ -59,6 +66,7 @@ export function createApp(deps: ApiDeps): Express {
     maxFilesPerUpload: deps.limits.maxFilesPerUpload,
     // Files plus the option fields; anything beyond is a malformed or hostile body.
     maxParts: deps.limits.maxFilesPerUpload + 8,
+    ...(deps.limits.uploadMemoryBytes ? { memory: new UploadMemoryBudget(deps.limits.uploadMemoryBytes) } : {}),
   };
   const isShuttingDown = deps.isShuttingDown ?? (() => false);
   app.disable('x-powered-by');

@@ -1,3 +1,5 @@
 export * from './app.js';
 export * from './server.js';
 export { IMAGE_CSP } from './routes/serve.route.js';
+export { uploadParser, type ParsedUpload } from './http/upload-parser.js';
+export type { UploadLimits } from './http/error-handler.js';

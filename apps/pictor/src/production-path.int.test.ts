@@ -33,6 +33,8 @@ beforeAll(async () => {
     apiPort: api.port!,
     s3Endpoint: engines().s3.endpoint,
     bucket,
+    // Short, so that the delete test below sees the edge's cache entry lapse quickly.
+    cacheValid: EDGE_CACHE_VALID,
   });
 });
 
@@ -41,6 +43,8 @@ afterAll(async () => {
   await Promise.all(processes.map((p) => p.kill('SIGTERM')));
   await database?.drop();
 });
+
+const EDGE_CACHE_VALID = '1s';
 
 const viaEdge = (link: string) => `${edge.url}${new URL(link).pathname}`;
 
@@ -94,6 +98,15 @@ describe('when an image is uploaded through the edge to split processes', () => 
     expect(apiHits(new URL(image.links.direct).pathname)).toBe(before);
   });
 
+  it('then the edge serves a repeated request from its cache, with the same bytes', async () => {
+    const first = await fetch(viaEdge(image.links.thumbnail));
+    const second = await fetch(viaEdge(image.links.thumbnail));
+    expect(second.status).toBe(200);
+    expect(second.headers.get('x-cache-status')).toBe('HIT');
+    expect(Buffer.from(await second.arrayBuffer())).toEqual(Buffer.from(await first.arrayBuffer()));
+    expect(second.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+  });
+
   it('then a byte range is served by the edge as 206', async () => {
     const res = await fetch(viaEdge(image.links.direct), { headers: { Range: 'bytes=0-9' } });
     expect(res.status).toBe(206);
@@ -122,14 +135,22 @@ describe('when an image is uploaded through the edge to split processes', () => 
     }
   });
 
-  it('then deleting it makes the edge answer 404', async () => {
+  it('then deleting it makes the edge answer 404 once its cache entries lapse', async () => {
     const res = await fetch(`${edge.url}/api/v1/images/${image.id}`, {
       method: 'DELETE',
       headers: { 'X-Delete-Token': image.deleteToken },
     });
     expect(res.status).toBe(204);
-    expect((await fetch(viaEdge(image.links.direct))).status).toBe(404);
-    expect((await fetch(viaEdge(image.links.thumbnail))).status).toBe(404);
+    // An entry is trusted for CACHE_VALID (1 s here), then storage is asked again.
+    const deadline = Date.now() + 5000;
+    let statuses: number[];
+    do {
+      await new Promise((r) => setTimeout(r, 250));
+      statuses = await Promise.all(
+        [image.links.direct, image.links.thumbnail].map(async (link) => (await fetch(viaEdge(link))).status),
+      );
+    } while (statuses.some((s) => s !== 404) && Date.now() < deadline);
+    expect(statuses).toEqual([404, 404]);
   });
 });
 

@@ -23,6 +23,8 @@ const inCluster = {
   ACCESS_LOG: '/dev/stdout',
   WORKER_PROCESSES: '2',
   REAL_IP_FROM: '10.0.0.0/8',
+  CACHE_VALID: '10s',
+  CACHE_MAX_SIZE: '512m',
 };
 
 describe('the edge configuration', () => {
@@ -36,6 +38,8 @@ describe('the edge configuration', () => {
       'edge.maxBodySize': '520m',
       'edge.workerProcesses': 'auto',
       'edge.realIpFrom': '192.168.0.0/16',
+      'edge.cache.valid': '2m',
+      'edge.cache.maxSize': '200m',
       'api.service.port': 9090,
     };
     expect(await edgeConfig(set)).toBe(
@@ -46,6 +50,8 @@ describe('the edge configuration', () => {
         MAX_BODY_SIZE: '520m',
         WORKER_PROCESSES: 'auto',
         REAL_IP_FROM: '192.168.0.0/16',
+        CACHE_VALID: '2m',
+        CACHE_MAX_SIZE: '200m',
       }),
     );
   });
@@ -90,5 +96,6 @@ describe('the edge configuration', () => {
 
   it('when a value would break out of its directive, then the schema refuses it', async () => {
     expect(await renderError({ set: { 'edge.maxBodySize': '1m; return 200' } })).toContain('maxBodySize');
+    expect(await renderError({ set: { 'edge.cache.valid': '10s; return 200' } })).toContain('valid');
   });
 });

@@ -115,6 +115,11 @@ export const SETTINGS = {
   ),
   MAX_UPLOAD_BYTES: setting(positiveInt, 'Largest accepted file, in bytes.', String(25 * 1024 * 1024)),
   MAX_FILES_PER_UPLOAD: setting(positiveInt.max(100), 'Most files in one upload request.', '20'),
+  UPLOAD_MEMORY_BYTES: setting(
+    positiveInt,
+    'Upload bytes one api process holds in memory at once; further uploads wait their turn (one alone is always admitted).',
+    String(128 * 1024 * 1024),
+  ),
   MAX_IMAGE_PIXELS: setting(positiveInt, 'Largest accepted width × height (decompression-bomb guard).', '50000000'),
   MAX_IMAGE_FRAMES: setting(positiveInt, 'Most frames in an animated image.', '300'),
   ALLOWED_FORMATS: setting(formatList, 'Accepted upload formats, sniffed from the bytes.', 'jpeg,png,webp,gif,avif'),

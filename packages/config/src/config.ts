@@ -21,6 +21,7 @@ export interface Config {
   limits: {
     maxUploadBytes: number;
     maxFilesPerUpload: number;
+    uploadMemoryBytes: number;
     maxImagePixels: number;
     maxImageFrames: number;
     allowedFormats: RawSettings['ALLOWED_FORMATS'];
@@ -149,6 +150,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
     limits: {
       maxUploadBytes: s.MAX_UPLOAD_BYTES,
       maxFilesPerUpload: s.MAX_FILES_PER_UPLOAD,
+      uploadMemoryBytes: s.UPLOAD_MEMORY_BYTES,
       maxImagePixels: s.MAX_IMAGE_PIXELS,
       maxImageFrames: s.MAX_IMAGE_FRAMES,
       allowedFormats: s.ALLOWED_FORMATS,

@@ -2,11 +2,14 @@ import type { NextFunction, Request, Response } from 'express';
 import multer from 'multer';
 import type { AppError } from '@pictor/core';
 import { ERRORS, isAppError } from '@pictor/core';
+import type { UploadMemoryBudget } from './upload-memory.js';
 
 export interface UploadLimits {
   maxUploadBytes: number;
   maxFilesPerUpload: number;
   maxParts: number;
+  /** Shared by every upload route of the process; no bound when absent. */
+  memory?: UploadMemoryBudget;
 }
 
 /** Maps what body parsers throw onto the catalogue of AppErrors. */

@@ -20,7 +20,7 @@ const MAX_FIELDS = 8;
 
 /**
  * Reads an upload into memory (never a temporary file) with every limit enforced while the
- * bytes stream in: multipart with any number of file parts up to the limit, or a raw body
+ * bytes stream in, once the process's upload memory budget has room for it (limits.memory): multipart with any number of file parts up to the limit, or a raw body
  * whose options come from the query string. The client's file names and types are ignored.
  */
 export function uploadParser(limits: UploadLimits): RequestHandler {
@@ -38,7 +38,7 @@ export function uploadParser(limits: UploadLimits): RequestHandler {
   }).any();
   const raw = express.raw({ type: () => true, limit: limits.maxUploadBytes });
 
-  return (req: Request, res: Response, next: NextFunction) => {
+  const parse = (req: Request, res: Response, next: NextFunction) => {
     if (req.is('multipart/form-data')) {
       multipart(req, res, (error?: unknown) => {
         if (error) {
@@ -69,5 +69,21 @@ export function uploadParser(limits: UploadLimits): RequestHandler {
       req.upload = { files: [bytes], fields: { ...req.query } };
       next();
     });
+  };
+
+  const memory = limits.memory;
+  if (!memory) return parse;
+  return (req: Request, res: Response, next: NextFunction) => {
+    // The declared length, or one file's worth for a chunked body; given back when the response ends.
+    const declared = Number(req.get('content-length'));
+    const bytes = Number.isFinite(declared) && declared > 0 ? declared : limits.maxUploadBytes;
+    memory.acquire(bytes).then((release) => {
+      if (req.destroyed || res.writableEnded) {
+        release(); // the client left while waiting
+        return;
+      }
+      res.once('close', release);
+      parse(req, res, next);
+    }, next);
   };
 }

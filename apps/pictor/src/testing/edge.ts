@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,12 +28,17 @@ export interface Edge {
   stop(): Promise<void>;
 }
 
+/** The chart's defaults for the edge's cache of direct links (values `edge.cache.*`). */
+export const EDGE_CACHE_DEFAULTS = { valid: '10s', maxSize: '512m' };
+
 /** Runs Debian's NGINX with the chart's edge configuration in front of the api and S3. */
 export async function startEdge(options: {
   nginxBin: string;
   apiPort: number;
   s3Endpoint: string;
   bucket: string;
+  /** How long a direct link is served from the edge's cache (NGINX time); the chart's default unless set. */
+  cacheValid?: string;
 }): Promise<Edge> {
   const runDir = await mkdtemp(path.join(tmpdir(), 'pictor-edge-'));
   const port = await freePort();
@@ -51,7 +56,12 @@ export async function startEdge(options: {
     ACCESS_LOG: accessLog,
     WORKER_PROCESSES: '1',
     REAL_IP_FROM: '127.0.0.1/32',
+    CACHE_VALID: options.cacheValid ?? EDGE_CACHE_DEFAULTS.valid,
+    CACHE_MAX_SIZE: EDGE_CACHE_DEFAULTS.maxSize,
   });
+  // Started as root, NGINX's workers drop to an unprivileged user (the chart runs all of it as
+  // one): they keep the cache of direct links under RUN_DIR, so it must be writable to them.
+  await chmod(runDir, 0o777);
   const configFile = path.join(runDir, 'nginx.conf');
   await writeFile(configFile, config);
   const child: ChildProcess = spawn(

@@ -14,6 +14,8 @@ ERROR_LOG: stderr
 ACCESS_LOG: /dev/stdout
 WORKER_PROCESSES: {{ .Values.edge.workerProcesses | quote }}
 REAL_IP_FROM: {{ .Values.edge.realIpFrom | quote }}
+CACHE_VALID: {{ .Values.edge.cache.valid | quote }}
+CACHE_MAX_SIZE: {{ .Values.edge.cache.maxSize | quote }}
 {{- end -}}
 
 {{/* The edge template with every placeholder replaced; a placeholder left over fails the render. */}}

@@ -1,0 +1,365 @@
+import type { CleanupResult } from './cleanup.bench.js';
+import type { IngestResult } from './ingest.bench.js';
+import type { Rate } from './load.js';
+import { DEFAULT_ENCODING, type ProcessingResult } from './processing.bench.js';
+import type { ReadyResult, ReadySeries } from './ready.bench.js';
+import type { RelayResult } from './relay.bench.js';
+import type { ServingResult } from './serving.bench.js';
+import { ratio } from './stats.js';
+
+export const MEASUREMENTS = ['processing', 'ingest', 'relay', 'serving', 'ready', 'cleanup'] as const;
+export type Measurement = (typeof MEASUREMENTS)[number];
+
+type Dated<T> = T & { date: string };
+
+interface InputDescription {
+  name: string;
+  bytes: number;
+  width: number;
+  height: number;
+  format?: string;
+  frames?: number;
+}
+
+/** docs/benchmarks/results.json: every figure of the doc, raw. */
+export interface Results {
+  date: string;
+  quick?: boolean;
+  runSeconds?: Record<string, number>;
+  machine: { cpu: string; cores: number; memoryGiB: number; node: string; sharp: string; libvips: string };
+  versions?: Record<string, string>;
+  pinning?: { loadCpu: string; serverCpu: string };
+  inputs: InputDescription[];
+  uploadInputs?: InputDescription[];
+  processing?: ProcessingResult & { date?: string };
+  ingest?: Dated<IngestResult>;
+  relay?: Dated<RelayResult>;
+  serving?: Dated<ServingResult>;
+  ready?: Dated<ReadyResult>;
+  cleanup?: Dated<CleanupResult>;
+}
+
+/** Targets of issue #7, in one place. */
+export const TARGETS = {
+  ingestToLowestCeiling: 0.7,
+  ingestP99Ms: 100,
+  /**
+   * "Flat": the api's peak RSS grows by less than this many times its upload memory budget
+   * (UPLOAD_MEMORY_BYTES): bounded by the setting, not by how many uploads are in flight.
+   */
+  ingestMemoryBudgets: 3,
+  relayToIngestPeak: 3,
+  relayP99Ms: 250,
+  servingToPlainNginx: 0.9,
+  servingToApi: 5,
+  readyP95Ms: 1000,
+  /** "No growth with the total": 1M-row figures at most this much above the 100k-row ones. */
+  cleanupGrowth: 1.3,
+};
+
+const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '–');
+const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '–');
+const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '–');
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+const kb = (bytes: number) =>
+  bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(2)} MiB` : `${(bytes / 1024).toFixed(0)} KiB`;
+const verdict = (met: boolean) => (met ? '**met**' : '**missed**');
+
+/** "api 1.2 + nginx 0.3 …" from CPU-ms per operation by process group. */
+function cpuParts(cpu: Record<string, number>): string {
+  return Object.entries(cpu)
+    .filter(([name]) => name !== 'total')
+    .map(([name, ms]) => `${name} ${f2(ms)}`)
+    .join(' + ');
+}
+
+function rateRow(name: string, r: Rate, extra = ''): string {
+  return `| ${name} | ${f0(r.rps)} | ${f1(r.latencyMs.p50)} | ${f1(r.latencyMs.p99)} | ${f2(r.cpuMsPerOp.total ?? Number.NaN)} (${cpuParts(r.cpuMsPerOp)}) | ${r.errors} | ${extra} |`;
+}
+
+function processing(p: NonNullable<Results['processing']>, inputs: number): string {
+  return `## 1. Processing
+
+CPU time (user + system over every thread of the process, from \`process.cpuUsage\`) per image,
+for the default output set: the display copy, a thumbnail and the widths 640 and 1280, each in
+JPEG, WebP and AVIF (effort ${DEFAULT_ENCODING.avifEffort}), and the ThumbHash placeholder — ${p.outputsPerImage} outputs per image.
+Each measurement runs every input once to warm up, then ${p.pictor.ops / inputs} rounds.
+
+| pipeline | CPU ms / image | wall ms / image |
+|---|---|---|
+| Pictor (one shrink-on-load decode for all variants) | ${f1(p.pictor.cpuMsPerOp)} | ${f1(p.pictor.wallMsPerOp)} |
+| naive: an independent sharp pipeline per output | ${f1(p.naive.cpuMsPerOp)} | ${f1(p.naive.wallMsPerOp)} |
+| floor: decode + one JPEG thumbnail | ${f1(p.floor.cpuMsPerOp)} | ${f1(p.floor.wallMsPerOp)} |
+
+**Pictor / naive = ${f2(p.ratioToNaive)}** (target ≤ 0.85: ${verdict(p.ratioToNaive <= 0.85)}). Pictor / floor =
+${f1(p.pictor.cpuMsPerOp / p.floor.cpuMsPerOp)}.
+
+AVIF encoding dominates, and its effort setting decides the total. One 1280-wide AVIF per input:
+
+| AVIF effort | CPU ms | bytes |
+|---|---|---|
+${p.avifEfforts.map((e) => `| ${e.effort} | ${f1(e.cpuMsPerOp)} | ${e.bytes} |`).join('\n')}
+
+Pictor defaults to effort 2 (\`AVIF_EFFORT\`): libvips' default of 4 multiplies the whole
+pipeline's cost several times for a few per cent smaller files.
+
+Most of the remaining cost is encoding, not decoding: the display copy is a full-resolution
+re-encode (it must be, to drop metadata and apply orientation), and AVIF dominates the variants.
+`;
+}
+
+function ingest(r: Dated<IngestResult>): string {
+  const sizes = r.sizes
+    .map((s) => {
+      const c = s.ceilings;
+      const met = s.ratioToLowest >= TARGETS.ingestToLowestCeiling;
+      const partsCpu =
+        (c.s3Put.cpuMsPerOp.total ?? 0) + (c.multipart.cpuMsPerOp.total ?? 0) + (c.transaction.cpuMsPerOp.total ?? 0);
+      const reason = met
+        ? ''
+        : `\n\nWhy: the full path is bound by the one server core, and per upload it spends ${f2(s.full.cpuMsPerOp.total ?? Number.NaN)} CPU-ms there ` +
+          `(${cpuParts(s.full.cpuMsPerOp)}), where the three parts alone spend ${f2(partsCpu)} together. ` +
+          `The api's validation of the bytes (magic numbers, sharp metadata and a shrink-on-load trial decode that reads every byte) ` +
+          `costs ${f2(s.validationCpuMs)} CPU-ms of it, and no ceiling includes it; each ceiling has the core to itself.`;
+      return `### ${s.label} (${s.input}, ${s.bytes} bytes)
+
+| path | uploads/s | p50 ms | p99 ms | server CPU-ms / upload | errors | |
+|---|---|---|---|---|---|---|
+${rateRow('**full: NGINX → api → MinIO → PostgreSQL → 201**', s.full)}
+${rateRow('ceiling: raw PUTs to the same MinIO (minio-js)', c.s3Put)}
+${rateRow('ceiling: multipart parsing alone (multer, in Node)', c.multipart)}
+${rateRow(`ceiling: the transaction alone (pgbench, ${'extended protocol'})`, c.transaction, 'p99 not reported by pgbench')}
+
+Validation alone (in the bench process): ${f2(s.validationCpuMs)} CPU-ms per upload.
+**Full / lowest ceiling (${s.lowestCeiling.name}) = ${f2(s.ratioToLowest)}** (target ≥ ${TARGETS.ingestToLowestCeiling}: ${verdict(met)}).${reason}
+`;
+    })
+    .join('\n');
+  const b = r.belowSaturation;
+  const p99Met = b.latencyMs.p99 < TARGETS.ingestP99Ms && b.ok === b.sent;
+  const m = r.memory;
+  const growth = m.peakBytes - m.baselineBytes;
+  const inFlight = m.uploads * m.bytesEach;
+  const memoryMet = growth < TARGETS.ingestMemoryBudgets * m.budgetBytes && m.ok === m.uploads;
+  return `## 2. Ingest
+
+Uploads through the production path: the chart's NGINX edge (its template rendered for loopback,
+one worker), the \`api\` target as its own process on PostgreSQL, MinIO and Redis, one multipart
+upload per request, answered 201 after the original is stored and the image row and its outbox
+row are committed in one transaction. wrk (${r.connections} connections, ${r.durationS} s after a warm-up) posts
+the same multipart body over and over; every upload is a new image.
+
+The ceilings are measured in the same run, on the same core, with the same bytes and concurrency:
+raw PUTs of the bytes to the same MinIO with the api's own S3 client (minio-js, in a separate
+Node process on the load core); the api's multipart middleware alone (the same multer settings in
+a bare HTTP server that stores nothing); and the upload's transaction alone (INSERT image,
+INSERT outbox, COMMIT) with pgbench on as many connections as the api's pool. Server CPU is read
+from /proc (user + system of every process and thread of each server, including exited children)
+and divided by the successful operations.
+
+${sizes}
+### Latency below saturation
+
+200 KB uploads at a fixed rate of ${b.ratePerS}/s (half the peak above), sent on schedule whether or
+not earlier ones were answered, latency counted from the scheduled time: p50 ${f1(b.latencyMs.p50)} ms, p95
+${f1(b.latencyMs.p95)} ms, **p99 ${f1(b.latencyMs.p99)} ms** (target < ${TARGETS.ingestP99Ms} ms: ${verdict(p99Met)}); ${b.ok} of ${b.sent} answered 201.
+
+### Memory under large uploads
+
+${m.uploads} uploads of ${mib(m.bytesEach)} at once (${mib(inFlight)} in flight), each on its own connection through the
+edge, while the api's resident memory is sampled every 20 ms: ${mib(m.baselineBytes)} before, **${mib(m.peakBytes)} at the
+peak**, a growth of ${mib(growth)}, ${f2(growth / inFlight)} of the bytes in flight. The api admits uploads while their
+declared bytes fit its upload memory budget (\`UPLOAD_MEMORY_BYTES\`, ${mib(m.budgetBytes)}), and the others wait
+unread; each admitted byte is held about twice while multer joins the parts, plus the S3 request.
+Target "flat", taken as a growth under ${TARGETS.ingestMemoryBudgets} budgets whatever the number in flight: ${verdict(memoryMet)}. ${m.ok} of ${m.uploads} answered 201 in ${f1(m.durationS)} s (statuses: ${JSON.stringify(m.statuses)}).
+`;
+}
+
+function relay(r: Dated<RelayResult>, ingestPeak: number | undefined): string {
+  const s = r.steady;
+  const b = r.burst;
+  const toIngest = ratio(b.eventsPerS, ingestPeak);
+  const rateMet = Number.isFinite(toIngest) && toIngest >= TARGETS.relayToIngestPeak;
+  const p99Met = s.commitToPublishMs.p99 < TARGETS.relayP99Ms;
+  return `## 3. Relay
+
+The \`relay\` target as its own process (batches of ${r.batchSize}, woken by LISTEN/NOTIFY, polling every
+second as a safety net) publishing to Kafka with acks from all in-sync replicas. Outbox rows are
+written by the bench straight into PostgreSQL; a kafkajs consumer in the bench reads the topic.
+
+Steady: ${s.events} rows at ${s.ratePerS}/s (the ingest peak of this run), one committed transaction
+each. Commit → publish is the time from the COMMIT's acknowledgement to the relay's produce
+request (the message's Kafka CreateTime); commit → consume adds the broker and the consumer.
+
+| latency | p50 ms | p95 ms | p99 ms | max ms |
+|---|---|---|---|---|
+| commit → publish | ${f1(s.commitToPublishMs.p50)} | ${f1(s.commitToPublishMs.p95)} | **${f1(s.commitToPublishMs.p99)}** | ${f1(s.commitToPublishMs.max)} |
+| commit → consume | ${f1(s.commitToConsumeMs.p50)} | ${f1(s.commitToConsumeMs.p95)} | ${f1(s.commitToConsumeMs.p99)} | ${f1(s.commitToConsumeMs.max)} |
+
+p99 commit → publish < ${TARGETS.relayP99Ms} ms: ${verdict(p99Met)}.
+
+Burst: ${b.events} rows committed while the relay was stopped (SIGSTOP), then drained at once
+(SIGCONT): **${f0(b.eventsPerS)} events/s** (${f2(b.durationS)} s to the last publish), ${f2(b.cpuMsPerEvent.total ?? Number.NaN)} CPU-ms per event
+(${cpuParts(b.cpuMsPerEvent)}). Relay / ingest peak (${f0(ingestPeak ?? Number.NaN)} uploads/s) = **${f1(toIngest)}** (target
+≥ ${TARGETS.relayToIngestPeak}: ${verdict(rateMet)}).
+`;
+}
+
+function serving(r: Dated<ServingResult>): string {
+  const toPlain = ratio(r.edgeWarm.rps, r.plainNginx.rps);
+  const toApi = ratio(r.edgeWarm.rps, r.api.rps);
+  const plainMet = toPlain >= TARGETS.servingToPlainNginx;
+  const apiMet = toApi >= TARGETS.servingToApi;
+  const why = plainMet
+    ? ''
+    : `\n\nWhy: plain NGINX spends ${f2(r.plainNginx.cpuMsPerOp.total ?? Number.NaN)} CPU-ms per request; the edge spends ` +
+      `${f2(r.edgeWarm.cpuMsPerOp.total ?? Number.NaN)} (${cpuParts(r.edgeWarm.cpuMsPerOp)}) on the same core.`;
+  return `## 4. Serving
+
+One ready image (a ${r.input} upload, processed by the worker); its direct link is the display copy
+(${kb(r.bytes)}). wrk (${r.connections} connections, one thread on the load core) requests it through the chart's
+NGINX edge (one worker), from plain NGINX (the same binary, one worker, \`sendfile\`, an access log,
+nothing else) serving the same bytes from a directory, and from the api's direct-link fallback,
+which reads from MinIO. Cold: for ${f0(r.edgeCold.requests / (r.edgeCold.rps || 1))} s, links the edge has never served (copies of the
+object under ${r.coldKeys} new keys), each requested once${r.coldKeysExhausted ? ' (the keys ran out: the end of the run was warm)' : ''}; warm: one link, over and over, after a warm-up.
+
+| server | requests/s | p50 ms | p99 ms | server CPU-ms / request | errors | |
+|---|---|---|---|---|---|---|
+${rateRow('edge, cold', r.edgeCold)}
+${rateRow('**edge, warm**', r.edgeWarm)}
+${rateRow('plain NGINX, warm', r.plainNginx)}
+${rateRow('api (from MinIO)', r.api)}
+
+**Edge warm / plain NGINX = ${f2(toPlain)}** (target ≥ ${TARGETS.servingToPlainNginx}: ${verdict(plainMet)}); **edge warm / api = ${f1(toApi)}**
+(target ≥ ${TARGETS.servingToApi}: ${verdict(apiMet)}); edge cold / plain NGINX = ${f2(ratio(r.edgeCold.rps, r.plainNginx.rps))}.${why}
+`;
+}
+
+function readyRow(name: string, s: ReadySeries): string {
+  return `| ${name} | ${s.images} | ${f0(s.baseAndWebpMs.p50)} | ${f0(s.baseAndWebpMs.p95)} | ${f0(s.allMs.p50)} | ${f0(s.allMs.p95)} |`;
+}
+
+function ready(r: Dated<ReadyResult>): string {
+  const met = r.photographs.baseAndWebpMs.p95 < TARGETS.readyP95Ms;
+  return `## 5. Upload to ready
+
+The production shape: edge, \`api\`, \`relay\` and \`worker\` (concurrency ${r.workerConcurrency}) as separate processes,
+nothing pinned (the worker uses both cores). Processing capacity is measured first: a burst of
+2 MB photographs uploaded at once, divided by the time until the last was ready:
+**${f2(r.capacityPerS)} images/s**. Then photographs are uploaded at half of it, ${f2(r.ratePerS)}/s, evenly
+spaced, and the bench polls PostgreSQL every 25 ms for each image's recorded outputs: the time
+from the 201 to the display copy and every JPEG and WebP variant being stored (they are
+published before AVIF), and to \`ready\` (AVIF too).
+
+| uploads | images | JPEG + WebP p50 ms | JPEG + WebP p95 ms | all p50 ms | all p95 ms |
+|---|---|---|---|---|---|
+${readyRow(`2 MB photographs (${r.photographs.inputs.length} distinct)`, r.photographs)}
+${readyRow('PNG (1080×1920; PNG and WebP variants)', r.others.png)}
+${readyRow('animated GIF (12 frames)', r.others.animated)}
+
+**p95 to JPEG + WebP = ${f0(r.photographs.baseAndWebpMs.p95)} ms** for the photographs (target < ${TARGETS.readyP95Ms} ms: ${verdict(met)}). The
+PNG and GIF rows are few uploads, for reference only.
+`;
+}
+
+function cleanup(r: Dated<CleanupResult>): string {
+  const [small, large] = r.cases;
+  const rows = r.cases
+    .map(
+      (c) =>
+        `| ${c.total.toLocaleString('en-US')} | ${c.expired.toLocaleString('en-US')} | ${c.deleted} | ${f2(c.runS)} | ${f0(c.loggedMs)} | ${c.scanned.rows} (${c.scanned.seqScans} seq scans) | ${c.claim.rows} rows, ${c.claim.sharedBlocks} blocks, ${f2(c.claim.executionMs)} ms | ${f0(c.postgresCpuMs)} | ${f1(c.seedS)} |`,
+    )
+    .join('\n');
+  const timeGrowth = small && large ? large.loggedMs / small.loggedMs : Number.NaN;
+  const rowGrowth = small && large ? large.scanned.rows / small.scanned.rows : Number.NaN;
+  const met = timeGrowth <= TARGETS.cleanupGrowth && rowGrowth <= TARGETS.cleanupGrowth;
+  return `## 6. Cleanup
+
+\`pictor --target=cleanup\` (batches of ${r.batchSize}, orphan sweep off) on tables seeded with SQL
+(\`generate_series\`): the expired images spread evenly through the table, half of the others
+expiring in a month and half never. No objects are seeded: the run still lists and deletes each
+image's keys in MinIO (absent keys), so its time includes a real run's storage round trips. Rows
+scanned are the table's \`seq_tup_read\` + \`idx_tup_fetch\` over the run (pg_stat_user_tables); the
+claim of one batch is shown by EXPLAIN (ANALYZE, BUFFERS) before the run${small ? ` (plan: ${small.claim.plan})` : ''}.
+
+| images | expired | deleted | run s | cleanup ms (logged) | rows scanned | one claim | PostgreSQL CPU ms | seed s |
+|---|---|---|---|---|---|---|---|---|
+${rows}
+
+1 000 000 / 100 000: time **${f2(timeGrowth)}×**, rows scanned **${f2(rowGrowth)}×** (target: no growth with the
+total, taken as at most ${TARGETS.cleanupGrowth}× for noise: ${verdict(met)}).
+`;
+}
+
+export function markdown(r: Results): string {
+  const sections: string[] = [];
+  if (r.processing) sections.push(processing(r.processing, r.inputs.length));
+  if (r.ingest) sections.push(ingest(r.ingest));
+  if (r.relay) sections.push(relay(r.relay, r.ingest?.sizes[0]?.full.rps));
+  if (r.serving) sections.push(serving(r.serving));
+  if (r.ready) sections.push(ready(r.ready));
+  if (r.cleanup) sections.push(cleanup(r.cleanup));
+  const versions = r.versions
+    ? Object.entries(r.versions)
+        .map(([name, version]) => `| ${name} | ${version} |`)
+        .join('\n')
+    : '';
+  const uploads = (r.uploadInputs ?? [])
+    .map(
+      (i) =>
+        `| ${i.name} | ${i.bytes} | ${i.width}×${i.height}${i.frames ? ` × ${i.frames} frames` : ''} | ${i.format ?? ''} |`,
+    )
+    .join('\n');
+  return `# Benchmarks
+
+Generated by \`npm run bench\` on ${r.date}${r.quick ? ' with BENCH_QUICK=1 (short runs: not for publishing)' : ''}. Absolute figures drift
+on shared machines, so each comes with a baseline measured in the same run, and the ratio is
+what to compare. \`npm run bench\` runs everything; \`npm run bench:<name>\` (or
+\`node apps/bench/dist/main.js <name>\`) runs one measurement and keeps the others' last figures.
+Raw figures: [benchmarks/results.json](benchmarks/results.json).
+
+## Machine
+
+${r.machine.cores} × ${r.machine.cpu}, ${r.machine.memoryGiB} GiB, Node.js ${r.machine.node}, sharp ${r.machine.sharp}
+(libvips ${r.machine.libvips}).${
+    r.pinning
+      ? ` The load generators (wrk, pgbench, the bench's own clients) run pinned to CPU ${r.pinning.loadCpu} and every
+server process of measurements 2–4 (NGINX, the api, MinIO, PostgreSQL, Redis, Kafka, the relay) to
+CPU ${r.pinning.serverCpu} (\`taskset\`), so neither side steals the other's core and each ratio compares two
+things given the same single core; measurements 5 and 6 run unpinned.`
+      : ''
+  }
+
+${
+  versions
+    ? `| component | version |
+|---|---|
+${versions}
+`
+    : ''
+}
+All engines run as plain processes on 127.0.0.1, started by \`scripts/engines\` as for the
+integration tests (PostgreSQL with \`fsync=off\` and \`synchronous_commit=off\`, a test setting,
+like MinIO on one local drive).
+
+## Inputs
+
+Real photographs from Debian's \`plasma-workspace-wallpapers\` (downloaded with \`apt-get download\`,
+unpacked, not installed):
+
+| input | bytes | size |
+|---|---|---|
+${r.inputs.map((i) => `| ${i.name} | ${i.bytes} | ${i.width}×${i.height} |`).join('\n')}
+${
+  uploads
+    ? `
+Uploads of measurements 2–5, made from them with sharp (JPEG quality chosen for the size; cached):
+
+| upload | bytes | size | format |
+|---|---|---|---|
+${uploads}
+`
+    : ''
+}
+${sections.join('\n')}`;
+}
