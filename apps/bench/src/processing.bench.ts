@@ -86,8 +86,8 @@ export async function processingBenchmark(inputs: readonly BenchInput[], rounds:
     };
     const [display, ...variants] = plan as [PlannedOutput, ...PlannedOutput[]];
     await processor.renderDisplay(bytes, source, display);
-    await processor.placeholder(bytes, source);
-    for await (const rendered of processor.renderVariants(bytes, source, variants)) void rendered;
+    const { render } = await processor.prepareVariants(bytes, source, variants);
+    for await (const rendered of render()) void rendered;
   });
 
   const naive = await measure(prepared, rounds, async ({ bytes, plan }) => {

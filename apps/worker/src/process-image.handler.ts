@@ -195,8 +195,8 @@ export class ProcessImageHandler {
     );
     if (!(await images.recordVariants(image.id, recorded, null))) return this.discard(image.id, written);
 
-    const placeholder = await decodeStep(() => processor.placeholder(original, source));
-    const rendered = processor.renderVariants(original, source, variantPlans);
+    const { placeholder, render } = await decodeStep(() => processor.prepareVariants(original, source, variantPlans));
+    const rendered = render();
     for (;;) {
       const startedAt = process.hrtime.bigint();
       const next = await inSpan('render variant', {}, async (span) => {

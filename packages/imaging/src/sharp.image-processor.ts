@@ -72,7 +72,34 @@ export class SharpImageProcessor {
     outputs: readonly PlannedOutput[],
   ): AsyncGenerator<RenderedOutput> {
     if (outputs.length === 0) return;
+    yield* this.renderFrom(await this.decodeBase(original, source, outputs), outputs);
+  }
+
+  /**
+   * The variants and the placeholder from one decode: the ThumbHash is computed from the decoded
+   * base the variants are resized from, not from a second decode of the original.
+   */
+  async prepareVariants(
+    original: Buffer,
+    source: SourceImage,
+    outputs: readonly PlannedOutput[],
+  ): Promise<{ placeholder: string; render: () => AsyncGenerator<RenderedOutput> }> {
+    if (outputs.length === 0) {
+      return { placeholder: await this.placeholder(original, source), render: async function* () {} };
+    }
     const base = await this.decodeBase(original, source, outputs);
+    const { data, info } = await sharp(base.pixels, { raw: base.info })
+      .resize(100, 100, { fit: 'inside' })
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return {
+      placeholder: Buffer.from(rgbaToThumbHash(info.width, info.height, data)).toString('base64'),
+      render: () => this.renderFrom(base, outputs),
+    };
+  }
+
+  private async *renderFrom(base: DecodedBase, outputs: readonly PlannedOutput[]): AsyncGenerator<RenderedOutput> {
     for (const output of outputs) {
       if (output.name === DISPLAY) throw new Error('renderVariants does not render the display copy');
       const box: { width: number; height?: number } = output.box ?? { width: base.info.width };
