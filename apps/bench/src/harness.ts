@@ -74,12 +74,16 @@ export function unpin(roots: readonly number[]): void {
   pin([...roots, process.pid], allCpus(CORES));
 }
 
+/** With BENCH_PROFILE_DIR set, every Pictor process writes a V8 CPU profile there when it exits. */
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
+
 /** Production-like settings: info logs (one line per request), limits off, nothing else changed. */
 export function benchEnv(databaseUrl: string, bucket: string, extra: Record<string, string> = {}) {
   return pictorEnv(databaseUrl, bucket, {
     LOG_LEVEL: 'info',
     RELAY_POLL_INTERVAL_MS: '1000',
     PUBLIC_URL: 'http://pictor.bench',
+    ...(PROFILE_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${PROFILE_DIR}` } : {}),
     ...extra,
   });
 }
