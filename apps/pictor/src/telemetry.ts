@@ -1,6 +1,7 @@
 import { register } from 'node:module';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { createAddHookMessageChannel } from 'import-in-the-middle';
+import { register as registerSyncHooks, supportsSyncHooks } from 'import-in-the-middle/register-hooks.mjs';
 
 /**
  * OpenTelemetry tracing, started by main.ts before any other module is loaded, so the
@@ -25,9 +26,19 @@ const PROBES = /^\/(healthz|readyz|metrics)(\/|\?|$)/;
 export async function startTelemetry(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<Telemetry | undefined> {
   if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return undefined;
 
-  // The loader intercepts only the modules an instrumentation hooks, not every import.
-  const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
-  register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
+  // The loader intercepts only the modules the instrumentations below patch (keep the two lists
+  // together), not every import: in-thread (module.registerHooks) where this Node.js supports it,
+  // which starts ~0.5 s faster, else on the loader thread.
+  let acknowledged = () => Promise.resolve();
+  if (supportsSyncHooks()) {
+    registerSyncHooks({
+      include: ['express', 'pg', 'pg-pool', 'ioredis', 'kafkajs', 'http', 'https', 'node:http', 'node:https'],
+    });
+  } else {
+    const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
+    register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
+    acknowledged = waitForAllMessagesAcknowledged;
+  }
 
   const [{ NodeSDK }, { NoopSpanProcessor }, http, express, pg, ioredis, kafkajs] = await Promise.all([
     import('@opentelemetry/sdk-node'),
@@ -69,7 +80,7 @@ export async function startTelemetry(argv: readonly string[], env: NodeJS.Proces
     logRecordProcessors: [],
   });
   sdk.start();
-  await waitForAllMessagesAcknowledged();
+  await acknowledged();
   return { exporting, shutdown: () => sdk.shutdown() };
 }
 
