@@ -109,3 +109,14 @@ metadata:
     {{- include "pictor.labels" (dict "ctx" .ctx "component" .component) | nindent 4 }}
   {{- with include "pictor.annotations" (dict "ctx" .ctx) }}{{ . | nindent 2 }}{{- end }}
 {{- end -}}
+
+{{/* Pictor's processes → the OTLP collector, when config.OTEL_EXPORTER_OTLP_ENDPOINT is set: the
+     peers of networkPolicy.external.tracing, or any destination on the endpoint's port. */}}
+{{- define "pictor.np.egress.tracing" -}}
+{{- with .Values.config.OTEL_EXPORTER_OTLP_ENDPOINT -}}
+{{- $url := urlParse . -}}
+{{- $port := (splitList ":" $url.host | rest | first) | default (ternary "443" "80" (eq $url.scheme "https")) -}}
+# Traces → the OpenTelemetry collector.
+{{ include "pictor.np.egressExternal" (dict "rules" $.Values.networkPolicy.external.tracing "ports" (list ($port | int))) }}
+{{- end -}}
+{{- end -}}
