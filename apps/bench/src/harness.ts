@@ -4,7 +4,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { Client as MinioClient } from 'minio';
 import pg from 'pg';
 import {
   engines,
@@ -220,20 +219,6 @@ http {
       await rm(runDir, { recursive: true, force: true });
     },
   };
-}
-
-export function minioClient(): MinioClient {
-  const { s3 } = engines();
-  const url = new URL(s3.endpoint);
-  return new MinioClient({
-    endPoint: url.hostname,
-    port: Number(url.port),
-    useSSL: false,
-    accessKey: s3.accessKey,
-    secretKey: s3.secretKey,
-    region: s3.region,
-    pathStyle: true,
-  });
 }
 
 export function kafka(clientId: string): Kafka {

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { minioClient } from '@pictor/pictor/testing';
 import {
   deploy,
   freshStore,
   LOAD_CPU,
   log,
-  minioClient,
   pinSelf,
   pinServers,
   resetTopics,

@@ -7,7 +7,7 @@
 // Arguments: one JSON object; the result: one JSON line on stdout.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { Client as MinioClient } from 'minio';
+import { minioClient } from '@pictor/pictor/testing';
 import { summarize, type Summary } from '../stats.js';
 
 interface HttpOptions {
@@ -105,16 +105,7 @@ async function s3Put(o: {
   warmupS: number;
 }): Promise<LoadResult> {
   const body = readFileSync(o.file);
-  const endpoint = new URL(o.endpoint);
-  const client = new MinioClient({
-    endPoint: endpoint.hostname,
-    port: Number(endpoint.port),
-    useSSL: false,
-    accessKey: o.accessKey,
-    secretKey: o.secretKey,
-    region: 'us-east-1',
-    pathStyle: true,
-  });
+  const client = minioClient({ ...o, region: 'us-east-1' });
   let n = 0;
   const run = async (seconds: number, record: boolean) => {
     const latencies: number[] = [];

@@ -53,11 +53,10 @@ export async function freshDatabase(): Promise<{ url: string; drop(): Promise<vo
   return createTestDatabase(engines().databaseUrl);
 }
 
-/** A bucket of its own whose `public/` objects anyone may read, as the chart's bucket job sets it up. */
-export async function freshBucket(): Promise<string> {
-  const { s3 } = engines();
+/** A MinIO client of the engines' S3 endpoint (or the one given): path-style, plain HTTP. */
+export function minioClient(s3: Engines['s3'] = engines().s3): MinioClient {
   const url = new URL(s3.endpoint);
-  const client = new MinioClient({
+  return new MinioClient({
     endPoint: url.hostname,
     port: Number(url.port),
     useSSL: false,
@@ -66,6 +65,12 @@ export async function freshBucket(): Promise<string> {
     region: s3.region,
     pathStyle: true,
   });
+}
+
+/** A bucket of its own whose `public/` objects anyone may read, as the chart's bucket job sets it up. */
+export async function freshBucket(): Promise<string> {
+  const { s3 } = engines();
+  const client = minioClient(s3);
   const bucket = `pictor-${randomBytes(4).toString('hex')}`;
   await client.makeBucket(bucket, s3.region);
   await client.setBucketPolicy(
