@@ -1,8 +1,6 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { writeLoopbackKubeconfig } from '../../../apps/pictor/src/testing/kubeconfig.js';
 
 /**
  * Just enough of a Kubernetes API server for `helm template --dry-run=server`: discovery, Helm's
@@ -113,24 +111,8 @@ export async function startFakeApiServer(release: string): Promise<FakeApiServer
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const dir = await mkdtemp(path.join(tmpdir(), 'pictor-fake-apiserver-'));
-  const kubeconfig = path.join(dir, 'kubeconfig');
-  await writeFile(
-    kubeconfig,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      `- name: fake\n  cluster:\n    server: http://127.0.0.1:${port}`,
-      'users:',
-      '- name: fake\n  user:\n    token: fake',
-      'contexts:',
-      '- name: fake\n  context:\n    cluster: fake\n    user: fake',
-      'current-context: fake',
-      '',
-    ].join('\n'),
-    { mode: 0o600 },
-  );
+  const written = await writeLoopbackKubeconfig({ port, token: 'fake' });
+  const kubeconfig = written.path;
   return {
     kubeconfig,
     requests,
@@ -141,7 +123,7 @@ export async function startFakeApiServer(release: string): Promise<FakeApiServer
     },
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await rm(dir, { recursive: true, force: true });
+      await written.remove();
     },
   };
 }

@@ -1,9 +1,7 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { writeLoopbackKubeconfig } from './kubeconfig.js';
 
 /** A Kubernetes object as the API server stores it (loosely typed: the tests read what they need). */
 export interface KubeObject {
@@ -151,25 +149,8 @@ export async function startFakeKubernetes(): Promise<FakeKubernetes> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const dir = await mkdtemp(path.join(tmpdir(), 'pictor-fake-kubernetes-'));
-  const kubeconfig = path.join(dir, 'kubeconfig');
-  await writeFile(
-    kubeconfig,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      // client-node refuses plain HTTP unless TLS verification is off, as for any loopback stand-in.
-      `- name: fake\n  cluster:\n    server: http://127.0.0.1:${port}\n    insecure-skip-tls-verify: true`,
-      'users:',
-      `- name: pictor\n  user:\n    token: ${token}`,
-      'contexts:',
-      `- name: fake\n  context:\n    cluster: fake\n    user: pictor\n    namespace: ${NAMESPACE}`,
-      'current-context: fake',
-      '',
-    ].join('\n'),
-    { mode: 0o600 },
-  );
+  const written = await writeLoopbackKubeconfig({ port, token: token, namespace: NAMESPACE });
+  const kubeconfig = written.path;
   return {
     kubeconfig,
     token,
@@ -180,7 +161,7 @@ export async function startFakeKubernetes(): Promise<FakeKubernetes> {
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await rm(dir, { recursive: true, force: true });
+      await written.remove();
     },
   };
 }
