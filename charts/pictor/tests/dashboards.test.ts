@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { DashboardCursorSync, defaultDashboard, VariableHide, VariableRefresh } from '@grafana/schema';
+import { parse as parseYaml } from 'yaml';
 import { CHART_DIR, REPO_DIR, render } from './chart.js';
 
 /**
@@ -102,6 +103,21 @@ describe('Grafana dashboards', () => {
           }
         }
       }
+    }
+  });
+
+  it("when Grafana provisions Pictor's data sources beside kube-prometheus-stack's, then none is default, none shares its name, and each has a URL", () => {
+    const file = path.join(REPO_DIR, 'grafana/provisioning/datasources/pictor.yaml');
+    const { datasources } = parseYaml(readFileSync(file, 'utf8')) as {
+      datasources: { name: string; uid: string; type: string; url: string; isDefault?: boolean }[];
+    };
+    expect(datasources.map((d) => d.type).sort()).toEqual(['loki', 'prometheus']);
+    for (const d of datasources) {
+      expect([d.name, d.isDefault]).toEqual([d.name, false]);
+      expect(['Prometheus', 'Loki']).not.toContain(d.name);
+      expect(d.uid).toMatch(/^pictor-/);
+      // Grafana expands ${VAR} without a default: an unset variable would be an empty URL.
+      expect([d.name, d.url]).toEqual([d.name, expect.stringMatching(/^https?:\/\/[^$]+$/)]);
     }
   });
 });
