@@ -134,9 +134,9 @@ describe(`when ${UPLOADS} images are uploaded and one file is refused`, () => {
   it('then the worker reports every image ready, with timings per variant and format', async () => {
     await prometheus.waitFor('sum(pictor_images_processed_total{outcome="ready"})', (s) => value(s) === UPLOADS);
     await prometheus.waitFor('sum(pictor_upload_to_ready_seconds_count)', (s) => value(s) === UPLOADS);
-    const variants = await prometheus.query('count by (variant) (pictor_processing_duration_seconds_count)');
+    const variants = await prometheus.query('count by (variant) (pictor_processing_duration_seconds_count > 0)');
     expect(variants.map((s) => s.metric.variant).sort()).toEqual(['display', 'thumb', 'w640']);
-    const formats = await prometheus.query('count by (format) (pictor_processing_duration_seconds_count)');
+    const formats = await prometheus.query('count by (format) (pictor_processing_duration_seconds_count > 0)');
     expect(formats.map((s) => s.metric.format)).toEqual(expect.arrayContaining(['jpeg', 'png', 'webp', 'avif']));
     // Every reason exported at 0 from the worker's start, so the first dead letter is an increase.
     const deadLetters = await prometheus.query('pictor_dead_letters_total');
@@ -333,6 +333,18 @@ describe('when the dashboards are read against this Prometheus', () => {
 
   it('then every panel shows data after the traffic, or is a stat with an explicit text for none; no NaN, no 1970', async () => {
     const variables = await resolved();
+    // On a loaded machine a scrape can time out, and a failed scrape makes the whole target's
+    // series stale at once: look again (bounded) before calling a panel empty. A panel without
+    // data fails every look.
+    let problems = await panelProblems(variables);
+    for (let look = 1; look < 5 && problems.length > 0; look++) {
+      await new Promise((r) => setTimeout(r, 2000));
+      problems = await panelProblems(variables);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  async function panelProblems(variables: Record<string, string>): Promise<string[]> {
     const problems: string[] = [];
     for (const { where, panel, expr } of queries) {
       const samples = await prometheus.query(substitute(expr, variables));
@@ -346,8 +358,8 @@ describe('when the dashboards are read against this Prometheus', () => {
       // A time since 1970 (a timestamp of 0) would be over 50 years.
       if (values.some((v) => v > 50 * 365 * 86400)) problems.push(`${where}: ${Math.max(...values)}`);
     }
-    expect(problems).toEqual([]);
-  });
+    return problems;
+  }
 
   it('then every Loki query of the dashboards and the docs parses as LogQL', () => {
     const docs = ['../../../docs/OBSERVABILITY.md', '../../../docs/RUNBOOK.md', '../../../loki/README.md'];
@@ -476,7 +488,7 @@ describe("when the chart's alerts run in this Prometheus", () => {
       30_000,
     );
     const seconds = (Date.now() - stopped) / 1000;
-    // Its `for`, plus a scrape and an evaluation (1 s each here) and the query's polling.
+    // Its `for`, plus a scrape (2 s here), an evaluation (1 s) and the query's polling.
     expect(seconds).toBeGreaterThanOrEqual(DOWN_FOR_SECONDS);
     expect(seconds).toBeLessThan(DOWN_FOR_SECONDS + 10);
 
@@ -487,5 +499,18 @@ describe("when the chart's alerts run in this Prometheus", () => {
       (x) => value(x) >= 1,
     );
     expect(value(lag)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('then stopping the only relay fires PictorRelayDown within its `for`, while the api still exports the outbox', async () => {
+    const relay = processes.find((p) => p.target === 'relay')!;
+    await relay.kill('SIGTERM');
+    const stopped = Date.now();
+    expect((await upload(await png(48, 48), 'unpublished.png')).status).toBe(201);
+    // The api reads the outbox from the database: the event waiting there is still seen.
+    await prometheus.waitFor('max(pictor_outbox_backlog{job="pictor-api"})', (x) => value(x) >= 1);
+    await prometheus.waitFor('ALERTS{alertname="PictorRelayDown", alertstate="firing"}', (x) => x.length === 1, 30_000);
+    const seconds = (Date.now() - stopped) / 1000;
+    expect(seconds).toBeGreaterThanOrEqual(DOWN_FOR_SECONDS);
+    expect(seconds).toBeLessThan(DOWN_FOR_SECONDS + 10);
   });
 });

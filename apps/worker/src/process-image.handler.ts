@@ -4,6 +4,8 @@ import {
   DISPLAY,
   ERRORS,
   FORMAT_INFO,
+  IMAGE_FORMATS,
+  THUMBNAIL,
   TOPICS,
   isAppError,
   parseImageUploadedEvent,
@@ -64,6 +66,14 @@ export class ProcessImageHandler {
       initialiseSeries(deps.metrics.imagesProcessed, { outcome: OUTCOMES });
       initialiseSeries(deps.metrics.processingRetries, { reason: RETRY_REASONS });
       initialiseSeries(deps.metrics.deadLetters, { reason: DEAD_LETTER_REASONS });
+      initialiseSeries(deps.metrics.jobDuration, { outcome: OUTCOMES });
+      // Every output the plan can make: the display copy keeps the source's format, the
+      // variants are JPEG or PNG, WebP and AVIF.
+      initialiseSeries(deps.metrics.processingDuration, { variant: [DISPLAY], format: IMAGE_FORMATS });
+      initialiseSeries(deps.metrics.processingDuration, {
+        variant: [THUMBNAIL, ...deps.variants.widths.map((w) => `w${w}`)],
+        format: ['jpeg', 'png', 'webp', 'avif'],
+      });
     }
   }
 

@@ -18,6 +18,15 @@ describe('createMetrics', () => {
     ]);
   });
 
+  it('when a histogram is initialised, then its buckets, count and sum exist at 0 for each label set', async () => {
+    const metrics = createMetrics();
+    initialiseSeries(metrics.jobDuration, { outcome: ['ready'] });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('pictor_job_duration_seconds_bucket{le="0.01",outcome="ready"} 0');
+    expect(text).toContain('pictor_job_duration_seconds_bucket{le="+Inf",outcome="ready"} 0');
+    expect(text).toContain('pictor_job_duration_seconds_count{outcome="ready"} 0');
+  });
+
   it('when an initialised series is counted, then it goes from 0 to the count (initialising again keeps it)', async () => {
     const metrics = createMetrics();
     initialiseSeries(metrics.deadLetters, { reason: ['CORRUPT_IMAGE'] });

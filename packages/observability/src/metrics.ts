@@ -62,21 +62,25 @@ export interface CleanupTotals {
 }
 
 /**
- * Creates every combination of `values` as a series at 0, so the first event of each is an
- * increase Prometheus can see: prom-client creates a labelled series only at its first `inc()`,
- * and a series first scraped at 1 reads as no increase at all (`increase()` and `rate()` need two
- * samples of the same series). Call it where the closed set of a label is known, once at start:
+ * Creates every combination of `values` as a series at 0 (a histogram's buckets, count and sum
+ * included), so the first event of each is an increase Prometheus can see: prom-client creates a
+ * labelled series only at its first `inc()` or `observe()`, and a series first scraped at 1 reads
+ * as no increase at all (`increase()` and `rate()` need two samples of the same series). Call it
+ * where the closed set of a label is known, once at start:
  * `initialiseSeries(metrics.deadLetters, { reason: ['CORRUPT_IMAGE', …] })`.
  */
 export function initialiseSeries<L extends string>(
-  counter: Counter<L>,
+  metric: Counter<L> | Histogram<L>,
   values: Readonly<Record<L, readonly string[]>>,
 ): void {
   let sets: Record<string, string>[] = [{}];
   for (const [name, list] of Object.entries<readonly string[]>(values)) {
     sets = sets.flatMap((set) => list.map((value) => ({ ...set, [name]: value })));
   }
-  for (const labels of sets) counter.inc(labels as LabelValues<L>, 0);
+  for (const labels of sets) {
+    if (metric instanceof Histogram) metric.zero(labels as LabelValues<L>);
+    else metric.inc(labels as LabelValues<L>, 0);
+  }
 }
 
 /** Prometheus instruments of every Pictor component, on one registry per process. */

@@ -20,7 +20,7 @@ export interface Prometheus {
 }
 
 /**
- * Runs the Debian `prometheus` binary (PICTOR_PROMETHEUS_BIN) scraping `targets` every second,
+ * Runs the Debian `prometheus` binary (PICTOR_PROMETHEUS_BIN) scraping `targets` every 2 s,
  * with its data in a fresh temporary directory, and resolves when it is ready.
  */
 export async function startPrometheus(
@@ -35,7 +35,10 @@ export async function startPrometheus(
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const config: Record<string, unknown> = {
-    global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
+    // 2 s to answer: a scrape of the worker or relay reads the consumer lag from Kafka, which on a
+    // busy machine can take over a second; a timed-out scrape makes every series of the target
+    // stale at once, and the dashboards' queries would find nothing.
+    global: { scrape_interval: '2s', scrape_timeout: '2s', evaluation_interval: '1s' },
     scrape_configs: [
       ...targets.map((t) => ({
         job_name: t.job,
