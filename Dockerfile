@@ -19,6 +19,8 @@ ENV CI=true \
 # npm ci needs the package.json of every workspace, which COPY cannot pick out of the tree
 # without taking the sources too; the npm cache mount keeps a rebuild fast instead.
 COPY package.json package-lock.json .npmrc tsconfig.base.json tsconfig.json tsconfig.check.json ./
+# Fixes to dependencies, applied by the postinstall script (patch-package): patches/README.md.
+COPY patches/ patches/
 COPY packages/ packages/
 COPY apps/ apps/
 # sharp installs its prebuilt libvips for the build's platform from npm (@img/sharp-*): no

@@ -330,6 +330,8 @@ const DEBIAN = [
     find: () => isExecutable('/usr/bin/prometheus') && isExecutable('/usr/bin/promtool'),
     what: 'Prometheus and promtool',
   },
+  // The runbook's `kubectl logs … | jq` commands are run against real logs in the tests.
+  { engine: 'prometheus', packages: ['jq'], find: () => which('jq') !== null, what: 'jq' },
   // Kafka runs on the JVM and is fetched with Maven.
   { engine: 'kafka', packages: ['openjdk-17-jre-headless'], find: () => which('java') !== null, what: 'Java 17' },
   { engine: 'kafka', packages: ['maven'], find: () => which('mvn') !== null, what: 'Maven (mvn)' },

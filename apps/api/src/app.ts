@@ -19,6 +19,7 @@ import { UploadMemoryBudget } from './http/upload-memory.js';
 import { buildOpenApiDocument } from './http/openapi.js';
 import { rateLimit } from './http/rate-limit.js';
 import { requestContext } from './http/request-context.js';
+import { initialiseApiSeries } from './http/route-table.js';
 import { adminRoute } from './routes/admin.route.js';
 import { healthRoute, type ReadinessCheck } from './routes/health.route.js';
 import { imagesRoute } from './routes/images.route.js';
@@ -151,5 +152,6 @@ export function createApp(deps: ApiDeps): Express {
 
   app.use((_req, _res, next) => next(ERRORS.notFound()));
   app.use(errorHandler(limits));
+  if (deps.metrics) initialiseApiSeries(deps.metrics, app);
   return app;
 }

@@ -29,6 +29,9 @@ interface AlertCase {
   firing: { series: Record<string, string>; labels: Record<string, string> };
   /** A healthy twin: the alert stays silent. */
   quiet: Record<string, string>;
+  /** Further cases: series (often starting missing, `_`) on which it must fire, or stay silent. */
+  alsoFiring?: { name: string; series: Record<string, string>; evalTime?: string }[];
+  alsoQuiet?: { name: string; series: Record<string, string>; evalTime?: string }[];
 }
 
 const NS = 'namespace="pictor"';
@@ -48,6 +51,16 @@ const CASES: AlertCase[] = [
       [`http_requests_total{${NS}, status_class="5xx"}`]: '0+1x20',
       [`http_requests_total{${NS}, status_class="2xx"}`]: '0+600x20',
     },
+    alsoFiring: [
+      {
+        // The api creates every route's 5xx series at 0 at start: the first 5xx counts.
+        name: 'on a 5xx series that did not exist before the api started',
+        series: {
+          [`http_requests_total{${NS}, status_class="5xx"}`]: '_x3 0+60x20',
+          [`http_requests_total{${NS}, status_class="2xx"}`]: '_x3 0+60x20',
+        },
+      },
+    ],
   },
   {
     alert: 'PictorSlowProcessing',
@@ -83,22 +96,111 @@ const CASES: AlertCase[] = [
     quiet: { [`pictor_kafka_consumer_lag{${NS}, topic="pictor.images.uploaded", partition="0"}`]: '2000-20x40' },
   },
   {
-    alert: 'PictorDeadLetters',
-    evalTime: '6m',
+    alert: 'PictorProcessingStalled',
+    evalTime: '20m',
+    // Every worker gone: the lag, as the api (running the relay) exports it, stays; the workers'
+    // counter is gone with them.
     firing: {
-      series: { [`pictor_dead_letters_total{${NS}, reason="CORRUPT_IMAGE"}`]: '0 0 0 0 0 1 1 1 1 1' },
+      series: {
+        [`pictor_kafka_consumer_lag{${NS}, job="pictor-api", topic="pictor.images.uploaded", partition="0"}`]:
+          '0 0 3x30',
+      },
+      labels: { severity: 'critical' },
+    },
+    quiet: {
+      [`pictor_kafka_consumer_lag{${NS}, job="pictor-api", topic="pictor.images.uploaded", partition="0"}`]: '3x30',
+      [`pictor_images_processed_total{${NS}, job="pictor-worker", outcome="ready"}`]: '0+5x30',
+    },
+    alsoFiring: [
+      {
+        name: 'when workers run but handle nothing',
+        series: {
+          [`pictor_kafka_consumer_lag{${NS}, job="pictor-worker", topic="pictor.images.uploaded", partition="0"}`]:
+            '3x30',
+          [`pictor_images_processed_total{${NS}, job="pictor-worker", outcome="ready"}`]: '7x30',
+        },
+      },
+    ],
+    alsoQuiet: [
+      {
+        name: 'when idle without workers',
+        series: {
+          [`pictor_kafka_consumer_lag{${NS}, job="pictor-api", topic="pictor.images.uploaded", partition="0"}`]: '0x30',
+        },
+      },
+    ],
+  },
+  {
+    alert: 'PictorDeadLetters',
+    evalTime: '20m',
+    firing: {
+      series: { [`pictor_dead_letters_total{${NS}, reason="CORRUPT_IMAGE"}`]: '0x14 1x10' },
       labels: { severity: 'warning', reason: 'CORRUPT_IMAGE' },
     },
-    quiet: { [`pictor_dead_letters_total{${NS}, reason="CORRUPT_IMAGE"}`]: '3x10' },
+    // Three dead letters, all more than 15 minutes ago.
+    quiet: { [`pictor_dead_letters_total{${NS}, reason="CORRUPT_IMAGE"}`]: '3x30' },
+    alsoFiring: [
+      {
+        // A worker creates each reason at 0 when it starts (before, the series did not exist).
+        name: 'on one dead letter of a series that did not exist before the worker started',
+        series: { [`pictor_dead_letters_total{${NS}, reason="CORRUPT_IMAGE"}`]: '_x3 0 0 1 1 1' },
+        evalTime: '7m',
+      },
+      {
+        name: 'on one dead letter before the new worker was first scraped (a series born at 1)',
+        series: { [`pictor_dead_letters_total{${NS}, reason="CORRUPT_IMAGE", pod="b"}`]: '_x3 1 1 1 1' },
+        evalTime: '6m',
+      },
+    ],
+    alsoQuiet: [
+      {
+        name: 'on a worker that starts and dead-letters nothing',
+        series: { [`pictor_dead_letters_total{${NS}, reason="CORRUPT_IMAGE"}`]: '_x3 0x30' },
+      },
+      {
+        name: 'when the last dead letter is more than 15 minutes old',
+        series: { [`pictor_dead_letters_total{${NS}, reason="CORRUPT_IMAGE"}`]: '_x3 1x30' },
+        evalTime: '25m',
+      },
+    ],
   },
   {
     alert: 'PictorBackupTooOld',
     // Samples closer than the 5-minute lookback, so the alert's `for` sees it throughout.
     interval: '5m',
     evalTime: '28h',
-    firing: { series: { [`pictor_last_backup_timestamp_seconds{${NS}}`]: '0x400' }, labels: { severity: 'critical' } },
+    // Installed at time 0, never backed up: after 26 hours, it is time to worry.
+    firing: {
+      series: {
+        [`pictor_last_backup_timestamp_seconds{${NS}}`]: '0x400',
+        [`pictor_installed_timestamp_seconds{${NS}}`]: '0x400',
+      },
+      labels: { severity: 'critical' },
+    },
     // A backup every 5 minutes: the newest is never older than the schedule allows.
-    quiet: { [`pictor_last_backup_timestamp_seconds{${NS}}`]: '0+300x400' },
+    quiet: {
+      [`pictor_last_backup_timestamp_seconds{${NS}}`]: '0+300x400',
+      [`pictor_installed_timestamp_seconds{${NS}}`]: '0x400',
+    },
+    alsoFiring: [
+      {
+        name: 'when the only backup is 27 hours old',
+        series: {
+          [`pictor_last_backup_timestamp_seconds{${NS}}`]: '3600x400',
+          [`pictor_installed_timestamp_seconds{${NS}}`]: '0x400',
+        },
+      },
+    ],
+    alsoQuiet: [
+      {
+        // Installed 10 hours into the run: at 28 hours it is 18 hours old, and has no backup yet.
+        name: 'on a fresh install without a backup in its first day',
+        series: {
+          [`pictor_last_backup_timestamp_seconds{${NS}}`]: '_x120 0x280',
+          [`pictor_installed_timestamp_seconds{${NS}}`]: '_x120 36000x280',
+        },
+      },
+    ],
   },
   {
     alert: 'PictorCleanupFailing',
@@ -109,6 +211,47 @@ const CASES: AlertCase[] = [
     },
     // A successful run every minute (the api exports the time the database recorded).
     quiet: { [`pictor_cleanup_last_success_timestamp_seconds{${NS}}`]: '0+60x200' },
+  },
+  {
+    alert: 'PictorApiDown',
+    evalTime: '10m',
+    firing: {
+      series: { [`up{${NS}, job="pictor-api", instance="10.0.0.1:9464"}`]: '1 1 0x20' },
+      labels: { severity: 'critical' },
+    },
+    quiet: { [`up{${NS}, job="pictor-api", instance="10.0.0.1:9464"}`]: '1x20' },
+  },
+  {
+    alert: 'PictorWorkerDown',
+    evalTime: '10m',
+    firing: {
+      series: {
+        [`up{${NS}, job="pictor-worker", instance="10.0.0.2:9464"}`]: '1 1 0x20',
+        [`up{${NS}, job="pictor-worker", instance="10.0.0.3:9464"}`]: '1 1 0x20',
+      },
+      labels: { severity: 'critical' },
+    },
+    // One of two workers down: the other still works; the autoscaler and the lag alerts see to it.
+    quiet: {
+      [`up{${NS}, job="pictor-worker", instance="10.0.0.2:9464"}`]: '1 1 0x20',
+      [`up{${NS}, job="pictor-worker", instance="10.0.0.3:9464"}`]: '1x20',
+    },
+    alsoFiring: [
+      {
+        // Deployment scaled to 0 or every pod gone: no target at all.
+        name: 'when no worker target exists at all',
+        series: { [`up{${NS}, job="pictor-api", instance="10.0.0.1:9464"}`]: '1x20' },
+      },
+    ],
+  },
+  {
+    alert: 'PictorRelayDown',
+    evalTime: '10m',
+    firing: {
+      series: { [`up{${NS}, job="pictor-relay", instance="10.0.0.4:9464"}`]: '0x20' },
+      labels: { severity: 'critical' },
+    },
+    quiet: { [`up{${NS}, job="pictor-relay", instance="10.0.0.4:9464"}`]: '1x20' },
   },
   {
     alert: 'PictorApiUnavailable',
@@ -173,6 +316,10 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'pictor-promtool-'));
   const objects = await render({
     set: {
+      'metrics.enabled': true,
+      'monitoring.serviceMonitor.enabled': true,
+      'monitoring.podMonitor.enabled': true,
+      'relay.mode': 'deployment',
       'monitoring.prometheusRule.enabled': true,
       'monitoring.prometheusRule.runbookBaseUrl': 'https://example.test/RUNBOOK.md',
       'backup.enabled': true,
@@ -216,6 +363,24 @@ describe('when the chart renders its PrometheusRule', () => {
 
   it('then promtool unit tests fire each alert on a failure and keep it silent on a healthy twin', async () => {
     const tests = CASES.flatMap((c) => [
+      ...(c.alsoFiring ?? []).map((extra) => ({
+        name: `${c.alert} fires ${extra.name}`,
+        interval: c.interval ?? '1m',
+        input_series: Object.entries(extra.series).map(([series, values]) => ({ series, values })),
+        alert_rule_test: [
+          {
+            eval_time: extra.evalTime ?? c.evalTime,
+            alertname: c.alert,
+            exp_alerts: [{ exp_labels: c.firing.labels }],
+          },
+        ],
+      })),
+      ...(c.alsoQuiet ?? []).map((extra) => ({
+        name: `${c.alert} stays silent ${extra.name}`,
+        interval: c.interval ?? '1m',
+        input_series: Object.entries(extra.series).map(([series, values]) => ({ series, values })),
+        alert_rule_test: [{ eval_time: extra.evalTime ?? c.evalTime, alertname: c.alert, exp_alerts: [] }],
+      })),
       {
         name: `${c.alert} fires`,
         interval: c.interval ?? '1m',

@@ -218,10 +218,10 @@ describe('cleanup', () => {
         const line = text.split('\n').find((l) => l.startsWith(`${series} `));
         return line ? Number(line.split(' ')[1]) : undefined;
       };
-      expect(sample('pictor_cleanup_removed_total{kind="expired"}')).toBe(after.expired);
-      expect(sample('pictor_cleanup_runs_total{outcome="success"}')).toBe(after.succeeded);
-      expect(sample('pictor_cleanup_runs_total{outcome="failure"}')).toBe(after.failed);
-      const lastSuccess = sample('pictor_cleanup_last_success_timestamp_seconds')!;
+      expect(sample('pictor_cleanup_removed_total{kind="expired",target="api"}')).toBe(after.expired);
+      expect(sample('pictor_cleanup_runs_total{outcome="success",target="api"}')).toBe(after.succeeded);
+      expect(sample('pictor_cleanup_runs_total{outcome="failure",target="api"}')).toBe(after.failed);
+      const lastSuccess = sample('pictor_cleanup_last_success_timestamp_seconds{target="api"}')!;
       expect(Date.now() / 1000 - lastSuccess).toBeLessThan(120);
     } finally {
       await api.kill();

@@ -31,6 +31,27 @@ async function waitForSample(series: string, expected: number): Promise<void> {
   }
 }
 
+describe('when Pictor has just started and nothing happened yet', () => {
+  it('then the counters of every outcome it can count are already there at 0', async () => {
+    const text = await scrape();
+    for (const series of [
+      'http_requests_total{method="POST",route="/api/v1/images",status_class="5xx",target="all"}',
+      'http_requests_total{method="GET",route="/i/:file",status_class="5xx",target="all"}',
+      'pictor_uploads_rejected_total{reason="UNSUPPORTED_MEDIA_TYPE",target="all"}',
+      'pictor_uploads_accepted_total{format="webp",target="all"}',
+      'pictor_processing_retries_total{reason="DEPENDENCY_UNAVAILABLE",target="all"}',
+      'pictor_dead_letters_total{reason="MALFORMED_EVENT",target="all"}',
+      'pictor_images_processed_total{outcome="failed",target="all"}',
+      'pictor_outbox_events_published_total{topic="pictor.images.uploaded",target="all"}',
+    ]) {
+      expect([series, sample(text, series)]).toEqual([series, 0]);
+    }
+    expect(sample(text, 'pictor_build_info{version="0.1.0",target="all"}')).toBe(1);
+    // Migrated by this very start: the installation is seconds old.
+    expect(Date.now() / 1000 - sample(text, 'pictor_installed_timestamp_seconds{target="all"}')!).toBeLessThan(120);
+  });
+});
+
 describe('when images are uploaded through the API and the HTML form, and some are refused', () => {
   beforeAll(async () => {
     const api = new FormData();
@@ -49,23 +70,27 @@ describe('when images are uploaded through the API and the HTML form, and some a
 
   it('then the accepted files are counted by format, and each refusal by its error code', async () => {
     const text = await scrape();
-    expect(sample(text, 'pictor_uploads_accepted_total{format="png"}')).toBe(2);
-    expect(sample(text, 'pictor_uploads_rejected_total{reason="FILE_TOO_LARGE"}')).toBe(1);
-    expect(sample(text, 'pictor_uploads_rejected_total{reason="UNSUPPORTED_MEDIA_TYPE"}')).toBe(1);
-    expect(sample(text, 'pictor_upload_bytes_total')).toBeGreaterThan(0);
+    expect(sample(text, 'pictor_uploads_accepted_total{format="png",target="all"}')).toBe(2);
+    expect(sample(text, 'pictor_uploads_rejected_total{reason="FILE_TOO_LARGE",target="all"}')).toBe(1);
+    expect(sample(text, 'pictor_uploads_rejected_total{reason="UNSUPPORTED_MEDIA_TYPE",target="all"}')).toBe(1);
+    expect(sample(text, 'pictor_upload_bytes_total{target="all"}')).toBeGreaterThan(0);
   });
 
   it('then the HTTP series carry the route template, also for requests that failed inside a router', async () => {
     const text = await scrape();
-    expect(sample(text, 'http_requests_total{method="POST",route="/api/v1/images",status_class="2xx"}')).toBe(1);
-    expect(sample(text, 'http_requests_total{method="POST",route="/api/v1/images",status_class="4xx"}')).toBe(1);
-    expect(sample(text, 'http_requests_total{method="POST",route="/upload",status_class="4xx"}')).toBe(1);
+    expect(
+      sample(text, 'http_requests_total{method="POST",route="/api/v1/images",status_class="2xx",target="all"}'),
+    ).toBe(1);
+    expect(
+      sample(text, 'http_requests_total{method="POST",route="/api/v1/images",status_class="4xx",target="all"}'),
+    ).toBe(1);
+    expect(sample(text, 'http_requests_total{method="POST",route="/upload",status_class="4xx",target="all"}')).toBe(1);
   });
 
   it('then the in-process worker reports both images ready', async () => {
-    await waitForSample('pictor_images_processed_total{outcome="ready"}', 2);
-    expect(sample(await scrape(), 'pictor_upload_to_ready_seconds_count')).toBe(2);
-    expect(sample(await scrape(), 'pictor_worker_concurrency')).toBe(2);
+    await waitForSample('pictor_images_processed_total{outcome="ready",target="all"}', 2);
+    expect(sample(await scrape(), 'pictor_upload_to_ready_seconds_count{target="all"}')).toBe(2);
+    expect(sample(await scrape(), 'pictor_worker_concurrency{target="all"}')).toBe(2);
   });
 
   it('then the embedded bus has no Kafka lag series, and the public port serves no metrics', async () => {

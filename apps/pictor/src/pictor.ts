@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Config, Target } from '@pictor/config';
 import { createApp, startHttpServer } from '@pictor/api';
@@ -61,6 +62,10 @@ const COMPONENTS: Record<Target, readonly Component[]> = {
   restore: [],
 };
 
+/** The version of this build (apps/pictor/package.json), for `pictor_build_info`. */
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
+
 const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
 /** Starts the components of `config.target` on the configured adapters. */
@@ -93,7 +98,7 @@ export async function startPictor(
     const outbox = new PgOutboxRepository(infra.pool);
     let relay: RelayHandle | undefined;
 
-    const metrics = createMetrics();
+    const metrics = createMetrics({ labels: { target: config.target }, version: VERSION });
     // Registered first, so it stops last: the final state stays scrapeable while the rest drains.
     const bus = infra.bus;
     const metricsServer = await startMetricsServer(metrics.registry, {
@@ -106,6 +111,12 @@ export async function startPictor(
     });
     stops.push(() => metricsServer.stop());
     logger.info('metrics listening', { metricsPort: metricsServer.port });
+
+    // The outbox as the database holds it, from every api and relay: the backlog stays visible
+    // when every relay is down (the api still answers) and when the api is (relays still run).
+    if (components.includes('api') || components.includes('relay')) {
+      metrics.observeOutbox(() => outbox.backlog());
+    }
 
     if (components.includes('worker')) {
       const handler = new ProcessImageHandler({
@@ -145,7 +156,10 @@ export async function startPictor(
         pollIntervalMs: config.relay.pollIntervalMs,
         metrics,
       });
-      metrics.observeOutbox(() => outbox.backlog());
+      // The worker group's lag as the relay sees it: still exported when every worker is down.
+      if (bus instanceof KafkaEventBus && !components.includes('worker')) {
+        metrics.observeConsumerLag(() => bus.consumerLag(WORKER_GROUP, TOPICS.imageUploaded));
+      }
       const started = relay;
       stops.push(() => started.stop());
       if (!infra.databaseIsEmbedded) {
@@ -217,6 +231,7 @@ export async function startPictor(
         ...(admin ? { admin } : {}),
       });
       const reads = new PgMetricsRepository(infra.pool);
+      metrics.observeInstallation(atMostEvery(60_000, () => reads.installedAt()));
       metrics.observeStorage(atMostEvery(60_000, () => reads.storedImages()));
       metrics.observeLastBackup(atMostEvery(60_000, () => reads.lastBackup()));
       metrics.observeCleanup(atMostEvery(30_000, () => reads.cleanupTotals()));

@@ -4,6 +4,8 @@ import {
   DISPLAY,
   ERRORS,
   FORMAT_INFO,
+  IMAGE_FORMATS,
+  THUMBNAIL,
   TOPICS,
   isAppError,
   parseImageUploadedEvent,
@@ -19,7 +21,7 @@ import {
   type VariantSettings,
 } from '@pictor/core';
 import type { SharpImageProcessor } from '@pictor/imaging';
-import { consumerContext, inSpan, type Logger, type Metrics } from '@pictor/observability';
+import { consumerContext, initialiseSeries, inSpan, type Logger, type Metrics } from '@pictor/observability';
 
 export interface ProcessImageDeps {
   images: ImageRepository;
@@ -37,7 +39,13 @@ export interface ProcessImageDeps {
   metrics?: Metrics;
 }
 
-export type Outcome = 'ready' | 'failed' | 'skipped' | 'dead-lettered' | 'discarded';
+export const OUTCOMES = ['ready', 'failed', 'skipped', 'dead-lettered', 'discarded'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+/** Codes a failed attempt can carry: a dependency, the pipeline, or anything unexpected. */
+export const RETRY_REASONS = ['DEPENDENCY_UNAVAILABLE', 'PROCESSING_FAILED'] as const;
+/** Codes an event can be dead-lettered with (the worker's own two, then the failures'). */
+export const DEAD_LETTER_REASONS = ['MALFORMED_EVENT', 'TOO_MANY_ATTEMPTS', 'CORRUPT_IMAGE', ...RETRY_REASONS] as const;
 
 const defaultBackoff = (attempt: number) => Math.min(10_000, 250 * 2 ** (attempt - 1));
 
@@ -53,6 +61,20 @@ export class ProcessImageHandler {
 
   constructor(private readonly deps: ProcessImageDeps) {
     this.backoff = deps.backoffMs ?? defaultBackoff;
+    if (deps.metrics) {
+      // At 0 from the start, so the first retry or dead letter is an increase Prometheus sees.
+      initialiseSeries(deps.metrics.imagesProcessed, { outcome: OUTCOMES });
+      initialiseSeries(deps.metrics.processingRetries, { reason: RETRY_REASONS });
+      initialiseSeries(deps.metrics.deadLetters, { reason: DEAD_LETTER_REASONS });
+      initialiseSeries(deps.metrics.jobDuration, { outcome: OUTCOMES });
+      // Every output the plan can make: the display copy keeps the source's format, the
+      // variants are JPEG or PNG, WebP and AVIF.
+      initialiseSeries(deps.metrics.processingDuration, { variant: [DISPLAY], format: IMAGE_FORMATS });
+      initialiseSeries(deps.metrics.processingDuration, {
+        variant: [THUMBNAIL, ...deps.variants.widths.map((w) => `w${w}`)],
+        format: ['jpeg', 'png', 'webp', 'avif'],
+      });
+    }
   }
 
   async handle(event: DeliveredEvent): Promise<Outcome> {

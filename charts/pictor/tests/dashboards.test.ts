@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { DashboardCursorSync, defaultDashboard, VariableHide, VariableRefresh } from '@grafana/schema';
+import { parse as parseYaml } from 'yaml';
 import { CHART_DIR, REPO_DIR, render } from './chart.js';
 
 /**
@@ -19,9 +21,15 @@ interface Dashboard {
   uid: string;
   title: string;
   tags: string[];
+  schemaVersion: number;
+  graphTooltip: number;
   panels: { type: string; title: string; datasource?: { type: string; uid: string }; targets?: { expr: string }[] }[];
-  templating: { list: { name: string; type: string }[] };
+  templating: {
+    list: { name: string; type: string; hide?: number; refresh?: number; allValue?: string; multi?: boolean }[];
+  };
 }
+
+const read = (file: string) => JSON.parse(readFileSync(path.join(SOURCE, file), 'utf8')) as Dashboard;
 
 describe('Grafana dashboards', () => {
   it('when the chart is packaged, then its dashboards are byte for byte those of grafana/dashboards (npm run dashboards:sync)', () => {
@@ -61,5 +69,55 @@ describe('Grafana dashboards', () => {
       }
     }
     expect(uids.size).toBe(files(SOURCE).length);
+  });
+
+  it("when a dashboard is loaded, then it is at the schema version of Grafana's current schema (@grafana/schema), with valid enums", () => {
+    expect(defaultDashboard.schemaVersion).toBe(42);
+    for (const file of files(SOURCE)) {
+      const dashboard = read(file);
+      expect([file, dashboard.schemaVersion]).toEqual([file, defaultDashboard.schemaVersion]);
+      expect(Object.values(DashboardCursorSync)).toContain(dashboard.graphTooltip);
+      for (const v of dashboard.templating.list) {
+        if (v.hide !== undefined)
+          expect([v.name, Object.values(VariableHide)]).toEqual([v.name, expect.arrayContaining([v.hide])]);
+        if (v.refresh !== undefined)
+          expect([v.name, Object.values(VariableRefresh)]).toEqual([v.name, expect.arrayContaining([v.refresh])]);
+      }
+    }
+  });
+
+  it('when "All" is picked, then the query variables stay on the values found, never `.*` (which matches series without the label)', () => {
+    for (const file of files(SOURCE)) {
+      const variables = read(file).templating.list.filter((v) => v.type === 'query');
+      expect(variables.map((v) => v.name)).toEqual(['namespace', 'job']);
+      for (const v of variables) expect([file, v.name, v.allValue, v.multi]).toEqual([file, v.name, undefined, true]);
+    }
+  });
+
+  it("when a panel reads http_* or process_* series, then it selects Pictor's jobs, which other programs do not share", () => {
+    for (const file of files(SOURCE)) {
+      for (const panel of read(file).panels) {
+        for (const target of panel.targets ?? []) {
+          for (const m of target.expr.matchAll(/\b(http_\w+|process_\w+|nodejs_\w+)\{([^}]*)\}/g)) {
+            expect([panel.title, m[2]]).toEqual([panel.title, expect.stringContaining('job=~"$job"')]);
+          }
+        }
+      }
+    }
+  });
+
+  it("when Grafana provisions Pictor's data sources beside kube-prometheus-stack's, then none is default, none shares its name, and each has a URL", () => {
+    const file = path.join(REPO_DIR, 'grafana/provisioning/datasources/pictor.yaml');
+    const { datasources } = parseYaml(readFileSync(file, 'utf8')) as {
+      datasources: { name: string; uid: string; type: string; url: string; isDefault?: boolean }[];
+    };
+    expect(datasources.map((d) => d.type).sort()).toEqual(['loki', 'prometheus']);
+    for (const d of datasources) {
+      expect([d.name, d.isDefault]).toEqual([d.name, false]);
+      expect(['Prometheus', 'Loki']).not.toContain(d.name);
+      expect(d.uid).toMatch(/^pictor-/);
+      // Grafana expands ${VAR} without a default: an unset variable would be an empty URL.
+      expect([d.name, d.url]).toEqual([d.name, expect.stringMatching(/^https?:\/\/[^$]+$/)]);
+    }
   });
 });

@@ -1,7 +1,56 @@
 import { describe, expect, it } from '@jest/globals';
-import { createMetrics, methodLabel, startMetricsServer, statusClass } from './metrics.js';
+import { createMetrics, initialiseSeries, methodLabel, startMetricsServer, statusClass } from './metrics.js';
 
 describe('createMetrics', () => {
+  it('when label sets are initialised, then every combination is exported at 0 before anything happened', async () => {
+    const metrics = createMetrics();
+    initialiseSeries(metrics.deadLetters, { reason: ['CORRUPT_IMAGE', 'MALFORMED_EVENT'] });
+    initialiseSeries(metrics.httpRequests, { method: ['GET'], route: ['/a', '/b'], status_class: ['2xx', '5xx'] });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('pictor_dead_letters_total{reason="CORRUPT_IMAGE"} 0');
+    expect(text).toContain('pictor_dead_letters_total{reason="MALFORMED_EVENT"} 0');
+    const http = text.split('\n').filter((l) => l.startsWith('http_requests_total{'));
+    expect(http.sort()).toEqual([
+      'http_requests_total{method="GET",route="/a",status_class="2xx"} 0',
+      'http_requests_total{method="GET",route="/a",status_class="5xx"} 0',
+      'http_requests_total{method="GET",route="/b",status_class="2xx"} 0',
+      'http_requests_total{method="GET",route="/b",status_class="5xx"} 0',
+    ]);
+  });
+
+  it('when a histogram is initialised, then its buckets, count and sum exist at 0 for each label set', async () => {
+    const metrics = createMetrics();
+    initialiseSeries(metrics.jobDuration, { outcome: ['ready'] });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('pictor_job_duration_seconds_bucket{le="0.01",outcome="ready"} 0');
+    expect(text).toContain('pictor_job_duration_seconds_bucket{le="+Inf",outcome="ready"} 0');
+    expect(text).toContain('pictor_job_duration_seconds_count{outcome="ready"} 0');
+  });
+
+  it('when an initialised series is counted, then it goes from 0 to the count (initialising again keeps it)', async () => {
+    const metrics = createMetrics();
+    initialiseSeries(metrics.deadLetters, { reason: ['CORRUPT_IMAGE'] });
+    metrics.deadLetters.inc({ reason: 'CORRUPT_IMAGE' });
+    initialiseSeries(metrics.deadLetters, { reason: ['CORRUPT_IMAGE'] });
+    expect(await metrics.registry.metrics()).toContain('pictor_dead_letters_total{reason="CORRUPT_IMAGE"} 1');
+  });
+
+  it('when created with a target and a version, then every series carries the target and build info says 1', async () => {
+    const metrics = createMetrics({ labels: { target: 'worker' }, version: '1.2.3' });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('pictor_build_info{version="1.2.3",target="worker"} 1');
+    expect(text).toMatch(/^process_cpu_seconds_total\{target="worker"\} /m);
+  });
+
+  it('when the installation is observed, then its time is exported, and NaN when the read fails', async () => {
+    const ok = createMetrics();
+    ok.observeInstallation(() => Promise.resolve(1_790_000_000));
+    expect(await ok.registry.metrics()).toContain('pictor_installed_timestamp_seconds 1790000000');
+    const failing = createMetrics();
+    failing.observeInstallation(() => Promise.reject(new Error('database down')));
+    expect(await failing.registry.metrics()).toMatch(/^pictor_installed_timestamp_seconds nan$/im);
+  });
+
   it('when two registries are made, then counts in one do not show in the other', async () => {
     const a = createMetrics();
     const b = createMetrics();

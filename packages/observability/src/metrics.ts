@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type LabelValues } from 'prom-client';
 
 /**
  * Every label value Pictor puts on a metric comes from a closed set, so the number of series is
@@ -17,8 +17,15 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  */
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
-/** Seconds buckets for HTTP requests: 5 ms to 30 s. */
-const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** Status classes a request counter is created with before any request is answered. */
+export const STATUS_CLASSES = ['2xx', '3xx', '4xx', '5xx'] as const;
+
+/**
+ * Seconds buckets for HTTP requests: 5 ms to 30 s, finest where the answers that matter are: a
+ * direct link or a page in well under a second, an upload in a few seconds, and a link still being
+ * processed waiting up to SERVE_WAIT_MS (default 10 s) before it answers 503.
+ */
+const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2.5, 5, 7.5, 10, 12.5, 15, 20, 30];
 /** Seconds buckets for image work: 10 ms to 2 min. */
 const WORK_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
@@ -54,6 +61,28 @@ export interface CleanupTotals {
   lastSuccessAt: number | undefined;
 }
 
+/**
+ * Creates every combination of `values` as a series at 0 (a histogram's buckets, count and sum
+ * included), so the first event of each is an increase Prometheus can see: prom-client creates a
+ * labelled series only at its first `inc()` or `observe()`, and a series first scraped at 1 reads
+ * as no increase at all (`increase()` and `rate()` need two samples of the same series). Call it
+ * where the closed set of a label is known, once at start:
+ * `initialiseSeries(metrics.deadLetters, { reason: ['CORRUPT_IMAGE', …] })`.
+ */
+export function initialiseSeries<L extends string>(
+  metric: Counter<L> | Histogram<L>,
+  values: Readonly<Record<L, readonly string[]>>,
+): void {
+  let sets: Record<string, string>[] = [{}];
+  for (const [name, list] of Object.entries<readonly string[]>(values)) {
+    sets = sets.flatMap((set) => list.map((value) => ({ ...set, [name]: value })));
+  }
+  for (const labels of sets) {
+    if (metric instanceof Histogram) metric.zero(labels as LabelValues<L>);
+    else metric.inc(labels as LabelValues<L>, 0);
+  }
+}
+
 /** Prometheus instruments of every Pictor component, on one registry per process. */
 export interface Metrics {
   readonly registry: Registry;
@@ -82,6 +111,8 @@ export interface Metrics {
   observeLastBackup(read: () => Promise<LastBackup | undefined>): void;
   /** Reads the cleanup's totals, kept in the database by every run (api processes). */
   observeCleanup(read: () => Promise<CleanupTotals | undefined>): void;
+  /** Reads when the database was first migrated (Unix seconds; undefined when unknown). */
+  observeInstallation(read: () => Promise<number | undefined>): void;
 }
 
 /** 2xx, 4xx, … */
@@ -93,15 +124,34 @@ export function methodLabel(method: string): string {
   return (HTTP_METHODS as readonly string[]).includes(method) ? method : 'OTHER';
 }
 
+export interface MetricsOptions {
+  /**
+   * Put on every series. The composition root sets `target` (`api`, `relay`, `worker`, `all`), so
+   * process metrics (CPU, memory, event loop) can be told apart per role in any deployment.
+   */
+  labels?: Record<string, string>;
+  /** Pictor's version, exported as `pictor_build_info{version}`. */
+  version?: string;
+}
+
 /**
  * A fresh registry with Pictor's instruments and the default process and Node.js metrics.
- * `labels` are put on every series (e.g. `{ target: 'worker' }`).
+ * Counters whose label values are fixed here (job outcomes) start at 0; the others are
+ * initialised by the component that knows their values ({@link initialiseSeries}).
  */
-export function createMetrics(options: { labels?: Record<string, string> } = {}): Metrics {
+export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   if (options.labels) registry.setDefaultLabels(options.labels);
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  // One series with value 1 in every Pictor process: dashboards find Pictor's jobs and namespaces
+  // by it, never by a generic name such as http_requests_total that other programs export too.
+  new Gauge<'version'>({
+    name: 'pictor_build_info',
+    help: 'Always 1; labels tell the version (and the target) of this Pictor process.',
+    labelNames: ['version'],
+    registers,
+  }).set({ version: options.version ?? 'unknown' }, 1);
 
   const observed = new Set<string>();
   const once = (what: string) => {
@@ -328,6 +378,16 @@ export function createMetrics(options: { labels?: Record<string, string> } = {})
         async (g) => {
           const t = await totals();
           g.set(t ? (t.lastSuccessAt ?? 0) : Number.NaN);
+        },
+      );
+    },
+    observeInstallation(read) {
+      once('installation');
+      scrapeGauge(
+        'pictor_installed_timestamp_seconds',
+        'When the database was first migrated (Unix seconds): the age of this installation.',
+        async (g) => {
+          g.set((await settle(read, () => undefined)) ?? Number.NaN);
         },
       );
     },

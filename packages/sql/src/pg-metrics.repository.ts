@@ -52,6 +52,18 @@ export class PgMetricsRepository {
     };
   }
 
+  /** When the database was first migrated (Unix seconds): the installation's age survives restores. */
+  async installedAt(): Promise<number | undefined> {
+    const { rows: exists } = await this.pool.query<{ present: boolean }>(
+      `SELECT to_regclass('schema_migrations') IS NOT NULL AS present`,
+    );
+    if (!exists[0]?.present) return undefined;
+    const { rows } = await this.pool.query<{ installed: number | null }>(
+      `SELECT EXTRACT(EPOCH FROM min(applied_at))::float8 AS installed FROM schema_migrations`,
+    );
+    return rows[0]?.installed ?? undefined;
+  }
+
   /** The newest successful backup, if the backups table exists and holds one. */
   async lastBackup(): Promise<{ finishedAt: number; bytes: number } | undefined> {
     const { rows: exists } = await this.pool.query<{ present: boolean }>(

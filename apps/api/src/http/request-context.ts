@@ -52,6 +52,8 @@ export function requestContext(logger: Logger, metrics?: Metrics) {
         status: res.statusCode,
         durationMs: Math.round(durationMs * 10) / 10,
         bytesOut: Number(res.getHeader('content-length') ?? 0),
+        // The error code of a refused or failed request, on the line the runbook filters on.
+        ...(typeof res.locals.errorCode === 'string' ? { code: res.locals.errorCode } : {}),
       });
       if (metrics) record(metrics, req, res, route, durationMs / 1000);
     });

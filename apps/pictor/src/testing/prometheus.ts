@@ -20,23 +20,42 @@ export interface Prometheus {
 }
 
 /**
- * Runs the Debian `prometheus` binary (PICTOR_PROMETHEUS_BIN) scraping `targets` every second,
+ * Runs the Debian `prometheus` binary (PICTOR_PROMETHEUS_BIN) scraping `targets` every 2 s,
  * with its data in a fresh temporary directory, and resolves when it is ready.
  */
-export async function startPrometheus(targets: { job: string; address: string }[]): Promise<Prometheus> {
+export async function startPrometheus(
+  targets: { job: string; address: string; labels?: Record<string, string> }[],
+  options: { rules?: unknown; scrapeItself?: boolean } = {},
+): Promise<Prometheus> {
   const bin = process.env.PICTOR_PROMETHEUS_BIN;
   if (!bin)
     throw new Error('PICTOR_PROMETHEUS_BIN is not set: run the integration tests through jest (scripts/engines)');
   const dir = await mkdtemp(path.join(tmpdir(), 'pictor-prometheus-'));
-  const scrapeConfigs = targets
-    .map((t) => `  - job_name: ${t.job}\n    static_configs:\n      - targets: ['${t.address}']`)
-    .join('\n');
-  await writeFile(
-    path.join(dir, 'prometheus.yml'),
-    `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\nscrape_configs:\n${scrapeConfigs}\n`,
-  );
+  // JSON is YAML: the configuration and the rules (e.g. the chart's PrometheusRule groups) as is.
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const config: Record<string, unknown> = {
+    // 2 s to answer: a scrape of the worker or relay reads the consumer lag from Kafka, which on a
+    // busy machine can take over a second; a timed-out scrape makes every series of the target
+    // stale at once, and the dashboards' queries would find nothing.
+    global: { scrape_interval: '2s', scrape_timeout: '2s', evaluation_interval: '1s' },
+    scrape_configs: [
+      ...targets.map((t) => ({
+        job_name: t.job,
+        static_configs: [{ targets: [t.address], ...(t.labels ? { labels: t.labels } : {}) }],
+      })),
+      // Prometheus itself, as most installations scrape it: its http_* and process_* series are
+      // there for queries that are not specific enough to pick them up.
+      ...(options.scrapeItself
+        ? [{ job_name: 'prometheus', static_configs: [{ targets: [`127.0.0.1:${port}`] }] }]
+        : []),
+    ],
+  };
+  if (options.rules) {
+    await writeFile(path.join(dir, 'rules.yml'), JSON.stringify(options.rules));
+    config.rule_files = [path.join(dir, 'rules.yml')];
+  }
+  await writeFile(path.join(dir, 'prometheus.yml'), JSON.stringify(config));
   const child: ChildProcess = spawn(
     bin,
     [
