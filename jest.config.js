@@ -27,8 +27,14 @@ const common = {
 export default {
   reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.cjs'],
   projects: [
-    // Helm chart, container image and dev-loop checks (provisions Helm and hadolint once).
-    { ...common, displayName: 'chart', testMatch: ['<rootDir>/charts/*/tests/**/*.test.ts'] },
+    // Helm chart, container image and dev-loop checks; Helm and hadolint are provisioned once,
+    // before any test, by the project's globalSetup.
+    {
+      ...common,
+      displayName: 'chart',
+      testMatch: ['<rootDir>/charts/*/tests/**/*.test.ts'],
+      globalSetup: '<rootDir>/charts/pictor/tests/jest-global-setup.mjs',
+    },
     {
       ...common,
       displayName: 'unit',
