@@ -43,7 +43,8 @@ export default {
     {
       ...common,
       displayName: 'integration',
-      testMatch: ['<rootDir>/{packages,apps}/*/src/**/*.int.test.ts'],
+      // apps/web/e2e: the web page in Chromium (a TypeScript project of its own, with the DOM's types).
+      testMatch: ['<rootDir>/{packages,apps}/*/src/**/*.int.test.ts', '<rootDir>/apps/web/e2e/**/*.int.test.ts'],
       setupFilesAfterEnv: ['<rootDir>/scripts/jest-integration-setup.js'],
       // Real PostgreSQL, Redis, Kafka, MinIO (and NGINX, Prometheus binaries), once per run.
       globalSetup: '<rootDir>/scripts/engines/jest-global-setup.mjs',
