@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # One image for every Pictor target: `pictor --target=all|api|relay|worker|migrate|…`.
 #
 #   docker build -t pictor .
@@ -7,10 +6,18 @@
 # Debian 13 (trixie) carries PostgreSQL 17, so pg_dump/pg_restore come from the distribution and
 # match the chart's bundled PostgreSQL 17; they must never be older than the server they dump.
 
-# The Node.js of the repository (package.json devDependency `node`), Debian 13 slim.
-ARG NODE_VERSION=24.21.0
+# No `# syntax=` line: Docker's built-in Dockerfile frontend handles everything used here (RUN
+# --mount), and a build that reaches no registry could not fetch a frontend image.
 
-FROM node:${NODE_VERSION}-trixie-slim AS build
+# The Node.js of the repository (package.json devDependency `node`), Debian 13 slim. The base
+# images are build arguments, so a machine without a registry can build on local images (a
+# Debian 13 root filesystem with that Node.js at /usr/local, as the image build test makes):
+#   docker build --build-arg BUILD_BASE=local/base --build-arg RUNTIME_BASE=local/base .
+ARG NODE_VERSION=24.21.0
+ARG BUILD_BASE=docker.io/library/node:${NODE_VERSION}-trixie-slim
+ARG RUNTIME_BASE=docker.io/library/node:${NODE_VERSION}-trixie-slim
+
+FROM ${BUILD_BASE} AS build
 WORKDIR /src
 ENV CI=true \
     npm_config_update_notifier=false \
@@ -23,6 +30,7 @@ COPY package.json package-lock.json .npmrc tsconfig.base.json tsconfig.json tsco
 COPY patches/ patches/
 COPY packages/ packages/
 COPY apps/ apps/
+COPY scripts/engines/engines.mjs scripts/engines/engines.d.mts scripts/engines/
 # sharp installs its prebuilt libvips for the build's platform from npm (@img/sharp-*): no
 # compiler, no system libvips.
 RUN --mount=type=cache,target=/root/.npm \
@@ -33,7 +41,8 @@ RUN npm run build \
  && find packages apps -mindepth 2 -maxdepth 2 \( -name src -o -name '*.tsbuildinfo' -o -name tsconfig.json \) -prune -exec rm -rf {} + \
  && rm -rf apps/web/node_modules apps/web/public apps/web/index.html apps/web/vite.config.ts
 
-FROM node:${NODE_VERSION}-trixie-slim AS runtime
+FROM ${RUNTIME_BASE} AS runtime
+ARG RUNTIME_BASE
 ARG VERSION=0.1.0
 ARG REVISION=unknown
 ARG CREATED=unknown
@@ -44,7 +53,7 @@ LABEL org.opencontainers.image.title="pictor" \
       org.opencontainers.image.created="${CREATED}" \
       org.opencontainers.image.licenses="AGPL-3.0-only" \
       org.opencontainers.image.vendor="Pictor" \
-      org.opencontainers.image.base.name="docker.io/library/node:${NODE_VERSION}-trixie-slim"
+      org.opencontainers.image.base.name="${RUNTIME_BASE}"
 
 # tini as PID 1 forwards SIGTERM to node (which drains: see apps/pictor/src/main.ts) and reaps
 # children such as pg_dump. postgresql-client-17: pg_dump/pg_restore for the backup targets.

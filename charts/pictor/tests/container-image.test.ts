@@ -66,7 +66,8 @@ describe('the container image', () => {
     const pkg = JSON.parse(read('package.json')) as { engines: { node: string } };
     const major = /^ARG NODE_VERSION=(\d+)\./m.exec(dockerfile)?.[1];
     expect(pkg.engines.node).toContain(`>=${major}.`);
-    expect(dockerfile).toMatch(/^FROM node:\$\{NODE_VERSION\}-trixie-slim AS runtime$/m);
+    expect(dockerfile).toMatch(/^ARG RUNTIME_BASE=docker\.io\/library\/node:\$\{NODE_VERSION\}-trixie-slim$/m);
+    expect(dockerfile).toMatch(/^FROM \$\{RUNTIME_BASE\} AS runtime$/m);
   });
 
   it('when the image is labelled, then it carries the OCI annotations', () => {
