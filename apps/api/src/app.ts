@@ -14,7 +14,8 @@ import {
   type RateLimiter,
 } from '@pictor/core';
 import type { Logger, Metrics } from '@pictor/observability';
-import { errorHandler, type UploadLimits } from './http/error-handler.js';
+import { trustProxies } from './http/client-address.js';
+import { errorHandler, FORM_FIELDS, FORM_LIMIT_BYTES, type UploadLimits } from './http/error-handler.js';
 import { UploadMemoryBudget } from './http/upload-memory.js';
 import { buildOpenApiDocument } from './http/openapi.js';
 import { rateLimit } from './http/rate-limit.js';
@@ -30,12 +31,16 @@ export interface ApiDeps {
   objects: ObjectStore;
   logger: Logger;
   publicUrl: string;
+  /** Proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES); none when absent. */
+  trustedProxies?: readonly string[];
   limits: {
     maxUploadBytes: number;
     maxFilesPerUpload: number;
     allowedFormats: readonly ImageFormat[];
     /** Upload bytes held in memory at once by this process (UPLOAD_MEMORY_BYTES); unbounded when absent. */
     uploadMemoryBytes?: number;
+    /** Longest silence within an upload body (UPLOAD_BODY_TIMEOUT_MS); no limit when absent. */
+    uploadBodyTimeoutMs?: number;
   };
   expiryDefault: string;
   /** The `expiresIn` choices offered (within EXPIRY_MAX); default: all of EXPIRY_CHOICES. */
@@ -67,10 +72,11 @@ export function createApp(deps: ApiDeps): Express {
     // Files plus the option fields; anything beyond is a malformed or hostile body.
     maxParts: deps.limits.maxFilesPerUpload + 8,
     ...(deps.limits.uploadMemoryBytes ? { memory: new UploadMemoryBudget(deps.limits.uploadMemoryBytes) } : {}),
+    ...(deps.limits.uploadBodyTimeoutMs ? { bodyTimeoutMs: deps.limits.uploadBodyTimeoutMs } : {}),
   };
   const isShuttingDown = deps.isShuttingDown ?? (() => false);
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.set('trust proxy', trustProxies(deps.trustedProxies ?? []));
   app.set('etag', false);
   app.use(requestContext(deps.logger, deps.metrics));
 
@@ -130,7 +136,10 @@ export function createApp(deps: ApiDeps): Express {
   if (deps.admin) app.use('/api/v1/admin', adminRoute({ ...deps.admin, publicUrl: deps.publicUrl }));
   app.use('/api', (_req, _res, next) => next(ERRORS.notFound()));
 
-  app.use(express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }));
+  // Compressed forms are refused like compressed uploads (415), never inflated.
+  app.use(
+    express.urlencoded({ extended: false, limit: FORM_LIMIT_BYTES, parameterLimit: FORM_FIELDS, inflate: false }),
+  );
   app.use(
     pagesRoute({ images: deps.images, publicUrl: deps.publicUrl, limits, limitUploads: rateLimit(deps.rateLimiter) }),
   );
@@ -150,6 +159,6 @@ export function createApp(deps: ApiDeps): Express {
   }
 
   app.use((_req, _res, next) => next(ERRORS.notFound()));
-  app.use(errorHandler(limits));
+  app.use(errorHandler());
   return app;
 }

@@ -98,7 +98,7 @@ export async function startPictor(
     const bus = infra.bus;
     const metricsServer = await startMetricsServer(metrics.registry, {
       port: config.metrics.port,
-      host: config.http.host,
+      host: config.metrics.host,
       // A worker whose Kafka consumer stopped for good consumes nothing: let Kubernetes restart it.
       ...(bus instanceof KafkaEventBus && components.includes('worker')
         ? { unhealthy: () => bus.stoppedConsumer() }
@@ -201,6 +201,7 @@ export async function startPictor(
         objects: infra.objects,
         logger: logger.child({ module: 'api' }),
         publicUrl: config.http.publicUrl,
+        trustedProxies: config.http.trustedProxies,
         limits: config.limits,
         expiryDefault: config.expiry.default,
         expiryChoices: expiryChoicesWithin({ maxSeconds: parseDuration(config.expiry.max) }),

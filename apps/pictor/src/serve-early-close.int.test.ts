@@ -79,12 +79,12 @@ async function expectNoLeak(pictor: TestPictor): Promise<void> {
   const pathname = await uploadAndWait(pictor);
   // One full read first, so pools and lazily opened files exist before the baseline.
   expect((await fetch(`${pictor.url}${pathname}`)).status).toBe(200);
-  await getAndHangUp(pictor.handle.port, pathname);
+  await getAndHangUp(pictor.handle.port!, pathname);
   await new Promise((r) => setTimeout(r, 300));
   const fdsBefore = await openDescriptors();
   const socketsBefore = agentSockets();
 
-  for (let i = 0; i < EARLY_CLOSES; i += 1) await getAndHangUp(pictor.handle.port, pathname);
+  for (let i = 0; i < EARLY_CLOSES; i += 1) await getAndHangUp(pictor.handle.port!, pathname);
 
   // A handful of descriptors come and go on their own (timers, log files, the database).
   expect(await settled(openDescriptors, fdsBefore + 5)).toBeLessThanOrEqual(fdsBefore + 5);

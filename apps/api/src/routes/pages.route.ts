@@ -91,7 +91,7 @@ ${copyField('Direct link', links.direct)}${copyField('View page', links.view)}${
         .type('html')
         .send(layout('Uploaded', `<h1>Uploaded</h1>${items}`));
     } catch (error) {
-      renderError(req, res, toAppError(error, deps.limits));
+      renderError(req, res, toAppError(error));
     }
   });
 
@@ -124,7 +124,7 @@ ${copyField('Delete token', token).replace(' readonly', ' name="token" required'
         .type('html')
         .send(layout('Deleted', '<h1>Deleted</h1><p class="notice">The image and all its variants are gone.</p>'));
     } catch (error) {
-      renderError(req, res, toAppError(error, deps.limits));
+      renderError(req, res, toAppError(error));
     }
   });
 
