@@ -15,6 +15,7 @@ import {
 } from '@pictor/core';
 import type { Logger, Metrics } from '@pictor/observability';
 import { trustProxies } from './http/client-address.js';
+import { allowOnly } from './http/method-not-allowed.js';
 import { errorHandler, FORM_FIELDS, FORM_LIMIT_BYTES, type UploadLimits } from './http/error-handler.js';
 import { UploadMemoryBudget } from './http/upload-memory.js';
 import { buildOpenApiDocument } from './http/openapi.js';
@@ -102,10 +103,11 @@ export function createApp(deps: ApiDeps): Express {
     }),
   );
 
-  const openapi = buildOpenApiDocument(deps.publicUrl);
+  const openapi = buildOpenApiDocument(deps.publicUrl, deps.limits);
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openapi);
   });
+  app.all('/api/openapi.json', allowOnly('GET'));
   app.use(
     '/api/docs',
     (_req: Request, res: Response, next: NextFunction) => {
@@ -129,6 +131,7 @@ export function createApp(deps: ApiDeps): Express {
       expiryDefault: deps.expiryDefault,
     });
   });
+  app.all('/api/v1/limits', allowOnly('GET'));
   app.use(
     '/api/v1/images',
     imagesRoute({ images: deps.images, publicUrl: deps.publicUrl, limits, limitUploads: rateLimit(deps.rateLimiter) }),

@@ -23,7 +23,30 @@ const widthList = csv.pipe(
     .max(6),
 );
 const formatList = csv.pipe(z.array(z.enum(['jpeg', 'png', 'webp', 'gif', 'avif'])).min(1));
-const duration = z.string().regex(/^(never|\d{1,9}(s|m|h|d|w|mo|y)?)$/, 'a duration such as 10m, 7d, 1mo or never');
+/** The grammar of core's DURATION_PATTERN (`expiresIn`): within 100 years by its digits per unit. */
+const duration = z
+  .string()
+  .regex(
+    /^(never|[1-9][0-9]{0,8}s?|[1-9][0-9]{0,6}m|[1-9][0-9]{0,4}h|[1-9][0-9]{0,3}d|[1-9][0-9]{0,2}w|[1-9][0-9]{0,2}mo|[1-9][0-9]?y|100y)$/,
+    'a duration within 100 years such as 10m, 7d, 1mo, 5y or never',
+  );
+const DURATION_UNITS: Record<string, number> = {
+  s: 1,
+  m: 60,
+  h: 3600,
+  d: 86_400,
+  w: 604_800,
+  mo: 2_592_000,
+  y: 31_536_000,
+};
+
+/** Seconds of a duration (`never`: null); the same units as core's parseDuration. */
+export function durationSeconds(value: string): number | null {
+  const match = /^(\d+)(s|m|h|d|w|mo|y)?$/.exec(value);
+  if (!match) return null;
+  const seconds = Number(match[1]) * (DURATION_UNITS[match[2] ?? 's'] ?? 1);
+  return seconds > 0 ? seconds : null;
+}
 const url = z.url();
 /** An address, a CIDR block, or one of `loopback`, `linklocal`, `uniquelocal` (as proxy-addr names them). */
 const proxyList = z

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { SETTINGS, type RawSettings, type SettingName, type Target } from './config.schema.js';
+import { durationSeconds, SETTINGS, type RawSettings, type SettingName, type Target } from './config.schema.js';
 
 export interface Config {
   target: Target;
@@ -200,24 +200,6 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
       : undefined,
   };
   return deepFreeze(config);
-}
-
-const DURATION_UNITS: Record<string, number> = {
-  s: 1,
-  m: 60,
-  h: 3600,
-  d: 86_400,
-  w: 604_800,
-  mo: 2_592_000,
-  y: 31_536_000,
-};
-
-/** Seconds of a duration the schema accepted (`never`/0: null); the same units as core's parseDuration. */
-function durationSeconds(value: string): number | null {
-  const match = /^(\d+)(s|m|h|d|w|mo|y)?$/.exec(value);
-  if (!match) return null;
-  const seconds = Number(match[1]) * (DURATION_UNITS[match[2] ?? 's'] ?? 1);
-  return seconds > 0 ? seconds : null;
 }
 
 function deepFreeze<T>(value: T): T {

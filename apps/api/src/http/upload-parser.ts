@@ -8,6 +8,7 @@ import type { UploadCharge } from './upload-memory.js';
 
 export interface ParsedUpload {
   files: Buffer[];
+  /** The form's option fields (none for a raw body, whose options are in the query string). */
   fields: Record<string, unknown>;
 }
 
@@ -170,7 +171,7 @@ function readRaw(req: Request, body: MeteredBody, limits: UploadLimits, finish: 
       finish(ERRORS.noFile());
       return;
     }
-    finish(undefined, { files: [Buffer.concat(chunks, size)], fields: { ...req.query } });
+    finish(undefined, { files: [Buffer.concat(chunks, size)], fields: {} });
   });
 }
 

@@ -3,7 +3,8 @@ import { buildDeleteLink, buildLinks, type AppError, type ImageService } from '@
 import { traceHeaders } from '@pictor/observability';
 import { toAppError, type UploadLimits } from '../http/error-handler.js';
 import { outputUrl } from '../http/presenter.js';
-import { DeleteTokenSchema, ImageIdParam, UploadOptionsSchema } from '../http/schemas.js';
+import { DeleteTokenSchema, ImageIdParam } from '../http/schemas.js';
+import { uploadOptions } from './images.route.js';
 import { uploadParser } from '../http/upload-parser.js';
 import { parseOrThrow } from '../http/validate.js';
 import { copyField, escapeHtml, layout, PAGES_CSS } from '../pages/html.js';
@@ -73,7 +74,7 @@ ${variantLinks ? `<h2>Variants</h2><ul class="variants">${variantLinks}</ul>` : 
   router.post('/upload', deps.limitUploads, async (req, res) => {
     try {
       await runParser(uploadParser(deps.limits), req, res);
-      const options = parseOrThrow(UploadOptionsSchema, req.upload!.fields);
+      const options = uploadOptions(req.query, req.upload!.fields);
       const uploaded = await deps.images.upload(req.upload!.files, options, {
         requestId: req.id,
         headers: traceHeaders(),
@@ -117,7 +118,7 @@ ${copyField('Delete token', token).replace(' readonly', ' name="token" required'
     try {
       const { id } = parseOrThrow(ImageIdParam, req.params);
       const body = (req.body ?? {}) as Record<string, unknown>;
-      const { token } = parseOrThrow(DeleteTokenSchema, { token: body.token ?? req.query.token });
+      const { token } = parseOrThrow(DeleteTokenSchema, { token: body.token ?? req.query.token ?? '' });
       await deps.images.delete(id, token);
       res.setHeader('Cache-Control', 'no-store');
       res
