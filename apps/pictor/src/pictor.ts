@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { Config, Target } from '@pictor/config';
-import { createApp, startHttpServer } from '@pictor/api';
+import { createApp, descriptorHeadroom, objectsWritable, startHttpServer } from '@pictor/api';
 import { expiryChoicesWithin, ImageService, parseDuration, TOPICS, type BackupJobs } from '@pictor/core';
 import { KafkaEventBus } from '@pictor/events';
 import { SharpImageInspector, SharpImageProcessor } from '@pictor/imaging';
@@ -207,7 +207,8 @@ export async function startPictor(
         expiryChoices: expiryChoicesWithin({ maxSeconds: parseDuration(config.expiry.max) }),
         readiness: {
           database: () => images.ping(),
-          objects: () => infra.objects.ping(),
+          objects: objectsWritable(infra.objects),
+          descriptors: descriptorHeadroom(),
           events: () => infra.bus.ping(),
           cache: () => infra.cache.ping(),
         },

@@ -187,6 +187,7 @@ describe('when the api is probed for readiness', () => {
     expect(((await res.json()) as { checks: Record<string, string> }).checks).toEqual({
       database: 'ok',
       objects: 'ok',
+      descriptors: 'ok',
       events: 'ok',
       cache: 'ok',
     });
