@@ -30,7 +30,7 @@ export function toAppError(error: unknown): AppError {
       case 'request.aborted':
         return ERRORS.malformedMultipart('The request was aborted.');
       case 'entity.parse.failed':
-        return ERRORS.malformedBody('The body could not be parsed.');
+        return ERRORS.validationFailed('The body is not valid JSON.');
     }
     // Whatever else a parser or the router refuses as the client's fault (a path that does not
     // decode, a body that does not inflate) stays a 4xx: it is never our outage.
