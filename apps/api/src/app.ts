@@ -100,6 +100,8 @@ export function createApp(deps: ApiDeps): Express {
       },
       crossOriginEmbedderPolicy: false,
       crossOriginResourcePolicy: { policy: 'cross-origin' },
+      // HSTS means something only over HTTPS; over plain HTTP it would tell browsers a falsehood.
+      strictTransportSecurity: new URL(deps.publicUrl).protocol === 'https:' ? undefined : false,
     }),
   );
 
@@ -114,7 +116,7 @@ export function createApp(deps: ApiDeps): Express {
       // Swagger UI ships an inline bootstrap style; relax the page CSP for the docs only.
       res.setHeader(
         'Content-Security-Policy',
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'",
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
       );
       next();
     },

@@ -58,7 +58,11 @@ export function errorHandler() {
     if (appError.status >= 500) {
       req.log.error('request failed', { code: appError.code, error: appError.cause ?? appError });
     } else {
-      req.log.info('request rejected', { code: appError.code, reason: appError.message });
+      req.log.info('request rejected', {
+        code: appError.code,
+        reason: appError.message,
+        ...(appError.cause === undefined ? {} : { detail: appError.cause }),
+      });
     }
     sendError(res, req, appError);
   };

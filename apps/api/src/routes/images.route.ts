@@ -40,6 +40,8 @@ export function imagesRoute(deps: ImagesRouteDeps): Router {
     const options = uploadOptions(req.query, upload.fields);
     const uploaded = await deps.images.upload(upload.files, options, { requestId: req.id, headers: traceHeaders() });
     res.locals.uploaded = uploaded.map((u) => u.image);
+    // The answer carries the delete tokens: no cache anywhere may keep it.
+    res.setHeader('Cache-Control', 'no-store');
     res.status(201).json({ images: uploaded.map((u) => presentUpload(deps.publicUrl, u)) });
   });
 

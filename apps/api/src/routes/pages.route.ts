@@ -1,4 +1,4 @@
-import { Router, type RequestHandler, type Request, type Response } from 'express';
+import { Router, type NextFunction, type RequestHandler, type Request, type Response } from 'express';
 import { buildDeleteLink, buildLinks, type AppError, type ImageService } from '@pictor/core';
 import { traceHeaders } from '@pictor/observability';
 import { toAppError, type UploadLimits } from '../http/error-handler.js';
@@ -89,6 +89,7 @@ ${copyField('Direct link', links.direct)}${copyField('View page', links.view)}${
         .join('\n');
       res
         .status(201)
+        .setHeader('Cache-Control', 'no-store')
         .type('html')
         .send(layout('Uploaded', `<h1>Uploaded</h1>${items}`));
     } catch (error) {
@@ -127,6 +128,16 @@ ${copyField('Delete token', token).replace(' readonly', ' name="token" required'
     } catch (error) {
       renderError(req, res, toAppError(error));
     }
+  });
+
+  // Pages answer their errors as pages (a 404 for an unknown or expired image, a 400 for a link
+  // that does not decode), not as the API's JSON.
+  router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    renderError(req, res, toAppError(error));
   });
 
   return router;

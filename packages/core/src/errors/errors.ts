@@ -56,7 +56,11 @@ export const ERRORS = {
       false,
       { detected: detected ?? null, allowed },
     ),
-  corruptImage: (reason: string) => new AppError('CORRUPT_IMAGE', 422, `The image could not be decoded: ${reason}`),
+  /** `reason` is for the client; `detail` (the decoder's own words) only for the logs. */
+  corruptImage: (reason: string, detail?: string) =>
+    new AppError('CORRUPT_IMAGE', 422, `The image could not be decoded: ${reason}.`, false, undefined, {
+      cause: detail,
+    }),
   pixelLimitExceeded: (pixels: number, limit: number) =>
     new AppError('PIXEL_LIMIT_EXCEEDED', 422, `The image has ${pixels} pixels; the limit is ${limit}.`, false, {
       pixels,

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startTestPictor, type TestPictor } from './testing/harness.js';
+import { png } from './testing/images.js';
+
+/** Headers and pages a browser or a cache acts on. */
+let plain: TestPictor;
+let smallPng: Buffer;
+
+beforeAll(async () => {
+  plain = await startTestPictor({ RATE_LIMIT_UPLOADS: '0' });
+  smallPng = await png(16, 16, false);
+});
+
+afterAll(async () => {
+  await plain.stop();
+});
+
+describe('Strict-Transport-Security', () => {
+  it('when PUBLIC_URL is plain HTTP, then no page sends HSTS', async () => {
+    for (const path of ['/', '/api/v1/limits', '/api/docs/']) {
+      const res = await fetch(`${plain.url}${path}`);
+      expect([path, res.headers.get('strict-transport-security')]).toEqual([path, null]);
+    }
+  });
+
+  it('when PUBLIC_URL is HTTPS, then pages send HSTS', async () => {
+    const secure = await startTestPictor({ PUBLIC_URL: 'https://pictor.example' });
+    try {
+      const res = await fetch(`${secure.url}/api/v1/limits`);
+      expect(res.headers.get('strict-transport-security')).toMatch(/^max-age=\d+/);
+    } finally {
+      await secure.stop();
+    }
+  });
+});
+
+describe('the answers that carry delete tokens', () => {
+  it('when an upload succeeds through the API, then its 201 is Cache-Control: no-store', async () => {
+    const res = await fetch(`${plain.url}/api/v1/images`, {
+      method: 'POST',
+      body: new Uint8Array(smallPng),
+      headers: { 'Content-Type': 'image/png' },
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('when an upload succeeds through the HTML form, then its 201 page is Cache-Control: no-store', async () => {
+    const body = new FormData();
+    body.append('file', new Blob([new Uint8Array(smallPng)]), 'a.png');
+    const res = await fetch(`${plain.url}/upload`, { method: 'POST', body });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+});
+
+describe('pages', () => {
+  it('when the API docs are framed by another site, then their CSP forbids it', async () => {
+    const res = await fetch(`${plain.url}/api/docs/`);
+    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+  });
+
+  it.each([
+    ['an unknown image', '/v/AAAAAAAAAAAA', 404, 'IMAGE_NOT_FOUND'],
+    ['a link that does not decode', '/v/%ff', 400, 'MALFORMED_URL'],
+    ['the delete page of an unknown image', '/delete/AAAAAAAAAAAA', 404, 'IMAGE_NOT_FOUND'],
+  ])(
+    'when the view of %s is asked for, then the answer is an HTML page with the status',
+    async (_what, path, status, code) => {
+      const res = await fetch(`${plain.url}${path}`);
+      expect(res.status).toBe(status);
+      expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+      const html = await res.text();
+      expect(html).toContain('<h1>That did not work</h1>');
+      expect(html).toContain(`(${code}, request `);
+    },
+  );
+});
