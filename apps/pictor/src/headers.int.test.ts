@@ -76,3 +76,17 @@ describe('pages', () => {
     },
   );
 });
+
+describe('direct links', () => {
+  it('when the display copy is asked for under the variant form /i/<id>/display.<ext>, then 404: it has one address', async () => {
+    const res = await fetch(`${plain.url}/api/v1/images`, {
+      method: 'POST',
+      body: new Uint8Array(smallPng),
+      headers: { 'Content-Type': 'image/png' },
+    });
+    const { images } = (await res.json()) as { images: { id: string; links: { direct: string } }[] };
+    const { id, links } = images[0]!;
+    expect((await fetch(`${plain.url}${new URL(links.direct).pathname}`)).status).toBe(200);
+    expect((await fetch(`${plain.url}/i/${id}/display.png`)).status).toBe(404);
+  });
+});

@@ -41,7 +41,8 @@ export function serveRoute(deps: ServeRouteDeps): Router {
 
   router.get('/:id/:file', async (req, res) => {
     const match = FILE.exec(req.params.file ?? '');
-    if (!match) throw ERRORS.imageNotFound();
+    // The display copy has one address, /i/<id>.<ext>, as in storage and at the edge.
+    if (!match || match[1] === DISPLAY) throw ERRORS.imageNotFound();
     await serve(deps, req, res, req.params.id ?? '', match[1]!, match[2]!);
   });
 
