@@ -168,9 +168,9 @@ ${f1(b.latencyMs.p95)} ms, **p99 ${f1(b.latencyMs.p99)} ms** (target < ${TARGETS
 
 ${m.uploads} uploads of ${mib(m.bytesEach)} at once (${mib(inFlight)} in flight), each on its own connection through the
 edge, while the api's resident memory is sampled every 20 ms: ${mib(m.baselineBytes)} before, **${mib(m.peakBytes)} at the
-peak**, a growth of ${mib(growth)}, ${f2(growth / inFlight)} of the bytes in flight. The api admits uploads while their
-declared bytes fit its upload memory budget (\`UPLOAD_MEMORY_BYTES\`, ${mib(m.budgetBytes)}), and the others wait
-unread; each admitted byte is held about twice while the parser joins the parts, plus the S3 request.
+peak**, a growth of ${mib(growth)}, ${f2(growth / inFlight)} of the bytes in flight. The api charges upload bytes to its
+memory budget (\`UPLOAD_MEMORY_BYTES\`, ${mib(m.budgetBytes)}) as they arrive, and pauses reading the others while it
+is full; each admitted byte is held about twice while the parser joins the parts, plus the S3 request.
 Target "flat", taken as a growth under ${TARGETS.ingestMemoryBudgets} budgets whatever the number in flight: ${verdict(memoryMet)}. ${m.ok} of ${m.uploads} answered 201 in ${f1(m.durationS)} s (statuses: ${JSON.stringify(m.statuses)}).
 `;
 }
