@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestPictor, type TestPictor } from './testing/harness.js';
 import { png } from './testing/images.js';
@@ -88,5 +89,30 @@ describe('direct links', () => {
     const { id, links } = images[0]!;
     expect((await fetch(`${plain.url}${new URL(links.direct).pathname}`)).status).toBe(200);
     expect((await fetch(`${plain.url}/i/${id}/display.png`)).status).toBe(404);
+  });
+});
+
+describe('/metrics', () => {
+  it('when the public port listens on every interface and METRICS_HOST is left alone, then /metrics listens on loopback only', async () => {
+    const open = await startTestPictor({ HOST: '0.0.0.0' });
+    const port = open.handle.metricsPort;
+    try {
+      expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(200);
+      // Listening sockets of this process's port, from the kernel's table: local address:port in hex.
+      const table = await readFile('/proc/net/tcp', 'utf8');
+      const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+      const listening = table
+        .split('\n')
+        .slice(1)
+        .map((line) => line.trim().split(/\s+/))
+        .filter((cols) => cols[1]?.endsWith(`:${hexPort}`) && cols[3] === '0A')
+        .map((cols) => cols[1]!.split(':')[0]);
+      expect(listening).toEqual(['0100007F']);
+      expect(
+        (await readFile('/proc/net/tcp6', 'utf8')).includes(`:${hexPort} 00000000000000000000000000000000:0000 0A`),
+      ).toBe(false);
+    } finally {
+      await open.stop();
+    }
   });
 });
