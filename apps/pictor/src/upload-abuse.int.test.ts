@@ -1,6 +1,8 @@
 import http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startEdge } from './testing/edge.js';
+import { engines } from './testing/engines.js';
 import { startTestPictor, type TestPictor } from './testing/harness.js';
 import { png } from './testing/images.js';
 
@@ -157,6 +159,36 @@ describe('upload bodies', () => {
     } finally {
       clearInterval(trickle);
       await slow;
+    }
+  });
+
+  it('when a client trickles its body through the edge, then a small upload through the edge is not held up', async () => {
+    const edge = await startEdge({
+      nginxBin: engines().nginxBin,
+      apiPort: pictor.handle.port!,
+      s3Endpoint: engines().s3.endpoint,
+      bucket: 'unused-by-uploads',
+    });
+    let trickle: NodeJS.Timeout | undefined;
+    const slow = request(edge.url, {
+      headers: { 'Content-Type': 'multipart/form-data; boundary=s', 'Content-Length': String(100_000_000) },
+      write: (req) => {
+        req.write(multipartHead('s'));
+        trickle = setInterval(() => req.write(Buffer.from([0x89])), 1000);
+      },
+    }).catch(() => undefined);
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const body = new FormData();
+      body.append('file', new Blob([new Uint8Array(smallPng)]), 'small.png');
+      const started = Date.now();
+      const res = await fetch(`${edge.url}/api/v1/images`, { method: 'POST', body });
+      expect(res.status).toBe(201);
+      expect(Date.now() - started).toBeLessThan(1000);
+    } finally {
+      clearInterval(trickle);
+      await slow;
+      await edge.stop();
     }
   });
 
