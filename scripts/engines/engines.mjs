@@ -1,6 +1,6 @@
 // Real engines for Pictor's integration tests: PostgreSQL, Redis, Kafka (KRaft), MinIO run as
-// plain processes on 127.0.0.1; NGINX and Prometheus are provisioned and resolved (the tests
-// that need them start them with their own configuration). See docs/TEST-ENGINES.md.
+// plain processes on 127.0.0.1; NGINX, Prometheus and schemathesis are provisioned and resolved
+// (the tests that need them start them with their own configuration). See docs/TEST-ENGINES.md.
 //
 // Plain Node ESM (no build step, no extra dependencies): loaded by jest's globalSetup, by
 // scripts/engines/cli.mjs, and by test files through engineControl().
