@@ -1,7 +1,7 @@
 // Types for engines.mjs, so that TypeScript tests can import it:
 //   import { engineControl, createTestDatabase } from '../../../../scripts/engines/engines.mjs';
 
-export type EngineName = 'postgres' | 'redis' | 'kafka' | 'minio' | 'nginx' | 'prometheus';
+export type EngineName = 'postgres' | 'redis' | 'kafka' | 'minio' | 'nginx' | 'prometheus' | 'schemathesis';
 export type ServerEngineName = 'postgres' | 'redis' | 'kafka' | 'minio';
 export type Log = (message: string) => void;
 
@@ -10,8 +10,9 @@ export declare const KAFKA_SCALA_VERSION: string;
 export declare const LOG4J_VERSION: string;
 export declare const MINIO_MODULE: string;
 export declare const MINIO_VERSION: string;
+export declare const SCHEMATHESIS_VERSION: string;
 export declare const SERVER_ENGINES: readonly ServerEngineName[];
-export declare const BINARY_ENGINES: readonly ('nginx' | 'prometheus')[];
+export declare const BINARY_ENGINES: readonly ('nginx' | 'prometheus' | 'schemathesis')[];
 export declare const ALL_ENGINES: readonly EngineName[];
 
 export declare const defaultLog: Log;
@@ -31,6 +32,7 @@ export interface EnginePaths {
   nginx?: string;
   prometheus?: string;
   promtool?: string;
+  schemathesis?: string;
 }
 
 export declare function provisionEngines(options?: {
