@@ -12,6 +12,8 @@ import { noisyJpeg } from './testing/images.js';
  * disk and the pooled socket on S3; otherwise a few thousand of them exhaust the process.
  */
 const EARLY_CLOSES = 40;
+/** No resized variants: only the display copy and the thumbnail are made, so the test waits less. */
+const FAST = { VARIANT_WIDTHS: '' };
 
 let photo: Buffer;
 
@@ -97,7 +99,7 @@ async function expectNoLeak(pictor: TestPictor): Promise<void> {
 describe('when clients hang up while a direct link is being sent from disk', () => {
   let pictor: TestPictor;
   beforeAll(async () => {
-    pictor = await startTestPictor();
+    pictor = await startTestPictor(FAST);
   });
   afterAll(async () => {
     await pictor.stop();
@@ -118,6 +120,7 @@ describe('when clients hang up while a direct link is being sent from S3 (MinIO)
       S3_ACCESS_KEY: s3.accessKey,
       S3_SECRET_KEY: s3.secretKey,
       S3_REGION: s3.region,
+      ...FAST,
     });
   });
   afterAll(async () => {
