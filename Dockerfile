@@ -78,7 +78,8 @@ ENV NODE_ENV=production \
     PORT=8080 \
     DATA_DIR=/tmp/pictor
 USER 10001:10001
-# 9464: METRICS_PORT (/metrics), kept off the public port.
+# 9464: METRICS_PORT (/metrics), kept off the public port and bound to METRICS_HOST: loopback
+# unless set (the chart sets the pod IP; METRICS_HOST=0.0.0.0 publishes it from a container).
 EXPOSE 8080 9464
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/apps/pictor/dist/main.js"]
 CMD ["--target=all"]

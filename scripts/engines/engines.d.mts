@@ -1,7 +1,8 @@
 // Types for engines.mjs, so that TypeScript tests can import it:
 //   import { engineControl, createTestDatabase } from '../../../../scripts/engines/engines.mjs';
 
-export type EngineName = 'postgres' | 'redis' | 'kafka' | 'minio' | 'nginx' | 'prometheus' | 'chromium' | 'docker';
+export type EngineName =
+  'postgres' | 'redis' | 'kafka' | 'minio' | 'nginx' | 'prometheus' | 'chromium' | 'docker' | 'schemathesis';
 export type ServerEngineName = 'postgres' | 'redis' | 'kafka' | 'minio';
 export type Log = (message: string) => void;
 
@@ -10,8 +11,9 @@ export declare const KAFKA_SCALA_VERSION: string;
 export declare const LOG4J_VERSION: string;
 export declare const MINIO_MODULE: string;
 export declare const MINIO_VERSION: string;
+export declare const SCHEMATHESIS_VERSION: string;
 export declare const SERVER_ENGINES: readonly ServerEngineName[];
-export declare const BINARY_ENGINES: readonly ('nginx' | 'prometheus' | 'chromium' | 'docker')[];
+export declare const BINARY_ENGINES: readonly ('nginx' | 'prometheus' | 'chromium' | 'docker' | 'schemathesis')[];
 export declare const ALL_ENGINES: readonly EngineName[];
 
 export declare const defaultLog: Log;
@@ -35,6 +37,7 @@ export interface EnginePaths {
   dockerd?: string;
   docker?: string;
   imageBase?: string;
+  schemathesis?: string;
 }
 
 export declare function provisionEngines(options?: {

@@ -1,6 +1,6 @@
 // Real engines for Pictor's integration tests: PostgreSQL, Redis, Kafka (KRaft), MinIO run as
-// plain processes on 127.0.0.1; NGINX and Prometheus are provisioned and resolved (the tests
-// that need them start them with their own configuration). See docs/TEST-ENGINES.md.
+// plain processes on 127.0.0.1; NGINX, Prometheus and schemathesis are provisioned and resolved
+// (the tests that need them start them with their own configuration). See docs/TEST-ENGINES.md.
 //
 // Plain Node ESM (no build step, no extra dependencies): loaded by jest's globalSetup, by
 // scripts/engines/cli.mjs, and by test files through engineControl().
@@ -27,14 +27,16 @@ export const LOG4J_VERSION = '2.26.1';
 /** MinIO community edition: source only (repository archived Feb 2026), built with `go install`. */
 export const MINIO_MODULE = 'github.com/minio/minio';
 export const MINIO_VERSION = 'v0.0.0-20260212201848-7aac2a2c5b7c';
+/** API contract tester (PyPI `schemathesis`), in a virtualenv of its own in the cache. */
+export const SCHEMATHESIS_VERSION = '4.32.5';
 
 /** Engines that run as servers started by startEngines(). */
 export const SERVER_ENGINES = /** @type {const} */ (['postgres', 'redis', 'kafka', 'minio']);
 /** Engines that are only provisioned and resolved (tests start them with their own config). */
-export const BINARY_ENGINES = /** @type {const} */ (['nginx', 'prometheus', 'chromium', 'docker']);
+export const BINARY_ENGINES = /** @type {const} */ (['nginx', 'prometheus', 'chromium', 'docker', 'schemathesis']);
 export const ALL_ENGINES = /** @type {const} */ ([...SERVER_ENGINES, ...BINARY_ENGINES]);
 
-/** @typedef {'postgres' | 'redis' | 'kafka' | 'minio' | 'nginx' | 'prometheus' | 'chromium' | 'docker'} EngineName */
+/** @typedef {'postgres' | 'redis' | 'kafka' | 'minio' | 'nginx' | 'prometheus' | 'chromium' | 'docker' | 'schemathesis'} EngineName */
 /** @typedef {(message: string) => void} Log */
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -351,6 +353,12 @@ const DEBIAN = [
     what: "Docker's engine (dockerd, docker)",
   },
   { engine: 'docker', packages: ['debootstrap'], find: () => isExecutable(DEBOOTSTRAP_BIN), what: 'debootstrap' },
+  {
+    engine: 'schemathesis',
+    packages: ['python3', 'python3-venv'],
+    find: () => spawnSync('python3', ['-c', 'import venv, ensurepip'], { stdio: 'ignore' }).status === 0,
+    what: 'Python 3 with venv',
+  },
   // Kafka runs on the JVM and is fetched with Maven.
   { engine: 'kafka', packages: ['openjdk-17-jre-headless'], find: () => which('java') !== null, what: 'Java 17' },
   { engine: 'kafka', packages: ['maven'], find: () => which('mvn') !== null, what: 'Maven (mvn)' },
@@ -618,6 +626,29 @@ async function provisionKafka(cache, log) {
   return lib;
 }
 
+/** schemathesis from PyPI into `<cache>/schemathesis-<version>/` (a virtualenv); returns its `st`. */
+async function provisionSchemathesis(cache, log) {
+  const home = join(cache, `schemathesis-${SCHEMATHESIS_VERSION}`);
+  const st = join(home, 'bin', 'st');
+  const marker = join(home, '.complete');
+  if (exists(marker) && isExecutable(st)) return st;
+  // A virtualenv's scripts name its directory, so it is built where it lives; the marker file
+  // tells a finished one from an interrupted one, which is started again.
+  fs.rmSync(home, { recursive: true, force: true });
+  log(`installing schemathesis ${SCHEMATHESIS_VERSION} from PyPI into ${home}`);
+  const started = Date.now();
+  await runOk('python3', ['-m', 'venv', home], { timeoutMs: 300_000 });
+  await runOk(
+    join(home, 'bin', 'python'),
+    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS_VERSION}`],
+    { timeoutMs: 1_200_000 },
+  );
+  if (!isExecutable(st)) throw new Error(`schemathesis installed into ${home} but ${st} is missing`);
+  fs.writeFileSync(marker, `${SCHEMATHESIS_VERSION}\n`);
+  log(`installed schemathesis in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return st;
+}
+
 /**
  * @typedef {object} EnginePaths
  * @property {string} cacheDir
@@ -633,6 +664,7 @@ async function provisionKafka(cache, log) {
  * @property {string} [dockerd]
  * @property {string} [docker]
  * @property {string} [imageBase]
+ * @property {string} [schemathesis]
  */
 
 /**
@@ -667,6 +699,7 @@ export async function provisionEngines({ log = defaultLog, only } = {}) {
       paths.kafkaLib = await provisionKafka(cache, log);
     }
     if (wanted.includes('minio')) paths.minio = await provisionMinio(cache, log);
+    if (wanted.includes('schemathesis')) paths.schemathesis = await provisionSchemathesis(cache, log);
     return paths;
   });
 }
@@ -1387,6 +1420,7 @@ export async function startEngines({ only, log = defaultLog, baseDir } = {}) {
   if (paths.dockerd) env.PICTOR_DOCKERD_BIN = paths.dockerd;
   if (paths.docker) env.PICTOR_DOCKER_BIN = paths.docker;
   if (paths.imageBase) env.PICTOR_IMAGE_BASE_TAR = paths.imageBase;
+  if (paths.schemathesis) env.PICTOR_SCHEMATHESIS_BIN = paths.schemathesis;
   env.PICTOR_ENGINES_STATE = statePath;
   state.env = env;
   state.binaries = Object.fromEntries(Object.entries(paths).filter(([key]) => key !== 'cacheDir'));
@@ -1550,6 +1584,8 @@ export async function engineVersions(statePath) {
   if (binaries.chromium) {
     jobs.push(run(binaries.chromium, ['--version']).then((r) => (versions.chromium = firstLine(r.stdout + r.stderr))));
   }
+  if (binaries.schemathesis)
+    jobs.push(run(binaries.schemathesis, ['--version']).then((r) => (versions.schemathesis = firstLine(r.stdout))));
   await Promise.all(jobs);
   return versions;
 }

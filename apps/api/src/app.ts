@@ -14,7 +14,9 @@ import {
   type RateLimiter,
 } from '@pictor/core';
 import type { Logger, Metrics } from '@pictor/observability';
-import { errorHandler, type UploadLimits } from './http/error-handler.js';
+import { trustProxies } from './http/client-address.js';
+import { allowOnly } from './http/method-not-allowed.js';
+import { errorHandler, FORM_FIELDS, FORM_LIMIT_BYTES, type UploadLimits } from './http/error-handler.js';
 import { UploadMemoryBudget } from './http/upload-memory.js';
 import { buildOpenApiDocument } from './http/openapi.js';
 import { rateLimit } from './http/rate-limit.js';
@@ -31,12 +33,16 @@ export interface ApiDeps {
   objects: ObjectStore;
   logger: Logger;
   publicUrl: string;
+  /** Proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES); none when absent. */
+  trustedProxies?: readonly string[];
   limits: {
     maxUploadBytes: number;
     maxFilesPerUpload: number;
     allowedFormats: readonly ImageFormat[];
     /** Upload bytes held in memory at once by this process (UPLOAD_MEMORY_BYTES); unbounded when absent. */
     uploadMemoryBytes?: number;
+    /** Longest silence within an upload body (UPLOAD_BODY_TIMEOUT_MS); no limit when absent. */
+    uploadBodyTimeoutMs?: number;
   };
   expiryDefault: string;
   /** The `expiresIn` choices offered (within EXPIRY_MAX); default: all of EXPIRY_CHOICES. */
@@ -68,10 +74,11 @@ export function createApp(deps: ApiDeps): Express {
     // Files plus the option fields; anything beyond is a malformed or hostile body.
     maxParts: deps.limits.maxFilesPerUpload + 8,
     ...(deps.limits.uploadMemoryBytes ? { memory: new UploadMemoryBudget(deps.limits.uploadMemoryBytes) } : {}),
+    ...(deps.limits.uploadBodyTimeoutMs ? { bodyTimeoutMs: deps.limits.uploadBodyTimeoutMs } : {}),
   };
   const isShuttingDown = deps.isShuttingDown ?? (() => false);
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.set('trust proxy', trustProxies(deps.trustedProxies ?? []));
   app.set('etag', false);
   app.use(requestContext(deps.logger, deps.metrics));
 
@@ -94,20 +101,23 @@ export function createApp(deps: ApiDeps): Express {
       },
       crossOriginEmbedderPolicy: false,
       crossOriginResourcePolicy: { policy: 'cross-origin' },
+      // HSTS means something only over HTTPS; over plain HTTP it would tell browsers a falsehood.
+      strictTransportSecurity: new URL(deps.publicUrl).protocol === 'https:' ? undefined : false,
     }),
   );
 
-  const openapi = buildOpenApiDocument(deps.publicUrl);
+  const openapi = buildOpenApiDocument(deps.publicUrl, deps.limits);
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openapi);
   });
+  app.all('/api/openapi.json', allowOnly('GET'));
   app.use(
     '/api/docs',
     (_req: Request, res: Response, next: NextFunction) => {
       // Swagger UI ships an inline bootstrap style; relax the page CSP for the docs only.
       res.setHeader(
         'Content-Security-Policy',
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'",
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
       );
       next();
     },
@@ -124,6 +134,7 @@ export function createApp(deps: ApiDeps): Express {
       expiryDefault: deps.expiryDefault,
     });
   });
+  app.all('/api/v1/limits', allowOnly('GET'));
   app.use(
     '/api/v1/images',
     imagesRoute({ images: deps.images, publicUrl: deps.publicUrl, limits, limitUploads: rateLimit(deps.rateLimiter) }),
@@ -131,7 +142,10 @@ export function createApp(deps: ApiDeps): Express {
   if (deps.admin) app.use('/api/v1/admin', adminRoute({ ...deps.admin, publicUrl: deps.publicUrl }));
   app.use('/api', (_req, _res, next) => next(ERRORS.notFound()));
 
-  app.use(express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }));
+  // Compressed forms are refused like compressed uploads (415), never inflated.
+  app.use(
+    express.urlencoded({ extended: false, limit: FORM_LIMIT_BYTES, parameterLimit: FORM_FIELDS, inflate: false }),
+  );
   app.use(
     pagesRoute({ images: deps.images, publicUrl: deps.publicUrl, limits, limitUploads: rateLimit(deps.rateLimiter) }),
   );
@@ -151,7 +165,7 @@ export function createApp(deps: ApiDeps): Express {
   }
 
   app.use((_req, _res, next) => next(ERRORS.notFound()));
-  app.use(errorHandler(limits));
+  app.use(errorHandler());
   if (deps.metrics) initialiseApiSeries(deps.metrics, app);
   return app;
 }

@@ -33,7 +33,7 @@ export interface IngestSize {
   ceilings: {
     /** The same bytes PUT to the same MinIO with the api's S3 client (minio-js), nothing else. */
     s3Put: Rate;
-    /** The api's multipart parser alone (multer in memory, same limits) answering 201. */
+    /** The api's multipart parser alone (busboy in memory, same limits) answering 201. */
     multipart: Rate;
     /** The upload's transaction (INSERT image, INSERT outbox, COMMIT) alone, with pgbench. */
     transaction: Rate;

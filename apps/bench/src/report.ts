@@ -127,7 +127,7 @@ function ingest(r: Dated<IngestResult>): string {
 |---|---|---|---|---|---|---|
 ${rateRow('**full: NGINX → api → MinIO → PostgreSQL → 201**', s.full)}
 ${rateRow('ceiling: raw PUTs to the same MinIO (minio-js)', c.s3Put)}
-${rateRow('ceiling: multipart parsing alone (multer, in Node)', c.multipart)}
+${rateRow('ceiling: multipart parsing alone (busboy, in Node)', c.multipart)}
 ${rateRow(`ceiling: the transaction alone (pgbench, ${'extended protocol'})`, c.transaction, 'p99 not reported by pgbench')}
 
 Validation alone (in the bench process): ${f2(s.validationCpuMs)} CPU-ms per upload.
@@ -151,7 +151,7 @@ the same multipart body over and over; every upload is a new image.
 
 The ceilings are measured in the same run, on the same core, with the same bytes and concurrency:
 raw PUTs of the bytes to the same MinIO with the api's own S3 client (minio-js, in a separate
-Node process on the load core); the api's multipart middleware alone (the same multer settings in
+Node process on the load core); the api's multipart middleware alone (the same busboy settings in
 a bare HTTP server that stores nothing); and the upload's transaction alone (INSERT image,
 INSERT outbox, COMMIT) with pgbench on as many connections as the api's pool. Server CPU is read
 from /proc (user + system of every process and thread of each server, including exited children)
@@ -168,9 +168,9 @@ ${f1(b.latencyMs.p95)} ms, **p99 ${f1(b.latencyMs.p99)} ms** (target < ${TARGETS
 
 ${m.uploads} uploads of ${mib(m.bytesEach)} at once (${mib(inFlight)} in flight), each on its own connection through the
 edge, while the api's resident memory is sampled every 20 ms: ${mib(m.baselineBytes)} before, **${mib(m.peakBytes)} at the
-peak**, a growth of ${mib(growth)}, ${f2(growth / inFlight)} of the bytes in flight. The api admits uploads while their
-declared bytes fit its upload memory budget (\`UPLOAD_MEMORY_BYTES\`, ${mib(m.budgetBytes)}), and the others wait
-unread; each admitted byte is held about twice while multer joins the parts, plus the S3 request.
+peak**, a growth of ${mib(growth)}, ${f2(growth / inFlight)} of the bytes in flight. The api charges upload bytes to its
+memory budget (\`UPLOAD_MEMORY_BYTES\`, ${mib(m.budgetBytes)}) as they arrive, and pauses reading the others while it
+is full; each admitted byte is held about twice while the parser joins the parts, plus the S3 request.
 Target "flat", taken as a growth under ${TARGETS.ingestMemoryBudgets} budgets whatever the number in flight: ${verdict(memoryMet)}. ${m.ok} of ${m.uploads} answered 201 in ${f1(m.durationS)} s (statuses: ${JSON.stringify(m.statuses)}).
 `;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -17,8 +17,11 @@ import {
 } from '@pictor/core';
 import type { Logger } from '@pictor/observability';
 import {
+  DUMP_ARGS,
+  dumpSnapshotOffThread,
   EmbeddedDatabaseBusyError,
   migrate,
+  OffThreadDumpError,
   PgDumpTool,
   PgLifecycleRepository,
   PgToolError,
@@ -196,19 +199,27 @@ export async function backupDatabase(
   const result = await withTempDir(async (dir) => {
     const file = path.join(dir, path.posix.basename(key));
     if (embedded) {
-      let sql: string;
+      // Only the snapshot (a copy of the data directory) runs here, with the database held still;
+      // the dump and its verification, minutes of WASM work on a large database, run in a worker
+      // thread so that requests and probes keep their answers.
+      let snapshot: Uint8Array;
       try {
-        sql = await exclusively(database.pool, () => embedded.dumpSql());
+        snapshot = await exclusively(database.pool, () => embedded.snapshot());
       } catch (error) {
         throw ERRORS.backupFailed(error instanceof Error ? error.message : String(error), error);
       }
-      const tables = await verifySqlDump(sql).catch((error: unknown) => {
-        throw ERRORS.backupCorrupt(key, `the fresh dump does not restore into an empty database (${String(error)})`);
-      });
+      let tables: string[];
+      try {
+        ({ tables } = await dumpSnapshotOffThread(snapshot, file, DUMP_ARGS));
+      } catch (error) {
+        if (error instanceof OffThreadDumpError && error.stage === 'verify') {
+          throw ERRORS.backupCorrupt(key, `the fresh dump does not restore into an empty database (${error.message})`);
+        }
+        throw ERRORS.backupFailed(error instanceof Error ? error.message : String(error), error);
+      }
       if (!tables.includes('images')) {
         throw ERRORS.backupCorrupt(key, `the fresh dump restores no images table (tables: ${tables.join(', ')})`);
       }
-      await writeFile(file, sql);
     } else {
       const tool = dumpTool(config);
       try {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Config, Target } from '@pictor/config';
-import { createApp, startHttpServer } from '@pictor/api';
+import { createApp, descriptorHeadroom, objectsWritable, startHttpServer } from '@pictor/api';
 import { expiryChoicesWithin, ImageService, parseDuration, TOPICS, type BackupJobs } from '@pictor/core';
 import { KafkaEventBus } from '@pictor/events';
 import { SharpImageInspector, SharpImageProcessor } from '@pictor/imaging';
@@ -103,7 +103,7 @@ export async function startPictor(
     const bus = infra.bus;
     const metricsServer = await startMetricsServer(metrics.registry, {
       port: config.metrics.port,
-      host: config.http.host,
+      host: config.metrics.host,
       // A worker whose Kafka consumer stopped for good consumes nothing: let Kubernetes restart it.
       ...(bus instanceof KafkaEventBus && components.includes('worker')
         ? { unhealthy: () => bus.stoppedConsumer() }
@@ -215,12 +215,14 @@ export async function startPictor(
         objects: infra.objects,
         logger: logger.child({ module: 'api' }),
         publicUrl: config.http.publicUrl,
+        trustedProxies: config.http.trustedProxies,
         limits: config.limits,
         expiryDefault: config.expiry.default,
         expiryChoices: expiryChoicesWithin({ maxSeconds: parseDuration(config.expiry.max) }),
         readiness: {
           database: () => images.ping(),
-          objects: () => infra.objects.ping(),
+          objects: objectsWritable(infra.objects),
+          descriptors: descriptorHeadroom(),
           events: () => infra.bus.ping(),
           cache: () => infra.cache.ping(),
         },

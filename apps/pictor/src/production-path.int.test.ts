@@ -23,7 +23,8 @@ interface Uploaded {
 beforeAll(async () => {
   database = await freshDatabase();
   const bucket = await freshBucket();
-  const env = pictorEnv(database.url, bucket, { PUBLIC_URL: 'http://pictor.test' });
+  // The edge runs on loopback here: the api believes its X-Forwarded-For, as the chart sets it up.
+  const env = pictorEnv(database.url, bucket, { PUBLIC_URL: 'http://pictor.test', TRUSTED_PROXIES: '127.0.0.1/32' });
   await (await spawnPictor('migrate', env)).kill();
   api = await spawnPictor('api', env);
   const [relay, worker] = await Promise.all([spawnPictor('relay', env), spawnPictor('worker', env)]);
@@ -187,6 +188,7 @@ describe('when the api is probed for readiness', () => {
     expect(((await res.json()) as { checks: Record<string, string> }).checks).toEqual({
       database: 'ok',
       objects: 'ok',
+      descriptors: 'ok',
       events: 'ok',
       cache: 'ok',
     });

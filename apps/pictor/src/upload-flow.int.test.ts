@@ -298,6 +298,7 @@ describe('when the service is probed', () => {
     expect(((await ready.json()) as { checks: Record<string, string> }).checks).toEqual({
       database: 'ok',
       objects: 'ok',
+      descriptors: 'ok',
       events: 'ok',
       cache: 'ok',
     });

@@ -15,6 +15,11 @@ envFrom:
   - configMapRef:
       name: {{ include "pictor.componentName" (dict "ctx" .ctx "component" "config") }}
 env:
+  # /metrics on the pod's own address: Prometheus scrapes it, nothing outside the pod network can.
+  - name: METRICS_HOST
+    valueFrom:
+      fieldRef:
+        fieldPath: status.podIP
   - name: DATABASE_URL
     valueFrom:
       secretKeyRef:

@@ -25,6 +25,7 @@ const inCluster = {
   REAL_IP_FROM: '10.0.0.0/8',
   CACHE_VALID: '10s',
   CACHE_MAX_SIZE: '512m',
+  CLIENT_BODY_TIMEOUT: '20s',
 };
 
 describe('the edge configuration', () => {
@@ -41,6 +42,7 @@ describe('the edge configuration', () => {
       'edge.cache.valid': '2m',
       'edge.cache.maxSize': '200m',
       'api.service.port': 9090,
+      'config.UPLOAD_BODY_TIMEOUT_MS': 7500,
     };
     expect(await edgeConfig(set)).toBe(
       await renderEdgeConfig({
@@ -52,6 +54,7 @@ describe('the edge configuration', () => {
         REAL_IP_FROM: '192.168.0.0/16',
         CACHE_VALID: '2m',
         CACHE_MAX_SIZE: '200m',
+        CLIENT_BODY_TIMEOUT: '8s',
       }),
     );
   });

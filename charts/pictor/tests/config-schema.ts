@@ -20,6 +20,7 @@ export const CHART_OWNED = [
   'REDIS_URL',
   'RELAY_IN_API',
   'METRICS_PORT',
+  'METRICS_HOST',
 ] as const;
 
 /**

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 export const TARGETS = ['all', 'api', 'worker', 'relay', 'migrate', 'cleanup', 'backup', 'restore'] as const;
@@ -22,8 +23,53 @@ const widthList = csv.pipe(
     .max(6),
 );
 const formatList = csv.pipe(z.array(z.enum(['jpeg', 'png', 'webp', 'gif', 'avif'])).min(1));
-const duration = z.string().regex(/^(never|\d{1,9}(s|m|h|d|w|mo|y)?)$/, 'a duration such as 10m, 7d, 1mo or never');
+/** The grammar of core's DURATION_PATTERN (`expiresIn`): within 100 years by its digits per unit. */
+const duration = z
+  .string()
+  .regex(
+    /^(never|[1-9][0-9]{0,8}s?|[1-9][0-9]{0,6}m|[1-9][0-9]{0,4}h|[1-9][0-9]{0,3}d|[1-9][0-9]{0,2}w|[1-9][0-9]{0,2}mo|[1-9][0-9]?y|100y)$/,
+    'a duration within 100 years such as 10m, 7d, 1mo, 5y or never',
+  );
+const DURATION_UNITS: Record<string, number> = {
+  s: 1,
+  m: 60,
+  h: 3600,
+  d: 86_400,
+  w: 604_800,
+  mo: 2_592_000,
+  y: 31_536_000,
+};
+
+/** Seconds of a duration (`never`: null); the same units as core's parseDuration. */
+export function durationSeconds(value: string): number | null {
+  const match = /^(\d+)(s|m|h|d|w|mo|y)?$/.exec(value);
+  if (!match) return null;
+  const seconds = Number(match[1]) * (DURATION_UNITS[match[2] ?? 's'] ?? 1);
+  return seconds > 0 ? seconds : null;
+}
 const url = z.url();
+/** An address, a CIDR block, or one of `loopback`, `linklocal`, `uniquelocal` (as proxy-addr names them). */
+const proxyList = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(
+      z.string().refine((entry) => {
+        if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+        const [address = '', prefix, ...rest] = entry.split('/');
+        const family = isIP(address);
+        if (family === 0 || rest.length > 0) return false;
+        if (prefix === undefined) return true;
+        return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+      }, 'an IP address or CIDR block (e.g. 10.0.0.0/8), or loopback, linklocal, uniquelocal'),
+    ),
+  );
 
 interface Setting<S extends z.ZodType = z.ZodType> {
   schema: S;
@@ -54,6 +100,15 @@ export const SETTINGS = {
     z.coerce.number().int().min(0).max(65535),
     'Port of the Prometheus endpoint `/metrics`, apart from the public HTTP port; 0 picks a free one.',
     '9464',
+  ),
+  METRICS_HOST: setting(
+    z.string().min(1),
+    'Address `/metrics` binds to. Loopback by default; the chart sets the pod IP so Prometheus can scrape it.',
+    '127.0.0.1',
+  ),
+  TRUSTED_PROXIES: setting(
+    proxyList,
+    'Comma-separated addresses or CIDR blocks of reverse proxies whose `X-Forwarded-For` is believed (the client is the right-most address not in this list; the chart sets the edge and ingress). Unset: the peer address is the client.',
   ),
   PUBLIC_URL: setting(url.optional(), 'Origin that links are built on. Default: `http://localhost:$PORT`.'),
   LOG_LEVEL: setting(z.enum(['error', 'warn', 'info', 'http', 'debug']), 'Least severe log level written.', 'info'),
@@ -119,6 +174,11 @@ export const SETTINGS = {
     positiveInt,
     'Upload bytes one api process holds in memory at once; further uploads wait their turn (one alone is always admitted).',
     String(128 * 1024 * 1024),
+  ),
+  UPLOAD_BODY_TIMEOUT_MS: setting(
+    positiveInt.max(600000),
+    'An upload whose body sends no byte for this long is answered `408 BODY_TIMEOUT` and its connection closed (the edge has the same `client_body_timeout`).',
+    '20000',
   ),
   MAX_IMAGE_PIXELS: setting(positiveInt, 'Largest accepted width × height (decompression-bomb guard).', '50000000'),
   MAX_IMAGE_FRAMES: setting(positiveInt, 'Most frames in an animated image.', '300'),

@@ -6,7 +6,13 @@ describe('loadConfig', () => {
   it('when nothing is set, then Pictor runs all-in-one on embedded adapters on port 8080', () => {
     const config = loadConfig({});
     expect(config.target).toBe('all');
-    expect(config.http).toEqual({ port: 8080, host: '0.0.0.0', publicUrl: 'http://localhost:8080' });
+    expect(config.http).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      publicUrl: 'http://localhost:8080',
+      trustedProxies: [],
+    });
+    expect(config.metrics).toEqual({ port: 9464, host: '127.0.0.1' });
     expect(config.database.url).toBeUndefined();
     expect(config.s3).toBeUndefined();
     expect(config.kafka).toBeUndefined();
@@ -56,6 +62,15 @@ describe('loadConfig', () => {
     for (const name of ['PORT', 'LOG_LEVEL', 'ALLOWED_FORMATS', 'EXPIRY_MAX', 'VARIANT_WIDTHS'])
       expect(problems).toContain(name);
     expect((error as ConfigError).problems).toHaveLength(5);
+  });
+
+  it('when TRUSTED_PROXIES lists addresses and blocks, then they are kept; when an entry is not one, then start-up fails naming it', () => {
+    expect(
+      loadConfig({}, { TRUSTED_PROXIES: ' 10.0.0.0/8, 127.0.0.1 ,fd00::/8,loopback' }).http.trustedProxies,
+    ).toEqual(['10.0.0.0/8', '127.0.0.1', 'fd00::/8', 'loopback']);
+    for (const bad of ['10.0.0.0/33', 'edge.local', '10.0.0.0/8/1', '1.2.3']) {
+      expect(() => loadConfig({}, { TRUSTED_PROXIES: bad })).toThrow(/TRUSTED_PROXIES/);
+    }
   });
 
   it('when the default expiry exceeds the maximum, then start-up fails naming both', () => {

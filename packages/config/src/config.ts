@@ -1,11 +1,17 @@
 import type { z } from 'zod';
-import { SETTINGS, type RawSettings, type SettingName, type Target } from './config.schema.js';
+import { durationSeconds, SETTINGS, type RawSettings, type SettingName, type Target } from './config.schema.js';
 
 export interface Config {
   target: Target;
-  http: { port: number; host: string; publicUrl: string };
-  /** The Prometheus endpoint; it binds to `http.host`. */
-  metrics: { port: number };
+  http: {
+    port: number;
+    host: string;
+    publicUrl: string;
+    /** Proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES); empty: none. */
+    trustedProxies: string[];
+  };
+  /** The Prometheus endpoint, apart from the public port. */
+  metrics: { port: number; host: string };
   logLevel: RawSettings['LOG_LEVEL'];
   /** Rotating log file beside stdout; undefined: stdout only. */
   logFile: { path: string; maxBytes: number; maxFiles: number } | undefined;
@@ -22,6 +28,7 @@ export interface Config {
     maxUploadBytes: number;
     maxFilesPerUpload: number;
     uploadMemoryBytes: number;
+    uploadBodyTimeoutMs: number;
     maxImagePixels: number;
     maxImageFrames: number;
     allowedFormats: RawSettings['ALLOWED_FORMATS'];
@@ -113,8 +120,13 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
 
   const config: Config = {
     target: s.PICTOR_TARGET,
-    http: { port: s.PORT, host: s.HOST, publicUrl: (s.PUBLIC_URL ?? `http://localhost:${s.PORT}`).replace(/\/+$/, '') },
-    metrics: { port: s.METRICS_PORT },
+    http: {
+      port: s.PORT,
+      host: s.HOST,
+      publicUrl: (s.PUBLIC_URL ?? `http://localhost:${s.PORT}`).replace(/\/+$/, ''),
+      trustedProxies: s.TRUSTED_PROXIES,
+    },
+    metrics: { port: s.METRICS_PORT, host: s.METRICS_HOST },
     logLevel: s.LOG_LEVEL,
     logFile: s.LOG_FILE
       ? { path: s.LOG_FILE, maxBytes: s.LOG_FILE_MAX_BYTES, maxFiles: s.LOG_FILE_MAX_FILES }
@@ -151,6 +163,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
       maxUploadBytes: s.MAX_UPLOAD_BYTES,
       maxFilesPerUpload: s.MAX_FILES_PER_UPLOAD,
       uploadMemoryBytes: s.UPLOAD_MEMORY_BYTES,
+      uploadBodyTimeoutMs: s.UPLOAD_BODY_TIMEOUT_MS,
       maxImagePixels: s.MAX_IMAGE_PIXELS,
       maxImageFrames: s.MAX_IMAGE_FRAMES,
       allowedFormats: s.ALLOWED_FORMATS,
@@ -187,24 +200,6 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
       : undefined,
   };
   return deepFreeze(config);
-}
-
-const DURATION_UNITS: Record<string, number> = {
-  s: 1,
-  m: 60,
-  h: 3600,
-  d: 86_400,
-  w: 604_800,
-  mo: 2_592_000,
-  y: 31_536_000,
-};
-
-/** Seconds of a duration the schema accepted (`never`/0: null); the same units as core's parseDuration. */
-function durationSeconds(value: string): number | null {
-  const match = /^(\d+)(s|m|h|d|w|mo|y)?$/.exec(value);
-  if (!match) return null;
-  const seconds = Number(match[1]) * (DURATION_UNITS[match[2] ?? 's'] ?? 1);
-  return seconds > 0 ? seconds : null;
 }
 
 function deepFreeze<T>(value: T): T {

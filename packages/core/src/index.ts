@@ -2,6 +2,7 @@ export * from './errors/app-error.js';
 export * from './errors/errors.js';
 export * from './shared/ids.js';
 export * from './shared/ttl.js';
+export * from './shared/outage.js';
 export * from './images/image.js';
 export * from './images/image.codec.js';
 export * from './images/storage-keys.js';

@@ -180,6 +180,9 @@ describe('SharpImageInspector: damaged images', () => {
     expect(await sharp(forged).metadata()).toMatchObject({ format: 'jpeg', width: 300, height: 200 });
     const error = await rejection(inspector().inspect(forged));
     expect(error).toMatchObject({ code: 'CORRUPT_IMAGE', status: 422 });
+    // The client reads plain words; what libvips said stays with the logs.
+    expect((error as Error).message).toBe('The image could not be decoded: the jpeg data is damaged or cut short.');
+    expect(String((error as Error).cause)).toMatch(/\w/);
   });
 
   it('when JPEG magic bytes are followed by garbage, then it is refused with 422 CORRUPT_IMAGE', async () => {

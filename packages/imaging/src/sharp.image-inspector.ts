@@ -50,7 +50,7 @@ export class SharpImageInspector implements ImageInspector {
     try {
       metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
     } catch (error) {
-      throw ERRORS.corruptImage(describe(error));
+      throw ERRORS.corruptImage(`the ${format} header is not readable`, describe(error));
     }
     if (metadata.format !== SHARP_FORMAT[format] || !metadata.width || !metadata.height) {
       throw ERRORS.corruptImage(`the ${format} header is not readable`);
@@ -77,7 +77,7 @@ export class SharpImageInspector implements ImageInspector {
         .raw()
         .toBuffer();
     } catch (error) {
-      throw ERRORS.corruptImage(describe(error));
+      throw ERRORS.corruptImage(`the ${format} data is damaged or cut short`, describe(error));
     }
 
     const oriented = metadata.autoOrient ?? { width: metadata.width, height: frameHeight };
@@ -91,6 +91,7 @@ export class SharpImageInspector implements ImageInspector {
   }
 }
 
+/** What libvips said, for the logs only: its wording names loaders and internals, not for clients. */
 function describe(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   // libvips prefixes messages with its loader name; keep the human part, one line.

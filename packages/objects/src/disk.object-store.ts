@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -16,7 +16,8 @@ interface Meta {
 /**
  * Objects as files under `root/objects/<key>`, with content type and ETag in a sidecar under
  * `root/meta/<key>.json`. Writes go to a temporary file and are renamed into place, so a reader
- * never sees half an object.
+ * never sees half an object. Temporary files a crash left behind are swept at start and by
+ * cleanup; a delete removes the folders it empties.
  */
 export class DiskObjectStore implements ObjectStore {
   private readonly objectsDir: string;
@@ -31,7 +32,24 @@ export class DiskObjectStore implements ObjectStore {
 
   async init(): Promise<this> {
     await Promise.all([this.objectsDir, this.metaDir, this.tmpDir].map((d) => mkdir(d, { recursive: true })));
+    // Left by a process that died mid-write; a minute's grace spares another process's write in flight.
+    await this.sweepLeftovers(STARTUP_GRACE_MS);
     return this;
+  }
+
+  /** Removes temporary files older than `graceMs` (writes a crash interrupted); returns how many. */
+  async sweepLeftovers(graceMs: number): Promise<number> {
+    const before = Date.now() - graceMs;
+    let removed = 0;
+    for (const name of await readdir(this.tmpDir).catch(() => [] as string[])) {
+      const file = path.join(this.tmpDir, name);
+      const stats = await stat(file).catch(() => undefined);
+      if (stats?.isFile() && stats.mtimeMs < before) {
+        await rm(file, { force: true });
+        removed += 1;
+      }
+    }
+    return removed;
   }
 
   async put(key: string, body: Buffer, contentType: string): Promise<ObjectInfo> {
@@ -43,8 +61,8 @@ export class DiskObjectStore implements ObjectStore {
     try {
       await writeFile(`${tmp}.meta`, JSON.stringify({ contentType, etag } satisfies Meta));
       await writeFile(tmp, body);
-      await rename(`${tmp}.meta`, this.metaPath(key));
-      await rename(tmp, file);
+      await renameInto(`${tmp}.meta`, this.metaPath(key));
+      await renameInto(tmp, file);
     } catch (error) {
       await rm(tmp, { force: true });
       await rm(`${tmp}.meta`, { force: true });
@@ -74,8 +92,8 @@ export class DiskObjectStore implements ObjectStore {
       );
       const etag = `"${hash.digest('hex')}"`;
       await writeFile(`${tmp}.meta`, JSON.stringify({ contentType, etag } satisfies Meta));
-      await rename(`${tmp}.meta`, this.metaPath(key));
-      await rename(tmp, file);
+      await renameInto(`${tmp}.meta`, this.metaPath(key));
+      await renameInto(tmp, file);
       return { key, size, contentType, etag, lastModified: new Date() };
     } catch (error) {
       await rm(tmp, { force: true });
@@ -111,6 +129,17 @@ export class DiskObjectStore implements ObjectStore {
         await rm(this.metaPath(key), { force: true });
       }),
     );
+    // The folders of the keys (public/<id>/, …), once nothing is left in them.
+    const dirs = new Set<string>();
+    for (const key of keys) {
+      for (let slash = key.lastIndexOf('/'); slash > 0; slash = key.lastIndexOf('/', slash - 1)) {
+        dirs.add(key.slice(0, slash));
+      }
+    }
+    for (const dir of [...dirs].sort((a, b) => b.length - a.length)) {
+      await removeIfEmpty(path.join(this.objectsDir, dir));
+      await removeIfEmpty(path.join(this.metaDir, dir));
+    }
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
@@ -155,6 +184,29 @@ export class DiskObjectStore implements ObjectStore {
 
   private metaPath(key: string): string {
     return path.join(this.metaDir, `${checkKey(key)}.json`);
+  }
+}
+
+const STARTUP_GRACE_MS = 60_000;
+
+async function removeIfEmpty(dir: string): Promise<void> {
+  try {
+    await rmdir(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // Not empty (still in use, or written to meanwhile) or gone already: both fine.
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'ENOENT') throw error;
+  }
+}
+
+/** Renames into a folder a concurrent delete may just have removed as empty: made again, tried again. */
+async function renameInto(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await mkdir(path.dirname(to), { recursive: true });
+    await rename(from, to);
   }
 }
 

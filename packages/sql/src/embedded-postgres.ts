@@ -12,6 +12,8 @@ export interface EmbeddedPostgres {
    * socket server (hold the pool's only client).
    */
   dumpSql(): Promise<string>;
+  /** A consistent copy of the whole data directory (a tarball), cheap next to a dump; see dumpSnapshotOffThread. */
+  snapshot(): Promise<Uint8Array>;
   /**
    * Replaces everything in the `public` schema by what `sql` (a dump of dumpSql) creates, in one
    * transaction: a failure leaves the database as it was. Same caveat as dumpSql.
@@ -31,7 +33,7 @@ export class EmbeddedDatabaseBusyError extends Error {
   }
 }
 
-const DUMP_ARGS = ['--no-owner', '--no-privileges'];
+export const DUMP_ARGS = ['--no-owner', '--no-privileges'];
 
 /**
  * PostgreSQL compiled to WASM (PGlite), persisted in `dir` (or in memory when `dir` is
@@ -56,6 +58,7 @@ export async function startEmbeddedPostgres(dir: string | undefined): Promise<Em
   return {
     connectionString: `postgres://postgres@${address}/postgres?sslmode=disable`,
     dumpSql: () => dumpSql(db),
+    snapshot: async () => new Uint8Array(await (await db.dumpDataDir('none')).arrayBuffer()),
     async restoreSql(sql) {
       await db.transaction(async (tx) => {
         await tx.exec('DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;');

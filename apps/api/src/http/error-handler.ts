@@ -1,7 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import multer from 'multer';
-import type { AppError } from '@pictor/core';
-import { ERRORS, isAppError } from '@pictor/core';
+import { ERRORS, isAppError, type AppError } from '@pictor/core';
 import type { UploadMemoryBudget } from './upload-memory.js';
 
 export interface UploadLimits {
@@ -10,50 +8,61 @@ export interface UploadLimits {
   maxParts: number;
   /** Shared by every upload route of the process; no bound when absent. */
   memory?: UploadMemoryBudget;
+  /** Longest silence within a request body (UPLOAD_BODY_TIMEOUT_MS); no limit when absent. */
+  bodyTimeoutMs?: number;
 }
 
-/** Maps what body parsers throw onto the catalogue of AppErrors. */
-export function toAppError(error: unknown, limits: UploadLimits): AppError {
+/** Maps what body parsers and the router throw onto the catalogue of AppErrors. */
+export function toAppError(error: unknown): AppError {
   if (isAppError(error)) return error;
-  if (error instanceof multer.MulterError) {
-    switch (error.code) {
-      case 'LIMIT_FILE_SIZE':
-        return ERRORS.fileTooLarge(limits.maxUploadBytes);
-      case 'LIMIT_FILE_COUNT':
-        return ERRORS.tooManyFiles(limits.maxFilesPerUpload);
-      // Every part is a file or a field, so a flood of fields hits the field limit before the
-      // part limit: it is the same hostile body and gets the same documented answer.
-      case 'LIMIT_PART_COUNT':
-      case 'LIMIT_FIELD_COUNT':
-        return ERRORS.tooManyParts(limits.maxParts);
-      default:
-        return ERRORS.validationFailed(`Form fields rejected: ${error.message}`);
+  if (error instanceof URIError) return ERRORS.malformedUrl();
+  if (typeof error === 'object' && error !== null) {
+    const { type, status } = error as { type?: unknown; status?: unknown };
+    switch (type) {
+      case 'entity.too.large':
+        return ERRORS.formTooLarge(FORM_LIMIT_BYTES);
+      case 'parameters.too.many':
+        return ERRORS.tooManyFields(FORM_FIELDS);
+      case 'encoding.unsupported':
+        return ERRORS.unsupportedContentEncoding(textOf((error as { encoding?: unknown }).encoding));
+      case 'charset.unsupported':
+        return ERRORS.unsupportedCharset(textOf((error as { charset?: unknown }).charset));
+      case 'request.aborted':
+        return ERRORS.malformedMultipart('The request was aborted.');
+      case 'entity.parse.failed':
+        return ERRORS.validationFailed('The body is not valid JSON.');
     }
-  }
-  if (typeof error === 'object' && error !== null && 'type' in error) {
-    const type = error.type;
-    if (type === 'entity.too.large') return ERRORS.fileTooLarge(limits.maxUploadBytes);
-    if (type === 'request.aborted') return ERRORS.malformedMultipart('The request was aborted.');
-    if (type === 'entity.parse.failed') return ERRORS.validationFailed('The body is not valid JSON.');
-  }
-  if (error instanceof Error && /multipart|boundary|unexpected end of form/i.test(error.message)) {
-    return ERRORS.malformedMultipart(`The multipart body is malformed: ${error.message}`);
+    // Whatever else a parser or the router refuses as the client's fault (a path that does not
+    // decode, a body that does not inflate) stays a 4xx: it is never our outage.
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return status === 400 ? ERRORS.malformedBody('The request could not be read.') : ERRORS.requestRefused(status);
+    }
   }
   return ERRORS.internal(error);
 }
 
+const textOf = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+/** Limits of the small urlencoded forms (the delete form); see app.ts. */
+export const FORM_LIMIT_BYTES = 4096;
+export const FORM_FIELDS = 10;
+
 /** Answers `{ error: { code, message, requestId } }`; unknown errors become a generic 500. */
-export function errorHandler(limits: UploadLimits) {
+export function errorHandler() {
   return (error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) {
       next(error);
       return;
     }
-    const appError = toAppError(error, limits);
+    const appError = toAppError(error);
     if (appError.status >= 500) {
       req.log.error('request failed', { code: appError.code, error: appError.cause ?? appError });
     } else {
-      req.log.info('request rejected', { code: appError.code, reason: appError.message });
+      req.log.info('request rejected', {
+        code: appError.code,
+        reason: appError.message,
+        ...(appError.cause === undefined ? {} : { detail: appError.cause }),
+      });
     }
     sendError(res, req, appError);
   };

@@ -23,7 +23,10 @@ const errorResponse = (description: string) => ({
 });
 
 /** The OpenAPI 3.1 document, generated from the very schemas that validate requests. */
-export function buildOpenApiDocument(publicUrl: string): ReturnType<OpenApiGeneratorV31['generateDocument']> {
+export function buildOpenApiDocument(
+  publicUrl: string,
+  limits: { maxUploadBytes: number; maxFilesPerUpload: number } = { maxUploadBytes: 26_214_400, maxFilesPerUpload: 20 },
+): ReturnType<OpenApiGeneratorV31['generateDocument']> {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'deleteToken', {
     type: 'apiKey',
@@ -44,10 +47,18 @@ export function buildOpenApiDocument(publicUrl: string): ReturnType<OpenApiGener
         content: {
           'multipart/form-data': {
             schema: UploadOptionsSchema.extend({
-              file: z.array(z.string().openapi({ format: 'binary' })).openapi({ description: 'One part per image.' }),
-            }),
+              file: z
+                .array(z.string().min(1).max(limits.maxUploadBytes).openapi({ format: 'binary' }))
+                .min(1)
+                .max(limits.maxFilesPerUpload)
+                .openapi({
+                  description:
+                    'One part per image (at least one), each with a filename or Content-Type: application/octet-stream; parts with neither are read as option fields.',
+                }),
+            }).strict(),
+            encoding: { file: { contentType: 'application/octet-stream' } },
           },
-          'image/*': { schema: z.string().openapi({ format: 'binary' }) },
+          'image/*': { schema: z.string().min(1).max(limits.maxUploadBytes).openapi({ format: 'binary' }) },
         },
       },
     },
@@ -57,8 +68,11 @@ export function buildOpenApiDocument(publicUrl: string): ReturnType<OpenApiGener
         content: { 'application/json': { schema: UploadResponseSchema } },
       },
       400: errorResponse('VALIDATION_FAILED, NO_FILE, EMPTY_FILE, MALFORMED_MULTIPART'),
-      413: errorResponse('FILE_TOO_LARGE, TOO_MANY_FILES, TOO_MANY_PARTS'),
-      415: errorResponse('UNSUPPORTED_MEDIA_TYPE: not one of the allowed image formats'),
+      408: errorResponse('BODY_TIMEOUT: the body went silent for UPLOAD_BODY_TIMEOUT_MS'),
+      413: errorResponse('FILE_TOO_LARGE, TOO_MANY_FILES, TOO_MANY_PARTS, FIELD_TOO_LARGE'),
+      415: errorResponse(
+        'UNSUPPORTED_MEDIA_TYPE: not one of the allowed image formats; UNSUPPORTED_CONTENT_ENCODING: a compressed body',
+      ),
       422: errorResponse('CORRUPT_IMAGE, PIXEL_LIMIT_EXCEEDED, FRAME_LIMIT_EXCEEDED'),
       429: errorResponse('RATE_LIMITED'),
       503: errorResponse('DEPENDENCY_UNAVAILABLE: retry'),
@@ -71,6 +85,7 @@ export function buildOpenApiDocument(publicUrl: string): ReturnType<OpenApiGener
     request: { query: ListQuerySchema },
     responses: {
       200: { description: 'A page of images.', content: { 'application/json': { schema: ListResponseSchema } } },
+      400: errorResponse('VALIDATION_FAILED: a limit outside 1–100 or a cursor that is not a nextCursor'),
     },
   });
   registry.registerPath({
@@ -92,7 +107,8 @@ export function buildOpenApiDocument(publicUrl: string): ReturnType<OpenApiGener
     request: { params: ImageIdParam, query: DeleteTokenSchema.partial() },
     responses: {
       204: { description: 'Deleted: every link now answers 404.' },
-      403: errorResponse('INVALID_DELETE_TOKEN'),
+      400: errorResponse('VALIDATION_FAILED: the token given twice'),
+      403: errorResponse('INVALID_DELETE_TOKEN: missing, empty or wrong'),
       404: errorResponse('IMAGE_NOT_FOUND'),
     },
   });
@@ -143,6 +159,7 @@ export function buildOpenApiDocument(publicUrl: string): ReturnType<OpenApiGener
     request: { params: BackupJobNameParam },
     responses: {
       200: { description: 'The job.', content: { 'application/json': { schema: BackupJobSchema } } },
+      400: errorResponse('VALIDATION_FAILED: a name that is no DNS label'),
       404: errorResponse('BACKUP_JOB_NOT_FOUND: no such job, or not one of the backup CronJob'),
       ...adminErrors,
     },

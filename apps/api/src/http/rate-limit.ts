@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ERRORS, type RateLimiter } from '@pictor/core';
+import { clientAddress } from './client-address.js';
 
 /**
  * Limits upload requests per client address. When the limiter's store is unreachable the
@@ -12,7 +13,7 @@ export function rateLimit(limiter: RateLimiter | undefined): RequestHandler {
       next();
       return;
     }
-    limiter.consume(`upload:${req.ip ?? 'unknown'}`).then(
+    limiter.consume(`upload:${clientAddress(req)}`).then(
       (decision) => {
         if (decision.allowed) {
           res.setHeader('RateLimit-Remaining', String(decision.remaining));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { ImageRecord } from '@pictor/core';
+import { clientAddress } from './client-address.js';
 import { methodLabel, statusClass, type Logger, type Metrics } from '@pictor/observability';
 
 declare module 'express-serve-static-core' {
@@ -48,7 +49,7 @@ export function requestContext(logger: Logger, metrics?: Metrics) {
         method: req.method,
         route,
         path: req.originalUrl.split('?')[0],
-        clientIp: req.ip,
+        clientIp: clientAddress(req),
         status: res.statusCode,
         durationMs: Math.round(durationMs * 10) / 10,
         bytesOut: Number(res.getHeader('content-length') ?? 0),

@@ -1,10 +1,35 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { DURATION_PATTERN } from '@pictor/core';
+import { CURSOR_PATTERN } from './presenter.js';
 
 extendZodWithOpenApi(z);
 
-/** Form fields arrive as strings, empty when left blank: blank means "not given". */
-const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+/**
+ * An option that may be left blank, as forms send fields the user left empty: `''` (or only
+ * spaces) means "not given". The document says so, so blanks are part of the contract.
+ */
+const blankable = <T extends z.ZodType<string>>(schema: T) =>
+  z
+    .union([z.literal(''), schema])
+    .optional()
+    .transform((v): Exclude<z.output<T>, ''> | undefined =>
+      v === undefined || v.trim() === '' ? undefined : (v as Exclude<z.output<T>, ''>),
+    );
+
+/**
+ * Control characters (C0, DEL, C1), line and paragraph separators and the bidi embedding,
+ * override and isolate characters are refused: a title or watermark is one line of plain text,
+ * shown the way it was typed (no right-to-left override turning `gnp.exe` into `exe.png`).
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const ONE_LINE = /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$/;
+const oneLine = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(ONE_LINE, 'one line of text, without control or bidi-override characters')
+    .transform((v) => v.trim());
 
 export const ImageIdParam = z.object({
   id: z.string().openapi({ example: 'Xk3b9QzL0aPq', description: 'Image id (12 base62 characters).' }),
@@ -12,32 +37,40 @@ export const ImageIdParam = z.object({
 
 export const UploadOptionsSchema = z
   .object({
-    expiresIn: z
-      .preprocess(
-        blankToUndefined,
-        z
-          .string()
-          .regex(/^(never|\d{1,9}(s|m|h|d|w|mo|y)?)$/i, 'a duration such as 10m, 1h, 7d, 1mo or never')
-          .optional(),
-      )
-      .openapi({ example: '1d', description: 'Time to live: 10m, 1h, 7d, 1mo, 1y… or never. Bounded by EXPIRY_MAX.' }),
-    title: z.preprocess(blankToUndefined, z.string().trim().max(200).optional()).openapi({ example: 'Sunset' }),
-    visibility: z
-      .preprocess(blankToUndefined, z.enum(['public', 'unlisted']).optional())
-      .openapi({ description: 'public images are listed; unlisted ones only reachable by link. Default public.' }),
-    watermark: z
-      .preprocess(blankToUndefined, z.string().trim().min(1).max(64).optional())
-      .openapi({ description: 'Text stamped in the corner of the display copy and variants.' }),
+    expiresIn: blankable(
+      z
+        .string()
+        .regex(DURATION_PATTERN, 'a duration within 100 years such as 10m, 7d, 1mo, 5y (units case-exact) or never'),
+    ).openapi({
+      example: '1d',
+      description:
+        'Time to live: a positive number with a unit, s, m, h, d, w, mo or y (case-exact: `m` is minutes, `mo` months), within 100 years (at most 9 digits of seconds, 7 of minutes, 5 of hours, 4 of days, 3 of weeks or months, 2 of years, or 100y); or never. Bounded by EXPIRY_MAX. Blank: the default.',
+    }),
+    title: blankable(oneLine(200)).openapi({
+      example: 'Sunset',
+      description: 'One line, without control or bidi-override characters.',
+    }),
+    visibility: blankable(z.enum(['public', 'unlisted'])).openapi({
+      description: 'public images are listed; unlisted ones only reachable by link. Default public.',
+    }),
+    watermark: blankable(oneLine(64)).openapi({
+      description: 'Text stamped in the corner of the display copy and variants (one line).',
+    }),
   })
   .openapi('UploadOptions');
 
 export const ListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20 }),
-  cursor: z.string().max(200).optional().openapi({ description: 'nextCursor of the previous page.' }),
+  cursor: z
+    .string()
+    .regex(CURSOR_PATTERN, 'nextCursor of the previous page')
+    .optional()
+    .openapi({ description: 'nextCursor of the previous page.', example: 'mib0z3k0_Xk3b9QzL0aPq' }),
 });
 
+/** Any text: a token that is empty or wrong is simply one that does not match (403). */
 export const DeleteTokenSchema = z.object({
-  token: z.string().min(1).max(200),
+  token: z.string().openapi({ description: 'The delete token shown at upload.' }),
 });
 
 const FormatSchema = z.enum(['jpeg', 'png', 'webp', 'gif', 'avif']);

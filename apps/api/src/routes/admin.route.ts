@@ -1,6 +1,7 @@
 import express, { Router } from 'express';
 import { ERRORS, type BackupJob, type BackupJobs, type BackupRecord } from '@pictor/core';
 import { requireAdminToken } from '../http/admin-auth.js';
+import { allowOnly } from '../http/method-not-allowed.js';
 import type { BackupJobDto, BackupRecordDto } from '../http/schemas.js';
 import { BackupJobNameParam, StartBackupSchema } from '../http/schemas.js';
 import { parseOrThrow } from '../http/validate.js';
@@ -65,6 +66,9 @@ export function adminRoute(deps: AdminRouteDeps): Router {
     const { name } = parseOrThrow(BackupJobNameParam, req.params);
     res.json(presentJob(await backups().get(name)));
   });
+
+  router.all('/backups', allowOnly('GET', 'POST'));
+  router.all('/backups/:name', allowOnly('GET'));
 
   return router;
 }

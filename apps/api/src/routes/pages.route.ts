@@ -1,9 +1,10 @@
-import { Router, type RequestHandler, type Request, type Response } from 'express';
+import { Router, type NextFunction, type RequestHandler, type Request, type Response } from 'express';
 import { buildDeleteLink, buildLinks, type AppError, type ImageService } from '@pictor/core';
 import { traceHeaders } from '@pictor/observability';
 import { toAppError, type UploadLimits } from '../http/error-handler.js';
 import { outputUrl } from '../http/presenter.js';
-import { DeleteTokenSchema, ImageIdParam, UploadOptionsSchema } from '../http/schemas.js';
+import { DeleteTokenSchema, ImageIdParam } from '../http/schemas.js';
+import { uploadOptions } from './images.route.js';
 import { uploadParser } from '../http/upload-parser.js';
 import { parseOrThrow } from '../http/validate.js';
 import { copyField, escapeHtml, layout, PAGES_CSS } from '../pages/html.js';
@@ -73,7 +74,7 @@ ${variantLinks ? `<h2>Variants</h2><ul class="variants">${variantLinks}</ul>` : 
   router.post('/upload', deps.limitUploads, async (req, res) => {
     try {
       await runParser(uploadParser(deps.limits), req, res);
-      const options = parseOrThrow(UploadOptionsSchema, req.upload!.fields);
+      const options = uploadOptions(req.query, req.upload!.fields);
       const uploaded = await deps.images.upload(req.upload!.files, options, {
         requestId: req.id,
         headers: traceHeaders(),
@@ -88,10 +89,11 @@ ${copyField('Direct link', links.direct)}${copyField('View page', links.view)}${
         .join('\n');
       res
         .status(201)
+        .setHeader('Cache-Control', 'no-store')
         .type('html')
         .send(layout('Uploaded', `<h1>Uploaded</h1>${items}`));
     } catch (error) {
-      renderError(req, res, toAppError(error, deps.limits));
+      renderError(req, res, toAppError(error));
     }
   });
 
@@ -117,15 +119,25 @@ ${copyField('Delete token', token).replace(' readonly', ' name="token" required'
     try {
       const { id } = parseOrThrow(ImageIdParam, req.params);
       const body = (req.body ?? {}) as Record<string, unknown>;
-      const { token } = parseOrThrow(DeleteTokenSchema, { token: body.token ?? req.query.token });
+      const { token } = parseOrThrow(DeleteTokenSchema, { token: body.token ?? req.query.token ?? '' });
       await deps.images.delete(id, token);
       res.setHeader('Cache-Control', 'no-store');
       res
         .type('html')
         .send(layout('Deleted', '<h1>Deleted</h1><p class="notice">The image and all its variants are gone.</p>'));
     } catch (error) {
-      renderError(req, res, toAppError(error, deps.limits));
+      renderError(req, res, toAppError(error));
     }
+  });
+
+  // Pages answer their errors as pages (a 404 for an unknown or expired image, a 400 for a link
+  // that does not decode), not as the API's JSON.
+  router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    renderError(req, res, toAppError(error));
   });
 
   return router;

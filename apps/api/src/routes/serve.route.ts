@@ -1,3 +1,4 @@
+import { pipeline } from 'node:stream/promises';
 import type { NextFunction, Request, Response } from 'express';
 import { Router } from 'express';
 import rangeParser from 'range-parser';
@@ -40,7 +41,8 @@ export function serveRoute(deps: ServeRouteDeps): Router {
 
   router.get('/:id/:file', async (req, res) => {
     const match = FILE.exec(req.params.file ?? '');
-    if (!match) throw ERRORS.imageNotFound();
+    // The display copy has one address, /i/<id>.<ext>, as in storage and at the edge.
+    if (!match || match[1] === DISPLAY) throw ERRORS.imageNotFound();
     await serve(deps, req, res, req.params.id ?? '', match[1]!, match[2]!);
   });
 
@@ -102,11 +104,19 @@ async function serve(
   }
   const object = await deps.objects.get(output.key, range);
   if (!object) throw ERRORS.imageNotFound();
-  await new Promise<void>((resolve, reject) => {
-    object.body.on('error', reject);
-    res.on('close', resolve);
-    object.body.pipe(res);
-  });
+  // pipeline destroys the object's stream (a file descriptor on disk, a pooled socket on S3) when
+  // the client goes away before the end; a bare pipe would hold it for good.
+  try {
+    await pipeline(object.body, res);
+  } catch (error) {
+    if (isClientGone(error, res)) return;
+    throw error;
+  }
+}
+
+/** The client closed the connection early: nothing to answer, nothing to log as a failure. */
+function isClientGone(error: unknown, res: Response): boolean {
+  return (error as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE' || (res.destroyed && !res.writableFinished);
 }
 
 function etagMatches(header: string | undefined, etag: string): boolean {

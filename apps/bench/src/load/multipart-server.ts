@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The api's multipart parser alone: the same middleware (multer in memory, the same limits) in
+// The api's multipart parser alone: the same middleware (busboy in memory, the same limits) in
 // an HTTP server that stores nothing and answers 201. PORT from the environment.
 import express from 'express';
 import { uploadParser } from '@pictor/api';

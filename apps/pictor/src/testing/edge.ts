@@ -56,6 +56,7 @@ export async function startEdge(options: {
     ACCESS_LOG: accessLog,
     WORKER_PROCESSES: '1',
     REAL_IP_FROM: '127.0.0.1/32',
+    CLIENT_BODY_TIMEOUT: '20s',
     CACHE_VALID: options.cacheValid ?? EDGE_CACHE_DEFAULTS.valid,
     CACHE_MAX_SIZE: EDGE_CACHE_DEFAULTS.maxSize,
   });

@@ -28,7 +28,11 @@ export async function startTestPictor(env: Partial<Record<SettingName, string>> 
     { PORT: '8080', HOST: '127.0.0.1', DATA_DIR: dataDir, RELAY_POLL_INTERVAL_MS: '200', ...env },
   );
   const handle = await startPictor(
-    { ...config, http: { ...config.http, port: env.PORT ? config.http.port : 0 }, metrics: { port: 0 } },
+    {
+      ...config,
+      http: { ...config.http, port: env.PORT ? config.http.port : 0 },
+      metrics: { ...config.metrics, port: 0 },
+    },
     silentLogger(),
   );
   const url = `http://127.0.0.1:${handle.port}`;

@@ -16,6 +16,7 @@ WORKER_PROCESSES: {{ .Values.edge.workerProcesses | quote }}
 REAL_IP_FROM: {{ .Values.edge.realIpFrom | quote }}
 CACHE_VALID: {{ .Values.edge.cache.valid | quote }}
 CACHE_MAX_SIZE: {{ .Values.edge.cache.maxSize | quote }}
+CLIENT_BODY_TIMEOUT: {{ printf "%ds" (div (add (int (.Values.config.UPLOAD_BODY_TIMEOUT_MS | default 20000)) 999) 1000) | quote }}
 {{- end -}}
 
 {{/* The edge template with every placeholder replaced; a placeholder left over fails the render. */}}

@@ -18,6 +18,34 @@ export const ERRORS = {
     new AppError('TOO_MANY_FILES', 413, `At most ${limit} files may be uploaded at once.`, false, { limit }),
   tooManyParts: (limit: number) =>
     new AppError('TOO_MANY_PARTS', 413, `The multipart body has more than ${limit} parts.`, false, { limit }),
+  fieldTooLarge: (field: string, limitBytes: number) =>
+    new AppError('FIELD_TOO_LARGE', 413, `The form field "${field}" exceeds ${limitBytes} bytes.`, false, {
+      field,
+      limitBytes,
+    }),
+  unsupportedContentEncoding: (encoding: string) =>
+    new AppError(
+      'UNSUPPORTED_CONTENT_ENCODING',
+      415,
+      'Request bodies are accepted without Content-Encoding only (send the file as it is).',
+      false,
+      { encoding: encoding.slice(0, 64) },
+    ),
+  bodyTimeout: (timeoutMs: number) =>
+    new AppError('BODY_TIMEOUT', 408, `No bytes of the request body arrived for ${timeoutMs} ms.`, true, {
+      timeoutMs,
+    }),
+  formTooLarge: (limitBytes: number) =>
+    new AppError('FORM_TOO_LARGE', 413, `The form exceeds ${limitBytes} bytes.`, false, { limitBytes }),
+  tooManyFields: (limit: number) =>
+    new AppError('TOO_MANY_FIELDS', 413, `The form has more than ${limit} fields.`, false, { limit }),
+  unsupportedCharset: (charset: string) =>
+    new AppError('UNSUPPORTED_CHARSET', 415, 'Forms are accepted in UTF-8 only.', false, {
+      charset: charset.slice(0, 64),
+    }),
+  malformedBody: (message: string) => new AppError('MALFORMED_BODY', 400, message),
+  requestRefused: (status: number) => new AppError('REQUEST_REFUSED', status, 'The request could not be read.'),
+  malformedUrl: () => new AppError('MALFORMED_URL', 400, 'The URL does not decode (bad percent-encoding).'),
   unsupportedMediaType: (detected: string | undefined, allowed: readonly string[]) =>
     new AppError(
       'UNSUPPORTED_MEDIA_TYPE',
@@ -28,7 +56,11 @@ export const ERRORS = {
       false,
       { detected: detected ?? null, allowed },
     ),
-  corruptImage: (reason: string) => new AppError('CORRUPT_IMAGE', 422, `The image could not be decoded: ${reason}`),
+  /** `reason` is for the client; `detail` (the decoder's own words) only for the logs. */
+  corruptImage: (reason: string, detail?: string) =>
+    new AppError('CORRUPT_IMAGE', 422, `The image could not be decoded: ${reason}.`, false, undefined, {
+      cause: detail,
+    }),
   pixelLimitExceeded: (pixels: number, limit: number) =>
     new AppError('PIXEL_LIMIT_EXCEEDED', 422, `The image has ${pixels} pixels; the limit is ${limit}.`, false, {
       pixels,

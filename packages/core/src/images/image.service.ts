@@ -7,6 +7,7 @@ import type { ImageRepository, ListCursor, OutboxEvent } from '../ports/image-re
 import type { ObjectStore } from '../ports/object-store.port.js';
 import { hashDeleteToken, deleteTokenMatches, isImageId, newDeleteToken, newImageId } from '../shared/ids.js';
 import { resolveExpiry, type ExpiryPolicy } from '../shared/ttl.js';
+import { isOutage } from '../shared/outage.js';
 import {
   FORMAT_INFO,
   isVisible,
@@ -229,7 +230,9 @@ export class ImageService {
     try {
       return await action();
     } catch (error) {
-      if (isAppError(error)) throw error;
+      // Only a dependency that cannot answer is an outage; one that refuses a value shows a hole
+      // in validation, which must stay a loud 500, not a 503 that tells clients to retry.
+      if (isAppError(error) || !isOutage(error)) throw error;
       throw ERRORS.dependencyUnavailable(name, error);
     }
   }

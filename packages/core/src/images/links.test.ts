@@ -26,7 +26,7 @@ describe('buildLinks', () => {
     const links = buildLinks('http://h', { ...image, title: '"><script>x</script>]' });
     expect(links.html).not.toContain('<script>');
     expect(links.html).toContain('&#34;&#62;&#60;script&#62;');
-    expect(links.markdown).toContain('\\]');
+    expect(links.markdown).toContain('&#93;');
   });
 
   it('when a delete link is built, then the token is URL-encoded', () => {

@@ -14,8 +14,23 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/**
+ * Markdown's special characters in alt text as numeric character references, which every
+ * CommonMark renderer decodes back: backslash escapes are not enough, as some renderers (marked)
+ * count an escaped bracket when matching the link around the image.
+ */
 function escapeMarkdownAlt(text: string): string {
-  return text.replace(/[[\]\\]/g, (c) => `\\${c}`);
+  return text.replace(/[[\]\\<>&`*_!()]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * The title as one line of plain text, whatever was stored before titles were validated: line
+ * breaks (which would end a Markdown paragraph and let the rest be read as HTML), control and
+ * bidi-override characters become spaces.
+ */
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g, ' ').trim();
 }
 
 /** Every link handed to an uploader, built on PUBLIC_URL. */
@@ -28,7 +43,7 @@ export function buildLinks(
   const direct = `${origin}/i/${image.id}.${FORMAT_INFO[image.format].ext}`;
   const thumbFormat = baseFormatFor(image.format, image.hasAlpha);
   const thumbnail = `${origin}/i/${image.id}/${THUMBNAIL}.${FORMAT_INFO[thumbFormat].ext}`;
-  const alt = image.title ?? image.id;
+  const alt = oneLine(image.title ?? '') || image.id;
   return {
     view,
     direct,

@@ -49,6 +49,9 @@ export class CleanupService {
     const expired = await this.purgeExpired();
     const { orphans, stalePending } =
       this.deps.settings.orphanGraceSeconds > 0 ? await this.sweepOrphans() : { orphans: 0, stalePending: 0 };
+    // Leftovers of writes a crash interrupted, with the same grace as orphans.
+    if (this.deps.settings.orphanGraceSeconds > 0)
+      await this.deps.objects.sweepLeftovers?.(this.deps.settings.orphanGraceSeconds * 1000);
     return { expired, orphans, stalePending };
   }
 

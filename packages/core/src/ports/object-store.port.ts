@@ -39,5 +39,10 @@ export interface ObjectStore {
   list(prefix: string): AsyncIterable<ObjectInfo>;
   /** Throws when storage cannot be reached. */
   ping(): Promise<void>;
+  /**
+   * Removes what interrupted writes left behind, older than `graceMs` (the disk adapter's
+   * temporary files); returns how many. Stores that leave nothing behind need not have it.
+   */
+  sweepLeftovers?(graceMs: number): Promise<number>;
   close(): Promise<void>;
 }

@@ -12,7 +12,11 @@ describe('parseDuration', () => {
     ['2w', 1_209_600],
     ['1mo', 2_592_000],
     ['1y', 31_536_000],
-    [' 1H ', 3600],
+    [' 1h ', 3600],
+    ['100y', 3_153_600_000],
+    ['99y', 3_122_064_000],
+    ['999mo', 2_589_408_000],
+    ['999999999', 999_999_999],
   ])('when given %p, then it is %p seconds', (input, seconds) => {
     expect(parseDuration(input)).toBe(seconds);
   });
@@ -21,7 +25,27 @@ describe('parseDuration', () => {
     expect(parseDuration('never')).toBeNull();
   });
 
-  it.each(['soon', '-1h', '1.5h', '10 minutes', '1x', ''])('when given %p, then it is a validation error', (input) => {
+  it.each([
+    'soon',
+    '-1h',
+    '1.5h',
+    '10 minutes',
+    '1x',
+    '',
+    '0',
+    '0s',
+    '1M',
+    '1H',
+    '1MO',
+    'Never',
+    '101y',
+    '280000y',
+    '999999999y',
+    '10000d',
+    '1000w',
+    '99999999m',
+    '0100y',
+  ])('when given %p, then it is a validation error', (input) => {
     let error: unknown;
     try {
       parseDuration(input);

@@ -10,21 +10,42 @@ const UNIT_SECONDS: Record<string, number> = {
   y: 31_536_000, // 365 days
 };
 
+/** The longest expiry anyone may ask for, EXPIRY_MAX or not: 100 years (of 365 days). */
+export const EXPIRY_CEILING_SECONDS = 100 * UNIT_SECONDS.y!;
+
+/**
+ * What `expiresIn` accepts: `never`, or a positive whole number with a unit, exactly as written
+ * (`M` is no unit), with at most as many digits per unit as stay within 100 years: seconds 9 (no
+ * unit means seconds), minutes 7, hours 5, days 4, weeks 3, months 3, years 2, or `100y`. So any
+ * value that matches is one Pictor accepts (EXPIRY_MAX aside).
+ */
+export const DURATION_PATTERN =
+  /^(never|[1-9][0-9]{0,8}s?|[1-9][0-9]{0,6}m|[1-9][0-9]{0,4}h|[1-9][0-9]{0,3}d|[1-9][0-9]{0,2}w|[1-9][0-9]{0,2}mo|[1-9][0-9]?y|100y)$/;
+
 /** Values accepted by `expiresIn`, as offered by the web page. */
 export const EXPIRY_CHOICES = ['10m', '1h', '1d', '1w', '1mo', '6mo', 'never'] as const;
 
 /**
  * Parses a duration such as `90s`, `10m`, `1h`, `7d`, `2w`, `1mo`, `1y`, a plain number of
- * seconds, or `never`. Returns seconds, or null for `never`.
+ * seconds, or `never`. Returns seconds, or null for `never`. Units are case-exact (`1M` is not a
+ * month, nor a minute); `0` is not "never" but an error; at most 100 years.
  */
 export function parseDuration(input: string): number | null {
-  const value = input.trim().toLowerCase();
-  if (value === 'never' || value === '0') return null;
-  const match = /^(\d{1,9})(s|m|h|d|w|mo|y)?$/.exec(value);
-  if (!match) throw ERRORS.validationFailed(`"${input}" is not a duration (e.g. 10m, 1h, 7d, 1mo, never).`);
-  const amount = Number(match[1]);
-  const seconds = amount * (UNIT_SECONDS[match[2] ?? 's'] ?? 1);
-  if (seconds <= 0) throw ERRORS.validationFailed('A duration must be positive.');
+  const value = input.trim();
+  const match = DURATION_PATTERN.exec(value);
+  if (!match) {
+    throw ERRORS.validationFailed(
+      `"${input.slice(0, 40)}" is not a duration: a positive number with s, m, h, d, w, mo or y within 100 years (e.g. 10m, 7d, 1mo, 5y), or never.`,
+    );
+  }
+  if (value === 'never') return null;
+  const unit = /[a-z]+$/.exec(value)?.[0] ?? 's';
+  const seconds = Number.parseInt(value, 10) * (UNIT_SECONDS[unit] ?? 1);
+  if (seconds > EXPIRY_CEILING_SECONDS) {
+    throw ERRORS.validationFailed(`A duration may be at most 100 years (${EXPIRY_CEILING_SECONDS} seconds).`, {
+      maxSeconds: EXPIRY_CEILING_SECONDS,
+    });
+  }
   return seconds;
 }
 

@@ -1,0 +1,23 @@
+/**
+ * SQLSTATE classes that mean the database cannot serve now, not that it refused what it was
+ * given: connection exceptions (08), insufficient resources (53), operator intervention such as a
+ * shutdown or a cancelled statement (57), system errors (58), and the transient serialization
+ * failure and deadlock (40001, 40P01).
+ */
+const OUTAGE_SQLSTATE_CLASSES = new Set(['08', '53', '57', '58']);
+const TRANSIENT_SQLSTATES = new Set(['40001', '40P01']);
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+
+/**
+ * Whether a failure of a dependency is an outage (retry later: 503) rather than a refusal of what
+ * was sent. A database that rejects a value (invalid text, a date out of range, a constraint)
+ * answers with an SQLSTATE of another class: that is a hole in validation, a bug, never an outage.
+ * Anything else (sockets refused or reset, timeouts, pool exhaustion, storage errors) is one.
+ */
+export function isOutage(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  if (typeof code === 'string' && SQLSTATE.test(code)) {
+    return OUTAGE_SQLSTATE_CLASSES.has(code.slice(0, 2)) || TRANSIENT_SQLSTATES.has(code);
+  }
+  return true;
+}
