@@ -7,3 +7,4 @@ export * from './pg-lifecycle.repository.js';
 export * from './pg-dump.js';
 export * from './outbox-listener.js';
 export * from './pg-metrics.repository.js';
+export * from './pg-account.repository.js';

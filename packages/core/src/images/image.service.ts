@@ -48,6 +48,15 @@ export interface UploadOptions {
   title?: string;
   visibility?: Visibility;
   watermark?: string;
+  /** The signed-in uploader; absent for anonymous uploads. */
+  ownerId?: string;
+}
+
+export interface ImageChanges {
+  title?: string | null;
+  visibility?: Visibility;
+  /** A new time to live from now (`never` clears the expiry), bounded like uploads. */
+  expiresIn?: string;
 }
 
 export interface UploadContext {
@@ -116,6 +125,7 @@ export class ImageService {
           expiresAt,
           deleteTokenHash: hashDeleteToken(deleteToken),
           createdAt: now,
+          ownerId: options.ownerId ?? null,
         };
         const key = storageKeys.original(row.id);
         await this.withDependency('objects', () => this.deps.objects.put(key, bytes, FORMAT_INFO[info.format].mime));
@@ -166,6 +176,63 @@ export class ImageService {
     );
   }
 
+  /** The images of one account, every visibility, newest first. */
+  async listOwned(ownerId: string, options: { limit: number; after?: ListCursor }): Promise<ImageRecord[]> {
+    return this.withDependency('database', () =>
+      this.deps.images.listByOwner(ownerId, {
+        limit: options.limit,
+        now: this.clock(),
+        ...(options.after ? { after: options.after } : {}),
+      }),
+    );
+  }
+
+  /** Title, visibility or expiry, changed by the owner (or an admin). */
+  async update(id: string, actor: { accountId: string; admin: boolean }, changes: ImageChanges): Promise<ImageRecord> {
+    const image = await this.findVisible(id);
+    if (image.ownerId !== actor.accountId && !actor.admin) throw ERRORS.notOwner();
+    const now = this.clock();
+    const updated = await this.withDependency('database', () =>
+      this.deps.images.updateDetails(id, {
+        ...(changes.title !== undefined ? { title: changes.title } : {}),
+        ...(changes.visibility !== undefined ? { visibility: changes.visibility } : {}),
+        ...(changes.expiresIn !== undefined
+          ? { expiresAt: resolveExpiry(changes.expiresIn, this.deps.settings.expiry, now) }
+          : {}),
+      }),
+    );
+    if (!updated) throw ERRORS.imageNotFound();
+    await this.deps.cache.delete(cacheKey(id)).catch(() => undefined);
+    return updated;
+  }
+
+  /** Deleted by its owner (or an admin), without the delete token. */
+  async deleteAsOwner(id: string, actor: { accountId: string; admin: boolean }): Promise<void> {
+    const image = await this.findVisible(id);
+    if (image.ownerId !== actor.accountId && !actor.admin) throw ERRORS.notOwner();
+    await this.claimAndPurge(id);
+  }
+
+  /** Every image of an account, through the ordinary delete path (account deletion). */
+  async deleteAllOf(ownerId: string): Promise<number> {
+    const ids = await this.withDependency('database', () => this.deps.images.idsOwnedBy(ownerId));
+    let deleted = 0;
+    for (const id of ids) {
+      const claimed = await this.withDependency('database', () => this.deps.images.markDeleting(id));
+      if (!claimed) continue;
+      await this.deps.cache.delete(cacheKey(id)).catch(() => undefined);
+      await this.purge(claimed);
+      deleted++;
+    }
+    return deleted;
+  }
+
+  /** Drops the cached rows of an owner's images, so a block or unblock is seen at once. */
+  async forgetCachedOf(ownerId: string): Promise<void> {
+    const ids = await this.withDependency('database', () => this.deps.images.idsOwnedBy(ownerId));
+    await Promise.all(ids.map((id) => this.deps.cache.delete(cacheKey(id)).catch(() => undefined)));
+  }
+
   /** The outputs this image will have once processed. */
   plannedOutputs(image: ImageRecord): PlannedOutput[] {
     return planOutputs(image, this.deps.settings.variants);
@@ -199,6 +266,17 @@ export class ImageService {
     const image = await this.withDependency('database', () => this.deps.images.findById(id));
     if (!image || !isVisible(image, this.clock())) throw ERRORS.imageNotFound();
     if (!deleteTokenMatches(token, image.deleteTokenHash)) throw ERRORS.invalidDeleteToken();
+    await this.claimAndPurge(id);
+  }
+
+  private async findVisible(id: string): Promise<ImageRecord> {
+    if (!isImageId(id)) throw ERRORS.imageNotFound();
+    const image = await this.withDependency('database', () => this.deps.images.findById(id));
+    if (!image || !isVisible(image, this.clock())) throw ERRORS.imageNotFound();
+    return image;
+  }
+
+  private async claimAndPurge(id: string): Promise<void> {
     const claimed = await this.withDependency('database', () => this.deps.images.markDeleting(id));
     if (!claimed) throw ERRORS.imageNotFound();
     await this.deps.cache.delete(cacheKey(id)).catch(() => undefined);
@@ -244,5 +322,7 @@ function toPendingRecord(row: NewImage): ImageRecord {
     failureReason: null,
     attempts: 0,
     processedAt: null,
+    ownerId: row.ownerId ?? null,
+    ownerBlocked: false,
   };
 }
