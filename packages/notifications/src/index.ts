@@ -1,1 +1,2 @@
-export {};
+export * from './smtp.mail-transport.js';
+export * from './eml-file.mail-transport.js';
