@@ -326,7 +326,7 @@ export class PgAccountRepository implements AccountRepository {
     return rows[0]?.attempts ?? null;
   }
 
-  async insertInvite(codeHash: Buffer, createdBy: string, expiresAt: Date): Promise<void> {
+  async insertInvite(codeHash: Buffer, createdBy: string | null, expiresAt: Date): Promise<void> {
     await this.pool.query('INSERT INTO invites (code_hash, created_by, expires_at) VALUES ($1, $2, $3)', [
       codeHash,
       createdBy,

@@ -446,7 +446,7 @@ export class AccountService {
   }
 
   /** An invite code for REGISTRATION=invite; shown once, stored hashed. */
-  async createInvite(createdBy: string, validSeconds: number): Promise<{ code: string; expiresAt: Date }> {
+  async createInvite(createdBy: string | null, validSeconds: number): Promise<{ code: string; expiresAt: Date }> {
     const code = newSessionId();
     const expiresAt = new Date(this.clock().getTime() + validSeconds * 1000);
     await this.db(() => this.deps.accounts.insertInvite(hashSecret(code), createdBy, expiresAt));

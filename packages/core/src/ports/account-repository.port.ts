@@ -65,6 +65,6 @@ export interface AccountRepository {
    */
   countResetAttempt(id: string, maxAttempts: number): Promise<number | null>;
 
-  insertInvite(codeHash: Buffer, createdBy: string, expiresAt: Date): Promise<void>;
+  insertInvite(codeHash: Buffer, createdBy: string | null, expiresAt: Date): Promise<void>;
   ping(): Promise<void>;
 }
