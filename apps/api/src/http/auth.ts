@@ -85,7 +85,7 @@ export function readSessionCookie(req: Request, settings: AuthSettings): string 
 
 /**
  * Works out the principal: `Authorization: Bearer` (ADMIN_TOKEN or a personal `pictor_…` token)
- * first, else the session cookie. A bearer that is given but not valid is refused with 401 at
+ * first, else the session cookie. A `pictor_…` token that is not valid is refused with 401 at
  * once (a revoked or expired token must not quietly fall back to anonymous); a stale cookie just
  * leaves the request anonymous.
  */
@@ -97,12 +97,12 @@ export function authenticate(settings: AuthSettings): RequestHandler {
       if (authorization) {
         const match = /^Bearer[ \t]+(\S+)\s*$/i.exec(authorization);
         const bearer = match?.[1];
-        if (!bearer) throw ERRORS.authenticationRequired('Authorization must be "Bearer <token>".');
+        // Other schemes and malformed values are for the routes that expect them to judge.
+        if (!bearer) return;
         if (adminDigest && timingSafeEqual(digest(bearer), adminDigest)) {
           req.principal = { kind: 'operator' };
           return;
         }
-        // Other bearers (a wrong ADMIN_TOKEN, say) are for the routes that expect them to judge.
         if (!isApiToken(bearer)) return;
         const found = await settings.accounts.authenticateToken(bearer);
         if (!found) {
