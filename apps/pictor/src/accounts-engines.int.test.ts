@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { startTestSmtpServer, type TestSmtpServer } from '@pictor/testing';
+import { AccountsClient, codeOf, resetCodeIn } from './testing/accounts-client.js';
+import { engines, freshDatabase } from './testing/engines.js';
+import { startTestPictor, type TestPictor } from './testing/harness.js';
+import { png } from './testing/images.js';
+
+// The accounts on the real engines: PostgreSQL for the rows, Redis for sessions, tokens and limits,
+// a real SMTP server for the mail.
+const ADMIN_TOKEN = 'operator-token-engines-0123';
+let database: { url: string; drop(): Promise<void> };
+let smtp: TestSmtpServer;
+let pictor: TestPictor;
+let redis: Redis;
+
+beforeAll(async () => {
+  database = await freshDatabase();
+  smtp = await startTestSmtpServer();
+  redis = new Redis(engines().redisUrl);
+  pictor = await startTestPictor({
+    DATABASE_URL: database.url,
+    REDIS_URL: engines().redisUrl,
+    SMTP_URL: smtp.url,
+    ADMIN_TOKEN,
+    ARGON2_MEMORY_KIB: '8192',
+    ARGON2_PASSES: '1',
+    RATE_LIMIT_LOGIN: '4',
+    RATE_LIMIT_UPLOADS: '0',
+  });
+});
+
+afterAll(async () => {
+  await pictor?.stop();
+  await smtp?.close();
+  redis?.disconnect();
+  await database?.drop();
+});
+
+const unique = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+
+describe('accounts on PostgreSQL, Redis and SMTP', () => {
+  it('when a person registers, makes a token, uploads, lists and deletes, then it all holds on the real engines', async () => {
+    const name = `eng_${unique()}`;
+    const client = new AccountsClient(pictor.url);
+    expect((await client.register(name, `${name}@example.org`, 'engines passphrase one')).status).toBe(201);
+    expect((await client.login(name, 'engines passphrase one')).status).toBe(200);
+    const token = await client.createToken('cli', ['images:write', 'images:delete', 'account:read']);
+    const tool = new AccountsClient(pictor.url, {});
+    tool.bearer = token.body.token;
+    const id = (await tool.upload(await png(30, 20))).body.images[0]!.id;
+    const mine = await tool.request<{ images: { id: string }[] }>('GET', '/api/v1/account/images');
+    expect(mine.body.images.map((i) => i.id)).toEqual([id]);
+    expect((await tool.request('DELETE', `/api/v1/images/${id}`)).status).toBe(204);
+    expect((await tool.request<{ images: unknown[] }>('GET', '/api/v1/account/images')).body.images).toEqual([]);
+    const { rows } = await pictor.handle.infrastructure.pool.query('SELECT 1 FROM images WHERE id = $1', [id]);
+    expect(rows).toEqual([]);
+  });
+
+  it('when the session and token are cached in Redis and the account is blocked, then both stop at once', async () => {
+    const name = `blk_${unique()}`;
+    const client = new AccountsClient(pictor.url);
+    await client.register(name, `${name}@example.org`, 'engines passphrase two');
+    await client.login(name, 'engines passphrase two');
+    const token = await client.createToken('t', ['account:read']);
+    const tool = new AccountsClient(pictor.url, {});
+    tool.bearer = token.body.token;
+    const me = await client.request<{ id: string }>('GET', '/api/v1/account');
+    expect((await tool.request('GET', '/api/v1/account')).status).toBe(200);
+    expect((await tool.request('GET', '/api/v1/account')).status).toBe(200);
+    // Both lookups are in Redis now.
+    expect((await redis.keys('pictor:session:*')).length).toBeGreaterThan(0);
+    expect((await redis.keys('pictor:token:*')).length).toBeGreaterThan(0);
+
+    const operator = new AccountsClient(pictor.url, {});
+    operator.bearer = ADMIN_TOKEN;
+    expect(
+      (await operator.request('PATCH', `/api/v1/admin/users/${me.body.id}`, { json: { status: 'blocked' } })).status,
+    ).toBe(200);
+    expect((await client.request('GET', '/api/v1/account')).status).toBe(401);
+    expect((await tool.request('GET', '/api/v1/account')).status).toBe(401);
+  });
+
+  it('when the password is reset with the emailed code, then the old session, cached in Redis, is signed out', async () => {
+    const name = `rst_${unique()}`;
+    const client = new AccountsClient(pictor.url);
+    await client.register(name, `${name}@example.org`, 'engines passphrase three');
+    await client.login(name, 'engines passphrase three');
+    expect((await client.request('GET', '/api/v1/account')).status).toBe(200);
+    const anonymous = new AccountsClient(pictor.url);
+    expect((await anonymous.request('POST', '/api/v1/auth/password-reset', { json: { login: name } })).status).toBe(
+      202,
+    );
+    const mail = await smtp.waitFor((m) => m.text?.includes(name) === true && m.subject?.includes('reset') === true);
+    const confirmed = await anonymous.request('POST', '/api/v1/auth/password-reset/confirm', {
+      json: { login: `${name}@example.org`, code: resetCodeIn(mail.text ?? ''), password: 'engines passphrase four' },
+    });
+    expect(confirmed.status).toBe(204);
+    expect((await client.request('GET', '/api/v1/account')).status).toBe(401);
+    expect((await anonymous.login(name, 'engines passphrase four')).status).toBe(200);
+  });
+
+  it('when sign-in is hammered, then the limit counted in Redis answers 429 with Retry-After', async () => {
+    const name = `rl_${unique()}`;
+    const attacker = new AccountsClient(pictor.url);
+    for (let i = 0; i < 4; i++) expect((await attacker.login(name, `wrong guess ${i}`)).status).toBe(401);
+    const refused = await attacker.login(name, 'wrong guess 5');
+    expect(codeOf(refused)).toBe('RATE_LIMITED');
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await redis.exists(`pictor-login-account:login:account:${name}`)).toBe(1);
+  });
+});
