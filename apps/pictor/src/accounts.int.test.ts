@@ -156,6 +156,34 @@ describe('register, sign in, token, upload, list and delete', () => {
   });
 });
 
+describe('API document', () => {
+  it('when the OpenAPI document is read, then every accounts route is in it with the cookie and bearer schemes', async () => {
+    const doc = (await (await fetch(`${pictor.url}/api/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { security?: Record<string, string[]>[] }>>;
+      components: { securitySchemes: Record<string, { type: string; in?: string; scheme?: string }> };
+    };
+    for (const [path, method] of [
+      ['/api/v1/auth/register', 'post'],
+      ['/api/v1/auth/login', 'post'],
+      ['/api/v1/auth/logout', 'post'],
+      ['/api/v1/auth/password-reset', 'post'],
+      ['/api/v1/auth/password-reset/confirm', 'post'],
+      ['/api/v1/account', 'get'],
+      ['/api/v1/account/tokens', 'post'],
+      ['/api/v1/account/tokens/{id}', 'delete'],
+      ['/api/v1/account/images', 'get'],
+      ['/api/v1/admin/users', 'get'],
+      ['/api/v1/admin/users/{id}', 'patch'],
+      ['/api/v1/images/{id}', 'patch'],
+    ] as const) {
+      expect(doc.paths[path]?.[method]).toBeDefined();
+    }
+    expect(doc.components.securitySchemes.session).toMatchObject({ type: 'apiKey', in: 'cookie' });
+    expect(doc.components.securitySchemes.personalToken).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.paths['/api/v1/account']?.get?.security).toEqual([{ session: [] }, { personalToken: [] }]);
+  });
+});
+
 describe('password reset by email', () => {
   it('when a reset is asked for, then the emailed code sets a new password, signs out everywhere and a notice follows', async () => {
     const { client, username, email, password } = await signedIn();

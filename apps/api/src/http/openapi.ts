@@ -16,6 +16,7 @@ import {
   StartedBackupJobSchema,
   UploadResponseSchema,
 } from './schemas.js';
+import { registerAccountPaths } from './openapi-accounts.js';
 
 const errorResponse = (description: string) => ({
   description,
@@ -23,7 +24,10 @@ const errorResponse = (description: string) => ({
 });
 
 /** The OpenAPI 3.1 document, generated from the very schemas that validate requests. */
-export function buildOpenApiDocument(publicUrl: string): ReturnType<OpenApiGeneratorV31['generateDocument']> {
+export function buildOpenApiDocument(
+  publicUrl: string,
+  secureCookies = publicUrl.startsWith('https://'),
+): ReturnType<OpenApiGeneratorV31['generateDocument']> {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'deleteToken', {
     type: 'apiKey',
@@ -157,6 +161,8 @@ export function buildOpenApiDocument(publicUrl: string): ReturnType<OpenApiGener
       401: adminErrors[401],
     },
   });
+
+  registerAccountPaths(registry, secureCookies);
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
