@@ -23,7 +23,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        project: ['./tsconfig.check.json', './apps/web/tsconfig.json'],
+        project: ['./tsconfig.check.json', './apps/web/tsconfig.json', './apps/web/e2e/tsconfig.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },

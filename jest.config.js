@@ -27,8 +27,14 @@ const common = {
 export default {
   reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.cjs'],
   projects: [
-    // Helm chart, container image and dev-loop checks (provisions Helm and hadolint once).
-    { ...common, displayName: 'chart', testMatch: ['<rootDir>/charts/*/tests/**/*.test.ts'] },
+    // Helm chart, container image and dev-loop checks; Helm and hadolint are provisioned once,
+    // before any test, by the project's globalSetup.
+    {
+      ...common,
+      displayName: 'chart',
+      testMatch: ['<rootDir>/charts/*/tests/**/*.test.ts'],
+      globalSetup: '<rootDir>/charts/pictor/tests/jest-global-setup.mjs',
+    },
     {
       ...common,
       displayName: 'unit',
@@ -37,7 +43,8 @@ export default {
     {
       ...common,
       displayName: 'integration',
-      testMatch: ['<rootDir>/{packages,apps}/*/src/**/*.int.test.ts'],
+      // apps/web/e2e: the web page in Chromium (a TypeScript project of its own, with the DOM's types).
+      testMatch: ['<rootDir>/{packages,apps}/*/src/**/*.int.test.ts', '<rootDir>/apps/web/e2e/**/*.int.test.ts'],
       setupFilesAfterEnv: ['<rootDir>/scripts/jest-integration-setup.js'],
       // Real PostgreSQL, Redis, Kafka, MinIO (and NGINX, Prometheus binaries), once per run.
       globalSetup: '<rootDir>/scripts/engines/jest-global-setup.mjs',

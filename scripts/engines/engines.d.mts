@@ -1,7 +1,7 @@
 // Types for engines.mjs, so that TypeScript tests can import it:
 //   import { engineControl, createTestDatabase } from '../../../../scripts/engines/engines.mjs';
 
-export type EngineName = 'postgres' | 'redis' | 'kafka' | 'minio' | 'nginx' | 'prometheus';
+export type EngineName = 'postgres' | 'redis' | 'kafka' | 'minio' | 'nginx' | 'prometheus' | 'chromium';
 export type ServerEngineName = 'postgres' | 'redis' | 'kafka' | 'minio';
 export type Log = (message: string) => void;
 
@@ -11,7 +11,7 @@ export declare const LOG4J_VERSION: string;
 export declare const MINIO_MODULE: string;
 export declare const MINIO_VERSION: string;
 export declare const SERVER_ENGINES: readonly ServerEngineName[];
-export declare const BINARY_ENGINES: readonly ('nginx' | 'prometheus')[];
+export declare const BINARY_ENGINES: readonly ('nginx' | 'prometheus' | 'chromium')[];
 export declare const ALL_ENGINES: readonly EngineName[];
 
 export declare const defaultLog: Log;
@@ -31,6 +31,7 @@ export interface EnginePaths {
   nginx?: string;
   prometheus?: string;
   promtool?: string;
+  chromium?: string;
 }
 
 export declare function provisionEngines(options?: {
@@ -52,6 +53,7 @@ export interface EngineEnv {
   PICTOR_NGINX_BIN?: string;
   PICTOR_PROMETHEUS_BIN?: string;
   PICTOR_PROMTOOL_BIN?: string;
+  PICTOR_CHROMIUM_BIN?: string;
   PICTOR_PG_BIN_DIR?: string;
   [name: string]: string | undefined;
 }

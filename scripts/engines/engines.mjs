@@ -31,10 +31,10 @@ export const MINIO_VERSION = 'v0.0.0-20260212201848-7aac2a2c5b7c';
 /** Engines that run as servers started by startEngines(). */
 export const SERVER_ENGINES = /** @type {const} */ (['postgres', 'redis', 'kafka', 'minio']);
 /** Engines that are only provisioned and resolved (tests start them with their own config). */
-export const BINARY_ENGINES = /** @type {const} */ (['nginx', 'prometheus']);
+export const BINARY_ENGINES = /** @type {const} */ (['nginx', 'prometheus', 'chromium']);
 export const ALL_ENGINES = /** @type {const} */ ([...SERVER_ENGINES, ...BINARY_ENGINES]);
 
-/** @typedef {'postgres' | 'redis' | 'kafka' | 'minio' | 'nginx' | 'prometheus'} EngineName */
+/** @typedef {'postgres' | 'redis' | 'kafka' | 'minio' | 'nginx' | 'prometheus' | 'chromium'} EngineName */
 /** @typedef {(message: string) => void} Log */
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -43,6 +43,8 @@ const requireFromRepo = createRequire(join(REPO_ROOT, 'package.json'));
 const READY_TIMEOUT_MS = { postgres: 60_000, redis: 20_000, kafka: 120_000, minio: 60_000 };
 const STOP_TIMEOUT_MS = 20_000;
 const PG_BINARIES = ['initdb', 'pg_ctl', 'postgres', 'pg_dump', 'pg_restore'];
+/** Debian's Chromium. */
+const CHROMIUM_BIN = '/usr/bin/chromium';
 const IS_ROOT = typeof process.getuid === 'function' && process.getuid() === 0;
 
 /** @type {Log} */
@@ -330,6 +332,8 @@ const DEBIAN = [
     find: () => isExecutable('/usr/bin/prometheus') && isExecutable('/usr/bin/promtool'),
     what: 'Prometheus and promtool',
   },
+  // The browser of the web page's tests, driven by playwright-core (never `playwright install`).
+  { engine: 'chromium', packages: ['chromium'], find: () => isExecutable(CHROMIUM_BIN), what: 'Chromium' },
   // Kafka runs on the JVM and is fetched with Maven.
   { engine: 'kafka', packages: ['openjdk-17-jre-headless'], find: () => which('java') !== null, what: 'Java 17' },
   { engine: 'kafka', packages: ['maven'], find: () => which('mvn') !== null, what: 'Maven (mvn)' },
@@ -545,6 +549,7 @@ async function provisionKafka(cache, log) {
  * @property {string} [nginx]
  * @property {string} [prometheus]
  * @property {string} [promtool]
+ * @property {string} [chromium]
  */
 
 /**
@@ -568,6 +573,7 @@ export async function provisionEngines({ log = defaultLog, only } = {}) {
       paths.prometheus = '/usr/bin/prometheus';
       paths.promtool = '/usr/bin/promtool';
     }
+    if (wanted.includes('chromium')) paths.chromium = CHROMIUM_BIN;
     if (wanted.includes('kafka')) {
       paths.java = /** @type {string} */ (which('java'));
       paths.kafkaLib = await provisionKafka(cache, log);
@@ -1289,6 +1295,7 @@ export async function startEngines({ only, log = defaultLog, baseDir } = {}) {
   if (paths.nginx) env.PICTOR_NGINX_BIN = paths.nginx;
   if (paths.prometheus) env.PICTOR_PROMETHEUS_BIN = paths.prometheus;
   if (paths.promtool) env.PICTOR_PROMTOOL_BIN = paths.promtool;
+  if (paths.chromium) env.PICTOR_CHROMIUM_BIN = paths.chromium;
   env.PICTOR_ENGINES_STATE = statePath;
   state.env = env;
   state.binaries = Object.fromEntries(Object.entries(paths).filter(([key]) => key !== 'cacheDir'));
@@ -1445,6 +1452,9 @@ export async function engineVersions(statePath) {
       run(binaries.prometheus, ['--version']).then((r) => (versions.prometheus = firstLine(r.stdout + r.stderr))),
     );
     jobs.push(run(binaries.promtool, ['--version']).then((r) => (versions.promtool = firstLine(r.stdout + r.stderr))));
+  }
+  if (binaries.chromium) {
+    jobs.push(run(binaries.chromium, ['--version']).then((r) => (versions.chromium = firstLine(r.stdout + r.stderr))));
   }
   await Promise.all(jobs);
   return versions;

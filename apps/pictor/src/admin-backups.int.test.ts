@@ -93,7 +93,7 @@ describe('admin token', () => {
 });
 
 describe('POST /api/v1/admin/backups', () => {
-  it('when an admin starts a backup, then a Job carrying the CronJob’s template and an owner reference is created', async () => {
+  it('when an admin starts a backup, then a Job carrying the CronJob’s template and a controller reference is created', async () => {
     const res = await startBackup();
     expect(res.status).toBe(202);
     const body = (await res.json()) as JobBody;
@@ -121,7 +121,7 @@ describe('POST /api/v1/admin/backups', () => {
       'pictor.example/owner': 'platform',
     });
     expect(job.metadata.ownerReferences).toEqual([
-      { apiVersion: 'batch/v1', kind: 'CronJob', name: 'pictor-backup', uid: cronJob.metadata.uid },
+      { apiVersion: 'batch/v1', kind: 'CronJob', name: 'pictor-backup', uid: cronJob.metadata.uid, controller: true },
     ]);
     expect(job.spec).toEqual(template.spec);
   });

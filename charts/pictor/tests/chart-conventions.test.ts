@@ -383,7 +383,7 @@ describe('hooks and CronJobs', () => {
     const job = find(scenario('default'), 'Job', 'pictor-migrate');
     expect(annotations(job)).toMatchObject({
       'helm.sh/hook': 'post-install,pre-upgrade',
-      'helm.sh/hook-delete-policy': 'before-hook-creation',
+      'helm.sh/hook-delete-policy': 'before-hook-creation,hook-succeeded',
     });
     expect((job.spec as { template: { spec: { containers: Container[] } } }).template.spec.containers[0]!.args).toEqual(
       ['--target=migrate'],

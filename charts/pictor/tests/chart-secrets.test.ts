@@ -47,7 +47,15 @@ describe('generated secrets', () => {
     }
   });
 
-  it('when the Secrets exist (an upgrade), then every credential keeps its value', async () => {
+  it('when the chart generates a credential, then helm uninstall keeps its Secret, as it keeps the data', async () => {
+    const objects = await render({ set: { 'admin.enabled': true } });
+    const generated = objects.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name);
+    expect(generated.sort()).toEqual([...Object.keys(previous), 'pictor-admin'].sort());
+    for (const name of generated)
+      expect(find(objects, 'Secret', name).metadata.annotations).toMatchObject({ 'helm.sh/resource-policy': 'keep' });
+  });
+
+  it('when the Secrets exist (an upgrade, or an install over the Secrets an uninstall kept), then every credential keeps its value', async () => {
     for (const [name, data] of Object.entries(previous)) api.setSecret(NAMESPACE, name, data);
     const objects = await serverRender();
     for (const [name, data] of Object.entries(previous)) expect(decoded(objects, name)).toMatchObject(data);

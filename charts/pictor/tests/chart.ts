@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,28 +29,21 @@ export interface Tools {
   hadolint: string;
 }
 
-let tools: Tools | undefined;
-
 /**
- * The pinned Helm and hadolint, provisioned by tools.sh into ~/.cache/pictor/tools (built once,
- * reused afterwards). A missing toolchain is a loud failure, never a skipped test.
+ * The pinned Helm and hadolint. The chart project's jest globalSetup (jest-global-setup.mjs)
+ * provisions them with tools.sh into ~/.cache/pictor/tools before any test runs, and passes
+ * their paths in the environment; a test never builds or fetches anything under its timeout.
  */
 export function testTools(): Tools {
-  if (!tools) {
-    const out = execFileSync(path.join(CHART_DIR, 'tests/tools.sh'), {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const found = Object.fromEntries(
-      out
-        .trim()
-        .split('\n')
-        .map((line) => line.split('=', 2) as [string, string]),
+  const helm = process.env.PICTOR_HELM_BIN;
+  const hadolint = process.env.PICTOR_HADOLINT_BIN;
+  if (!helm || !hadolint) {
+    throw new Error(
+      'PICTOR_HELM_BIN and PICTOR_HADOLINT_BIN are not set: run the chart tests through jest ' +
+        '(--selectProjects chart), whose globalSetup provisions them, or set them to the output of charts/pictor/tests/tools.sh',
     );
-    if (!found.helm || !found.hadolint) throw new Error(`tools.sh printed no tool paths:\n${out}`);
-    tools = { helm: found.helm, hadolint: found.hadolint };
   }
-  return tools;
+  return { helm, hadolint };
 }
 
 /** The ci/*-values.yaml scenarios, by name (default, production, external). */

@@ -31,19 +31,30 @@ describe('manualJobName', () => {
 });
 
 describe('jobFromCronJob', () => {
-  it('when a Job is made, then it carries the template, the manual annotation and an owner reference, like kubectl', () => {
+  it('when a Job is made, then it carries the template, the manual annotation and a controller reference, like kubectl', () => {
     const job = jobFromCronJob(cronJob, 'now');
     expect(job.metadata).toEqual({
       name: 'now',
       namespace: 'pictor',
       labels: { 'app.kubernetes.io/component': 'backup' },
       annotations: { 'cronjob.kubernetes.io/instantiate': 'manual', team: 'platform' },
-      ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'pictor-backup', uid: 'uid-1' }],
+      // controller: the CronJob controller counts only the Jobs it controls in its history limits
+      // and lastSuccessfulTime; no blockOwnerDeletion, which would need cronjobs/finalizers rights.
+      ownerReferences: [
+        { apiVersion: 'batch/v1', kind: 'CronJob', name: 'pictor-backup', uid: 'uid-1', controller: true },
+      ],
     });
     expect(job.spec).toEqual(cronJob.spec.jobTemplate.spec);
     expect(job.spec).not.toBe(cronJob.spec.jobTemplate.spec);
     expect(isOwnedBy(job, 'uid-1')).toBe(true);
     expect(isOwnedBy(job, 'uid-2')).toBe(false);
+  });
+
+  it('when a Job was made from the CronJob without a controller reference (older kubectl), then it still counts as its run', () => {
+    const job: V1Job = {
+      metadata: { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'pictor-backup', uid: 'uid-1' }] },
+    };
+    expect(isOwnedBy(job, 'uid-1')).toBe(true);
   });
 });
 

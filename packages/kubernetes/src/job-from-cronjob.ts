@@ -24,13 +24,15 @@ export const JOB_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /**
  * The Job `kubectl create job <name> --from=cronjob/<cronJob>` creates: the CronJob's job
- * template (labels, annotations, spec) with the `instantiate: manual` annotation and an owner
+ * template (labels, annotations, spec) with the `instantiate: manual` annotation and a controller
  * reference to the CronJob, so deleting the CronJob deletes it too.
  *
- * Like kubectl, the owner reference sets neither `controller` nor `blockOwnerDeletion`: the
- * CronJob controller would warn about a controlled Job it did not create (UnexpectedJob), and
- * `blockOwnerDeletion` needs `update` on `cronjobs/finalizers` where the
- * OwnerReferencesPermissionEnforcement admission plugin runs, which the api's Role does not grant.
+ * Like kubectl, the reference sets `controller: true`: the CronJob controller only
+ * reconciles Jobs whose controller it is (`metav1.GetControllerOf`), so only then does the Job
+ * count in the CronJob's history limits and `lastSuccessfulTime`. Like kubectl, it leaves
+ * `blockOwnerDeletion` unset: where the OwnerReferencesPermissionEnforcement admission plugin
+ * runs, setting it needs `update` on `cronjobs/finalizers`, a right the api's Role does not grant
+ * (creating an object with an owner reference needs nothing more than `create`).
  */
 export function jobFromCronJob(cronJob: V1CronJob, name: string): V1Job {
   const template = cronJob.spec?.jobTemplate;
@@ -45,14 +47,24 @@ export function jobFromCronJob(cronJob: V1CronJob, name: string): V1Job {
       labels: { ...template.metadata?.labels },
       annotations: { [INSTANTIATE_ANNOTATION]: 'manual', ...template.metadata?.annotations },
       ownerReferences: [
-        { apiVersion: 'batch/v1', kind: 'CronJob', name: cronJob.metadata.name, uid: cronJob.metadata.uid },
+        {
+          apiVersion: 'batch/v1',
+          kind: 'CronJob',
+          name: cronJob.metadata.name,
+          uid: cronJob.metadata.uid,
+          controller: true,
+        },
       ],
     },
     spec: structuredClone(template.spec),
   };
 }
 
-/** Whether `job` belongs to the CronJob with `uid` (created by its schedule or from it by hand). */
+/**
+ * Whether `job` belongs to the CronJob with `uid` (created by its schedule or from it by hand),
+ * whether or not the reference names it the controller (Jobs made by kubectl before 1.25, or by
+ * earlier versions of Pictor, do not).
+ */
 export function isOwnedBy(job: V1Job, uid: string): boolean {
   return (job.metadata?.ownerReferences ?? []).some((ref) => ref.kind === 'CronJob' && ref.uid === uid);
 }

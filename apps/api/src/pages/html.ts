@@ -12,6 +12,7 @@ export function layout(title: string, body: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · Pictor</title>
 <link rel="stylesheet" href="/static/pages.css">
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 </head>
 <body>
 <header><a class="brand" href="/">Pictor</a></header>

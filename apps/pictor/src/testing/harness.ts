@@ -17,7 +17,10 @@ export interface TestPictor {
   stop(): Promise<void>;
 }
 
-/** Boots a whole Pictor (`--target=all`, embedded adapters) on a free port in a fresh directory. */
+/**
+ * Boots a whole Pictor (`--target=all`, embedded adapters) in a fresh directory, on a free port,
+ * or on `PORT` when given (set PUBLIC_URL to match when the links must work).
+ */
 export async function startTestPictor(env: Partial<Record<SettingName, string>> = {}): Promise<TestPictor> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'pictor-test-'));
   const config = loadConfig(
@@ -25,7 +28,7 @@ export async function startTestPictor(env: Partial<Record<SettingName, string>> 
     { PORT: '8080', HOST: '127.0.0.1', DATA_DIR: dataDir, RELAY_POLL_INTERVAL_MS: '200', ...env },
   );
   const handle = await startPictor(
-    { ...config, http: { ...config.http, port: 0 }, metrics: { port: 0 } },
+    { ...config, http: { ...config.http, port: env.PORT ? config.http.port : 0 }, metrics: { port: 0 } },
     silentLogger(),
   );
   const url = `http://127.0.0.1:${handle.port}`;

@@ -82,8 +82,9 @@ spec:
     spec:
       backoffLimit: {{ .values.backoffLimit }}
       activeDeadlineSeconds: {{ .values.activeDeadlineSeconds }}
-      {{- /* Jobs made from the CronJob by hand (kubectl, the admin API) copy this spec but escape
-      the history limits: the TTL removes them, and the scheduled ones the same way. */}}
+      {{- /* Jobs made from the CronJob by hand copy this spec. kubectl and the admin API give them a
+      controller reference, so the history limits count them; one made without it (older kubectl)
+      escapes the limits, but not this TTL. */}}
       {{- with .values.ttlSecondsAfterFinished }}
       ttlSecondsAfterFinished: {{ . }}
       {{- end }}
