@@ -282,7 +282,8 @@ export function createAccountService(
     notifier,
     ownedImages: images ?? {
       deleteAllOf: () => Promise.reject(new Error('images are not available here')),
-      forgetCachedOf: () => Promise.resolve(),
+      withholdAllOf: () => Promise.reject(new Error('images are not available here')),
+      restoreAllOf: () => Promise.reject(new Error('images are not available here')),
     },
     settings: {
       ...DEFAULT_ACCOUNT_SETTINGS,

@@ -144,6 +144,7 @@ describe('accounts in a browser', () => {
     await browser.screenshot(page, 'accounts-reset-done');
 
     await page.getByRole('link', { name: 'Sign in', exact: true }).first().click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await fill(page, 'Username or email', 'maria');
     await fill(page, 'Password', 'a sunny harbour morning');
     await page.getByRole('button', { name: 'Sign in' }).click();

@@ -66,17 +66,14 @@ function remember(account: Account & { csrfToken?: string }): Account {
   return rest;
 }
 
-/** The signed-in account, or null. */
+/** The signed-in account, or null (asked without an error status, so anonymous visits log none). */
 export async function currentAccount(): Promise<Account | null> {
-  try {
-    return remember(await call<Account & { csrfToken?: string }>('GET', '/account'));
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 401) {
-      csrfToken = null;
-      return null;
-    }
-    throw error;
+  const { account } = await call<{ account: (Account & { csrfToken?: string }) | null }>('GET', '/auth/session');
+  if (!account) {
+    csrfToken = null;
+    return null;
   }
+  return remember(account);
 }
 
 export async function signIn(login: string, password: string): Promise<Account> {

@@ -159,8 +159,7 @@ export class AccountUi {
         void api.signOut().then(() => {
           this.account = null;
           announce('Signed out');
-          location.hash = '#/signin';
-          void this.route();
+          this.go('#/signin');
         });
       });
       items.push(out);
@@ -170,9 +169,20 @@ export class AccountUi {
     this.nav.replaceChildren(h('ul', { class: 'nav-list' }, ...items.map((item) => h('li', {}, item))));
   }
 
+  private routing = 0;
+
+  /** Shows a route; also when it is the one in the address already (no hashchange fires then). */
+  private go(hash: string): void {
+    if (location.hash === hash) void this.route();
+    else location.hash = hash;
+  }
+
   private async route(): Promise<void> {
+    // A later navigation wins over one still loading its data.
+    const turn = ++this.routing;
     this.renderNav();
-    const [path, query] = (location.hash.replace(/^#/, '') || '/').split('?');
+    // Only `#/…` is a route: other fragments (the skip link's #main) stay on the upload page.
+    const [path, query] = (location.hash.startsWith('#/') ? location.hash.slice(1) : '/').split('?');
     const params = new URLSearchParams(query ?? '');
     const onHome = path === '/' || path === '';
     // A class, not `hidden`: the upload page manages the hidden state of its own sections.
@@ -202,6 +212,7 @@ export class AccountUi {
       default:
         content = page('Not found', h('p', {}, 'Nothing here. ', link('#/', 'Back to uploads')));
     }
+    if (turn !== this.routing) return;
     this.view.replaceChildren(content);
     content.querySelector<HTMLElement>('#account-heading')?.focus();
   }
@@ -219,7 +230,7 @@ export class AccountUi {
         onSubmit: async (v) => {
           this.account = await api.signIn(v.login ?? '', v.password ?? '');
           announce(`Signed in as ${this.account.username}`);
-          location.hash = '#/account';
+          this.go('#/account');
         },
       }),
       h('p', {}, link('#/forgot', 'Forgot your password?'), ' · ', link('#/signup', 'Create an account')),
@@ -252,7 +263,7 @@ export class AccountUi {
           await api.register(v.username ?? '', v.email ?? '', v.password ?? '');
           this.account = await api.signIn(v.username ?? '', v.password ?? '');
           announce('Account created; you are signed in');
-          location.hash = '#/account';
+          this.go('#/account');
         },
       }),
       h('p', {}, 'Already have one? ', link('#/signin', 'Sign in')),
@@ -521,7 +532,7 @@ export class AccountUi {
           await api.changePassword(v.currentPassword ?? '', v.password ?? '');
           this.account = null;
           announce('Password changed; sign in again');
-          location.hash = '#/signin';
+          this.go('#/signin');
         },
       }),
     );

@@ -75,6 +75,14 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     },
   });
   registry.registerPath({
+    method: 'get',
+    path: '/api/v1/auth/session',
+    summary: 'Who is signed in (for the web page): the account with its csrfToken, or null',
+    responses: {
+      200: { description: 'Always 200.', ...json(z.object({ account: AccountSchema.nullable() })) },
+    },
+  });
+  registry.registerPath({
     method: 'post',
     path: '/api/v1/auth/logout',
     summary: 'Sign out: the session ends and the cookie is cleared',

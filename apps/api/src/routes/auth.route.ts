@@ -52,6 +52,18 @@ export function authRoute(settings: AuthSettings): Router {
     res.json(presentAccount(account, csrfTokenFor(sessionId)));
   });
 
+  // The web page asks who is signed in without provoking a 401 for anonymous visitors.
+  router.get('/session', (req, res) => {
+    const principal = req.principal;
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({
+      account:
+        principal?.kind === 'session' && req.sessionId
+          ? presentAccount(principal.account, csrfTokenFor(req.sessionId))
+          : null,
+    });
+  });
+
   router.post('/logout', async (req, res) => {
     const sessionId = readSessionCookie(req, settings);
     if (sessionId) await accounts.logout(sessionId);

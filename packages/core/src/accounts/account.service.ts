@@ -48,8 +48,10 @@ export const DEFAULT_ACCOUNT_SETTINGS: AccountSettings = {
 export interface OwnedImages {
   /** Deletes every image of the owner through the ordinary delete path; returns how many. */
   deleteAllOf(ownerId: string): Promise<number>;
-  /** Drops cached copies of the owner's images, so a block or unblock shows at once. */
-  forgetCachedOf(ownerId: string): Promise<void>;
+  /** Hides the owner's images everywhere, the edge included (their public objects move aside). */
+  withholdAllOf(ownerId: string): Promise<number>;
+  /** Shows them again. */
+  restoreAllOf(ownerId: string): Promise<number>;
 }
 
 export interface AccountServiceDeps {
@@ -420,7 +422,10 @@ export class AccountService {
     const updated = await this.db(() => this.deps.accounts.update(id, changes));
     if (!updated) throw ERRORS.accountNotFound();
     await this.evict(updated.revoked);
-    if (changes.status !== undefined) await this.deps.ownedImages.forgetCachedOf(id);
+    // Repeated on every status change (not only on a transition), so a move interrupted by a
+    // failure is finished by the admin's next click.
+    if (changes.status === 'blocked') await this.deps.ownedImages.withholdAllOf(id);
+    else if (changes.status === 'active') await this.deps.ownedImages.restoreAllOf(id);
     return updated.account;
   }
 

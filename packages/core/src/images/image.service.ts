@@ -17,7 +17,7 @@ import {
   type Visibility,
 } from './image.js';
 import { publicObjectKeys } from './public-objects.js';
-import { storageKeys } from './storage-keys.js';
+import { publicCacheControl, storageKeys } from './storage-keys.js';
 import { TOPICS } from './topics.js';
 import { planOutputs, type PlannedOutput, type VariantSettings } from './variant-plan.js';
 import { decodeImageRecord, encodeImageRecord } from './image.codec.js';
@@ -227,10 +227,60 @@ export class ImageService {
     return deleted;
   }
 
-  /** Drops the cached rows of an owner's images, so a block or unblock is seen at once. */
-  async forgetCachedOf(ownerId: string): Promise<void> {
+  /**
+   * Hides every image of a (blocked) owner from the edge: each public object moves to
+   * `withheld/`, so storage, and with it the edge, answers 404. Cached rows are dropped, so the
+   * api's answers change at once. Safe to repeat; returns how many objects moved.
+   */
+  async withholdAllOf(ownerId: string): Promise<number> {
     const ids = await this.withDependency('database', () => this.deps.images.idsOwnedBy(ownerId));
-    await Promise.all(ids.map((id) => this.deps.cache.delete(cacheKey(id)).catch(() => undefined)));
+    let moved = 0;
+    for (const id of ids) {
+      await this.deps.cache.delete(cacheKey(id)).catch(() => undefined);
+      const image = await this.withDependency('database', () => this.deps.images.findById(id));
+      if (!image) continue;
+      const keys = await this.withDependency('objects', () =>
+        publicObjectKeys(this.deps.objects, image, this.deps.settings.variants),
+      );
+      for (const key of keys) {
+        if (!key.startsWith('public/')) continue;
+        if (await this.moveObject(key, storageKeys.withheld(key))) moved++;
+      }
+    }
+    return moved;
+  }
+
+  /** Puts every withheld object of an (unblocked) owner back under `public/`. Safe to repeat. */
+  async restoreAllOf(ownerId: string): Promise<number> {
+    const ids = await this.withDependency('database', () => this.deps.images.idsOwnedBy(ownerId));
+    let moved = 0;
+    for (const id of ids) {
+      await this.deps.cache.delete(cacheKey(id)).catch(() => undefined);
+      const image = await this.withDependency('database', () => this.deps.images.findById(id));
+      if (!image) continue;
+      const withheld: string[] = [];
+      await this.withDependency('objects', async () => {
+        for await (const object of this.deps.objects.list(storageKeys.withheldPrefix(id))) withheld.push(object.key);
+      });
+      for (const key of withheld) {
+        if (await this.moveObject(key, storageKeys.unwithheld(key), publicCacheControl(image))) moved++;
+      }
+    }
+    return moved;
+  }
+
+  /** Copies an object to a new key, then deletes the old one; false when it was not there. */
+  private async moveObject(from: string, to: string, cacheControl?: string): Promise<boolean> {
+    return this.withDependency('objects', async () => {
+      const object = await this.deps.objects.get(from);
+      if (!object) return false;
+      const chunks: Buffer[] = [];
+      for await (const chunk of object.body)
+        chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
+      await this.deps.objects.put(to, Buffer.concat(chunks), object.contentType, cacheControl ? { cacheControl } : {});
+      await this.deps.objects.delete([from]);
+      return true;
+    });
   }
 
   /** The outputs this image will have once processed. */
