@@ -1,26 +1,36 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { startTestSmtpServer, type TestSmtpServer } from '@pictor/testing';
 import { AccountsClient, codeOf, resetCodeIn } from './testing/accounts-client.js';
-import { engines, freshDatabase } from './testing/engines.js';
+import { startEdge, type Edge } from './testing/edge.js';
+import { engines, freshBucket, freshDatabase } from './testing/engines.js';
 import { startTestPictor, type TestPictor } from './testing/harness.js';
 import { png } from './testing/images.js';
 
 // The accounts on the real engines: PostgreSQL for the rows, Redis for sessions, tokens and limits,
-// a real SMTP server for the mail.
+// MinIO behind the chart's NGINX edge for the images, a real SMTP server for the mail.
 const ADMIN_TOKEN = 'operator-token-engines-0123';
 let database: { url: string; drop(): Promise<void> };
 let smtp: TestSmtpServer;
 let pictor: TestPictor;
 let redis: Redis;
+let edge: Edge;
 
 beforeAll(async () => {
   database = await freshDatabase();
   smtp = await startTestSmtpServer();
   redis = new Redis(engines().redisUrl);
+  const bucket = await freshBucket();
+  const { s3 } = engines();
   pictor = await startTestPictor({
     DATABASE_URL: database.url,
     REDIS_URL: engines().redisUrl,
+    S3_ENDPOINT: s3.endpoint,
+    S3_BUCKET: bucket,
+    S3_ACCESS_KEY: s3.accessKey,
+    S3_SECRET_KEY: s3.secretKey,
+    S3_REGION: s3.region,
     SMTP_URL: smtp.url,
     ADMIN_TOKEN,
     ARGON2_MEMORY_KIB: '8192',
@@ -28,9 +38,17 @@ beforeAll(async () => {
     RATE_LIMIT_LOGIN: '4',
     RATE_LIMIT_UPLOADS: '0',
   });
+  edge = await startEdge({
+    nginxBin: engines().nginxBin,
+    apiPort: pictor.handle.port!,
+    s3Endpoint: s3.endpoint,
+    bucket,
+    cacheValid: '1s',
+  });
 });
 
 afterAll(async () => {
+  await edge?.stop();
   await pictor?.stop();
   await smtp?.close();
   redis?.disconnect();
@@ -79,6 +97,39 @@ describe('accounts on PostgreSQL, Redis and SMTP', () => {
     ).toBe(200);
     expect((await client.request('GET', '/api/v1/account')).status).toBe(401);
     expect((await tool.request('GET', '/api/v1/account')).status).toBe(401);
+  });
+
+  it('when an account is blocked, then the edge answers 404 for its direct links within its cache bound, and 200 again once unblocked', async () => {
+    const name = `edge_${unique()}`;
+    const client = new AccountsClient(pictor.url);
+    await client.register(name, `${name}@example.org`, 'engines passphrase edge');
+    await client.login(name, 'engines passphrase edge');
+    const image = (await client.upload(await png(50, 40))).body.images[0]!;
+    for (let i = 0; i < 150; i++) {
+      const status = ((await (await fetch(`${pictor.url}/api/v1/images/${image.id}`)).json()) as { status: string })
+        .status;
+      if (status === 'ready') break;
+      await sleep(100);
+    }
+    const viaEdge = `${edge.url}${new URL(image.links.direct!).pathname}`;
+    expect((await fetch(viaEdge)).status).toBe(200);
+
+    const me = await client.request<{ id: string }>('GET', '/api/v1/account');
+    const operator = new AccountsClient(pictor.url, {});
+    operator.bearer = ADMIN_TOKEN;
+    await operator.request('PATCH', `/api/v1/admin/users/${me.body.id}`, { json: { status: 'blocked' } });
+    const until = async (expected: number) => {
+      let status = 0;
+      for (let i = 0; i < 40 && status !== expected; i++) {
+        status = (await fetch(viaEdge)).status;
+        if (status !== expected) await sleep(250);
+      }
+      return status;
+    };
+    // edge.cache.valid is 1 s here: the bound within which the edge may still serve it.
+    expect(await until(404)).toBe(404);
+    await operator.request('PATCH', `/api/v1/admin/users/${me.body.id}`, { json: { status: 'active' } });
+    expect(await until(200)).toBe(200);
   });
 
   it('when the password is reset with the emailed code, then the old session, cached in Redis, is signed out', async () => {
