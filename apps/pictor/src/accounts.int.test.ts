@@ -643,6 +643,41 @@ describe('without SMTP', () => {
   });
 });
 
+describe('registration by invite', () => {
+  it('when REGISTRATION=invite, then only a fresh invite from an admin registers, once', async () => {
+    const invite = await startTestPictor({ ...FAST_ARGON2, REGISTRATION: 'invite', ADMIN_TOKEN });
+    try {
+      const stranger = new AccountsClient(invite.url);
+      expect(codeOf(await stranger.register('stranger', 'stranger@example.org', 'a stranger passphrase'))).toBe(
+        'INVITE_INVALID',
+      );
+      const operator = new AccountsClient(invite.url, {});
+      operator.bearer = ADMIN_TOKEN;
+      const made = await operator.request<{ code: string }>('POST', '/api/v1/admin/invites', {
+        json: { expiresIn: '1d' },
+      });
+      expect(made.status).toBe(201);
+      const withInvite = (username: string) =>
+        stranger.request('POST', '/api/v1/auth/register', {
+          json: {
+            username,
+            email: `${username}@example.org`,
+            password: 'an invited passphrase',
+            invite: made.body.code,
+          },
+        });
+      expect((await withInvite('invited')).status).toBe(201);
+      expect(codeOf(await withInvite('second'))).toBe('INVITE_INVALID');
+      const { rows } = await invite.handle.infrastructure.pool.query<{ username: string }>(
+        'SELECT username FROM accounts',
+      );
+      expect(rows.map((r) => r.username)).toEqual(['invited']);
+    } finally {
+      await invite.stop();
+    }
+  });
+});
+
 describe('closed registration', () => {
   it('when registration is closed, then registering answers 403 REGISTRATION_CLOSED', async () => {
     const closed = await startTestPictor({ ...FAST_ARGON2, REGISTRATION: 'closed' });

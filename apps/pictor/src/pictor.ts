@@ -177,7 +177,7 @@ export async function startPictor(
       const lifecycle = new PgLifecycleRepository(infra.pool);
       const log = logger.child({ module: 'cleanup' });
       const cleanup = createCleanup(config, lifecycle, infra.objects, log);
-      stops.push(scheduleCleanup(cleanup, lifecycle, config.cleanup.intervalSeconds, log));
+      stops.push(scheduleCleanup(cleanup, lifecycle, config.cleanup.intervalSeconds, log, infra.pool));
     }
 
     let port: number | undefined;

@@ -11,6 +11,7 @@ import {
   RESET_CODE_LENGTH,
   secretMatches,
 } from './secrets.js';
+import { isTokenScope, TOKEN_SCOPES } from './account.js';
 
 describe('API tokens', () => {
   it('when a token is made, then it has the pictor_ prefix, 256 bits and parses', () => {
@@ -74,4 +75,13 @@ describe('reset codes', () => {
       expect(normaliseResetCode(input)).toBeNull();
     },
   );
+});
+
+describe('scopes', () => {
+  it('when a scope is one Pictor knows, then it is accepted; anything else is not', () => {
+    expect(TOKEN_SCOPES).toEqual(['images:write', 'images:delete', 'pastes:write', 'account:read']);
+    for (const scope of TOKEN_SCOPES) expect(isTokenScope(scope)).toBe(true);
+    for (const scope of ['images:*', 'admin', 'IMAGES:WRITE', '', 'images:write '])
+      expect(isTokenScope(scope)).toBe(false);
+  });
 });
