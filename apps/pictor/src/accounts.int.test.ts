@@ -291,7 +291,7 @@ describe('enumeration', () => {
     await probe('warm-up-nobody');
     const known = [];
     const unknown = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 5; i++) {
       known.push(await probe(username));
       unknown.push(await probe(`nobody-${i}-${Date.now()}`));
     }
@@ -302,7 +302,7 @@ describe('enumeration', () => {
         message: 'The login or the password is wrong.',
       });
     }
-    const median = (xs: { ms: number }[]) => xs.map((x) => x.ms).sort((a, b) => a - b)[1]!;
+    const median = (xs: { ms: number }[]) => xs.map((x) => x.ms).sort((a, b) => a - b)[2]!;
     const ratio = median(unknown) / median(known);
     expect(ratio).toBeGreaterThan(0.5);
     expect(ratio).toBeLessThan(2);
@@ -581,7 +581,7 @@ describe('hostile input', () => {
     const started = Date.now();
     const answer = await new AccountsClient(pictor.url).register(p.username, p.email, 'x'.repeat(1000));
     expect(codeOf(answer)).toBe('WEAK_PASSWORD');
-    expect(Date.now() - started).toBeLessThan(200);
+    expect(Date.now() - started).toBeLessThan(1000);
     const login = await new AccountsClient(pictor.url).login(p.username, 'y'.repeat(1000));
     expect(codeOf(login)).toBe('INVALID_CREDENTIALS');
   });

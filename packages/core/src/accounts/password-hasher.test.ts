@@ -37,18 +37,25 @@ describe('PasswordHasher', () => {
   });
 
   it('when an account is unknown, then the dummy verification takes about as long as a real one', async () => {
-    const hasher = new PasswordHasher({ ...fast, memoryKiB: 8192, passes: 2 });
+    const hasher = new PasswordHasher({ ...fast, memoryKiB: 19_456, passes: 1 });
     const real = await hasher.hash('the real password');
     await hasher.verifyDummy('warm up');
     const time = async (action: () => Promise<unknown>) => {
       const start = process.hrtime.bigint();
-      for (let i = 0; i < 5; i++) await action();
+      await action();
       return Number(process.hrtime.bigint() - start);
     };
-    const known = await time(() => hasher.verify('a wrong guess', real));
-    const unknown = await time(() => hasher.verifyDummy('a wrong guess'));
-    expect(unknown / known).toBeGreaterThan(0.5);
-    expect(unknown / known).toBeLessThan(2);
+    // Interleaved, and compared by median, so a busy machine slows both sides alike.
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      known.push(await time(() => hasher.verify('a wrong guess', real)));
+      unknown.push(await time(() => hasher.verifyDummy('a wrong guess')));
+    }
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const ratio = median(unknown) / median(known);
+    expect(ratio).toBeGreaterThan(0.5);
+    expect(ratio).toBeLessThan(2);
   });
 
   it('when more hashes are asked for than the cap, then at most the cap run at once and all finish', async () => {
