@@ -419,6 +419,42 @@ describe('sessions, CSRF and tokens', () => {
     expect((await new AccountsClient(pictor.url).login(victim.username, victim.password)).status).toBe(200);
   });
 
+  it('when the email is changed from the page, then sign-in takes the new one and the old address is told; another site cannot do it', async () => {
+    const { client, username, email, password } = await signedIn();
+    const evil = new AccountsClient(pictor.url, { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' });
+    for (const [k, v] of client.cookies) evil.cookies.set(k, v);
+    const forged = await evil.request('POST', '/api/v1/account/email', {
+      body: new URLSearchParams({ password, email: 'attacker@evil.example' }),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
+    expect(codeOf(forged)).toBe('CSRF_REJECTED');
+
+    const taken = await signedIn();
+    expect(
+      codeOf(await client.request('POST', '/api/v1/account/email', { json: { password, email: taken.email } })),
+    ).toBe('EMAIL_TAKEN');
+    expect(
+      codeOf(
+        await client.request('POST', '/api/v1/account/email', {
+          json: { password: 'not my password', email: 'x@example.org' },
+        }),
+      ),
+    ).toBe('INVALID_CREDENTIALS');
+    const newEmail = `moved.${username}@example.org`;
+    const changed = await client.request<{ email: string }>('POST', '/api/v1/account/email', {
+      json: { password, email: newEmail },
+    });
+    expect(changed.body.email).toBe(newEmail);
+    expect((await client.request<{ email: string }>('GET', '/api/v1/account')).body.email).toBe(newEmail);
+    expect((await new AccountsClient(pictor.url).login(newEmail, password)).status).toBe(200);
+    expect((await new AccountsClient(pictor.url).login(email, password)).status).toBe(401);
+    const notice = await smtp.waitFor(
+      (m) => m.subject === 'The email of your Pictor account was changed' && m.text?.includes(username) === true,
+    );
+    const to = Array.isArray(notice.to) ? notice.to[0] : notice.to;
+    expect(to?.value[0]?.address).toBe(email);
+  });
+
   it('when another site posts a sign-in form, then it is refused (login CSRF)', async () => {
     const p = person();
     const evil = new AccountsClient(pictor.url, { Origin: 'https://evil.example' });

@@ -153,6 +153,12 @@ describe('accounts in a browser', () => {
     await fill(page, 'Password', 'an evening by the lighthouse');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'My account' }).waitFor();
+    // The email, changed from the account page, is the one shown.
+    await fill(page, 'New email', 'maria.new@example.org');
+    await fill(page, 'Password to confirm', 'an evening by the lighthouse');
+    await page.getByRole('button', { name: 'Change email' }).click();
+    await page.locator('.account-facts dd').filter({ hasText: 'maria.new@example.org' }).waitFor();
+    await browser.screenshot(page, 'accounts-email-changed');
     // The token died with the reset.
     expect(
       (await fetch(`${pictor.url}/api/v1/account`, { headers: { Authorization: `Bearer ${token}` } })).status,

@@ -98,6 +98,9 @@ export const changePassword = async (currentPassword: string, newPassword: strin
   csrfToken = null;
 };
 
+export const changeEmail = (password: string, email: string) =>
+  call<Account>('POST', '/account/email', { password, email });
+
 export const listTokens = async () => (await call<{ tokens: ApiToken[] }>('GET', '/account/tokens')).tokens;
 
 export const createToken = (name: string, scopes: string[], expiresIn: string) =>

@@ -332,6 +332,7 @@ export class AccountUi {
       ),
       await this.uploadsSection(),
       await this.tokensSection(),
+      this.emailSection(),
       this.passwordSection(),
     );
   }
@@ -512,6 +513,27 @@ export class AccountUi {
       create,
       fresh,
       h('p', {}, sharex),
+    );
+  }
+
+  private emailSection(): HTMLElement {
+    return h(
+      'section',
+      { 'aria-labelledby': 'email-heading' },
+      h('h3', { id: 'email-heading' }, 'Change email'),
+      buildForm({
+        label: 'Change email',
+        fields: [
+          { name: 'email', label: 'New email', type: 'email', autocomplete: 'email' },
+          { name: 'password', label: 'Password to confirm', type: 'password', autocomplete: 'current-password' },
+        ],
+        submit: 'Change email',
+        onSubmit: async (v) => {
+          this.account = await api.changeEmail(v.password ?? '', v.email ?? '');
+          announce(`Email changed to ${this.account.email}`);
+          this.go('#/account');
+        },
+      }),
     );
   }
 

@@ -185,6 +185,33 @@ export class PgAccountRepository implements AccountRepository {
     ]);
   }
 
+  async updateEmail(id: string, email: string): Promise<{ outcome: 'updated' | 'email-taken'; cached: Revoked }> {
+    return inTransaction(this.pool, async (client) => {
+      const taken = await client.query('SELECT 1 FROM accounts WHERE email = $1 AND id <> $2', [email, id]);
+      if (taken.rows.length > 0) return { outcome: 'email-taken' as const, cached: nothingRevoked() };
+      // The unique index still decides a race between two accounts taking the same address.
+      const updated = await client.query(
+        'UPDATE accounts SET email = $2, updated_at = now() WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM accounts WHERE email = $2 AND id <> $1)',
+        [id, email],
+      );
+      if (updated.rowCount !== 1) return { outcome: 'email-taken' as const, cached: nothingRevoked() };
+      const sessions = await client.query<{ id_hash: Buffer }>('SELECT id_hash FROM sessions WHERE account_id = $1', [
+        id,
+      ]);
+      const tokens = await client.query<{ token_hash: Buffer }>(
+        'SELECT token_hash FROM api_tokens WHERE account_id = $1',
+        [id],
+      );
+      return {
+        outcome: 'updated' as const,
+        cached: {
+          sessionHashes: sessions.rows.map((r) => r.id_hash),
+          tokenHashes: tokens.rows.map((r) => r.token_hash),
+        },
+      };
+    });
+  }
+
   async setPassword(id: string, passwordHash: string, now: Date, resetCodeId?: string): Promise<Revoked | null> {
     return inTransaction(this.pool, async (client) => {
       if (resetCodeId) {

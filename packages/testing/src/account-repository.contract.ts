@@ -129,6 +129,23 @@ export function describeAccountRepositoryContract(
       expect(await repo.findById(a.id)).toBeNull();
     });
 
+    it('when the email changes, then the account is found by the new one only; a taken one is refused', async () => {
+      const a = account();
+      const b = account();
+      await repo.create(a);
+      await repo.create(b);
+      const idHash = hashSecret('session-email');
+      await repo.insertSession({ idHash, accountId: a.id, createdAt: T0, expiresAt: later(60) });
+      const changed = await repo.updateEmail(a.id, 'new.address@example.org');
+      expect(changed.outcome).toBe('updated');
+      expect(changed.cached.sessionHashes).toEqual([idHash]);
+      expect((await repo.findByLogin('new.address@example.org'))?.id).toBe(a.id);
+      expect(await repo.findByLogin(a.email)).toBeNull();
+      expect(await repo.findSession(idHash, T0)).not.toBeNull();
+      expect((await repo.updateEmail(b.id, 'new.address@example.org')).outcome).toBe('email-taken');
+      expect((await repo.findById(b.id))?.email).toBe(b.email);
+    });
+
     it('when listing with a query, then only matching accounts come, newest first, page by page', async () => {
       const names = ['alice', 'alfred', 'bob'];
       for (const [i, username] of names.entries()) {

@@ -40,6 +40,10 @@ export const ChangePasswordSchema = z
   .object({ currentPassword: z.string().max(1024), newPassword: z.string().max(1024) })
   .openapi('ChangePassword');
 
+export const ChangeEmailSchema = z
+  .object({ password: z.string().max(1024), email: z.string().max(254).openapi({ example: 'ann@example.org' }) })
+  .openapi('ChangeEmail');
+
 export const DeleteAccountSchema = z
   .object({ password: z.string().max(1024).openapi({ description: 'The current password, as confirmation.' }) })
   .openapi('DeleteAccount');

@@ -4,6 +4,7 @@ import {
   AccountSchema,
   AdminUpdateUserSchema,
   AdminUsersQuery,
+  ChangeEmailSchema,
   ChangePasswordSchema,
   CreatedTokenSchema,
   CreateInviteSchema,
@@ -138,6 +139,21 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
       204: { description: 'Deleted, images included.' },
       401: error('INVALID_CREDENTIALS, AUTHENTICATION_REQUIRED'),
       403: error(`SESSION_REQUIRED, ${CSRF}`),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/api/v1/account/email',
+    summary: 'Change the email (with the current password)',
+    description: 'The old address is told. Sessions and tokens stay valid.',
+    security: sessionOnly,
+    request: body(ChangeEmailSchema),
+    responses: {
+      200: { description: 'The account as it is now.', ...json(AccountSchema) },
+      400: error('INVALID_EMAIL'),
+      401: error('INVALID_CREDENTIALS: the password is wrong'),
+      403: error(`SESSION_REQUIRED, ${CSRF}`),
+      409: error('EMAIL_TAKEN'),
     },
   });
   registry.registerPath({

@@ -10,6 +10,7 @@ import {
   type AuthSettings,
 } from '../http/auth.js';
 import {
+  ChangeEmailSchema,
   ChangePasswordSchema,
   CreateTokenSchema,
   DeleteAccountSchema,
@@ -45,6 +46,12 @@ export function accountRoute(deps: AccountRouteDeps): Router {
     // Every session ended, this one included: sign in again with the new password.
     clearSessionCookie(res, deps);
     res.status(204).end();
+  });
+
+  router.post('/email', requireSession(), async (req, res) => {
+    const { password, email } = parseOrThrow(ChangeEmailSchema, req.body);
+    const account = await deps.accounts.changeEmail(accountOf(req), password, email);
+    res.json(presentAccount(account, req.sessionId ? csrfTokenFor(req.sessionId) : undefined));
   });
 
   router.delete('/', requireSession(), async (req, res) => {

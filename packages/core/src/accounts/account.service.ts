@@ -351,6 +351,21 @@ export class AccountService {
   }
 
   /**
+   * Changes the email, with the current password. The old address is told (to the old address,
+   * so a hijacker cannot hide it); sessions and tokens stay valid.
+   */
+  async changeEmail(account: Account, password: string, newEmail: string): Promise<Account> {
+    const email = parseEmail(newEmail);
+    await this.checkPasswordOf(account, password);
+    if (email === account.email) return account;
+    const { outcome, cached } = await this.db(() => this.deps.accounts.updateEmail(account.id, email));
+    if (outcome === 'email-taken') throw ERRORS.emailTaken();
+    await this.evict(cached);
+    await this.notify(account, 'email-changed', { newEmail: email });
+    return { ...account, email };
+  }
+
+  /**
    * Starts a reset: a new one-time code (earlier ones die) goes to the account's channels. Known
    * and unknown logins get the same answer; the message is sent in the background, so the time
    * differs by one insert only.

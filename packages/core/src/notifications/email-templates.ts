@@ -52,6 +52,24 @@ export function renderEmail(notification: Notification, site: string): RenderedE
         ]),
       };
     }
+    case 'email-changed': {
+      const address = notification.data.newEmail ?? '';
+      return {
+        subject: 'The email of your Pictor account was changed',
+        text: [
+          `Hello ${name},`,
+          '',
+          `the email of your account on ${host} was changed to ${address}. Messages now go there.`,
+          '',
+          'If this was not you, tell the administrator at once.',
+        ].join('\n'),
+        html: page('Email changed', [
+          `Hello ${escapeHtml(name)},`,
+          `the email of your account on ${escapeHtml(host)} was changed to ${escapeHtml(address)}. Messages now go there.`,
+          'If this was not you, tell the administrator at once.',
+        ]),
+      };
+    }
     case 'password-changed':
       return {
         subject: 'Your Pictor password was changed',

@@ -28,6 +28,11 @@ export interface AccountRepository {
   list(options: { limit: number; query?: string; after?: AccountListCursor }): Promise<Account[]>;
   updatePasswordHash(id: string, passwordHash: string): Promise<void>;
   /**
+   * A new email; `email-taken` when another account has it. Also returns the hashes of the
+   * account's sessions and tokens (kept, not revoked), whose cached copies of the account are stale.
+   */
+  updateEmail(id: string, email: string): Promise<{ outcome: 'updated' | 'email-taken'; cached: Revoked }>;
+  /**
    * Sets a new password and signs out everywhere (sessions and tokens), in one transaction. With
    * `resetCodeId`, also uses that code up; null when the code was used meanwhile (nothing changed).
    */

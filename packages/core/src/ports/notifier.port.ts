@@ -2,7 +2,7 @@
  * Notifications to people about their account. The account use cases name what happened; how it
  * reaches someone (email today; Telegram, webhooks and in-app later) is the channels' business.
  */
-export type NotificationType = 'password-reset-code' | 'password-changed';
+export type NotificationType = 'password-reset-code' | 'password-changed' | 'email-changed';
 
 export interface Notification {
   /**
