@@ -679,6 +679,86 @@ describe('without SMTP', () => {
   });
 });
 
+describe('registration with email verification', () => {
+  let verifying: TestPictor;
+  beforeAll(async () => {
+    verifying = await startTestPictor({
+      ...FAST_ARGON2,
+      REGISTRATION: 'verify-email',
+      SMTP_URL: smtp.url,
+      RATE_LIMIT_RESET: '100',
+    });
+  });
+  afterAll(async () => {
+    await verifying?.stop();
+  });
+
+  const verificationCode = async (username: string) => {
+    const mail = await smtp.waitFor(
+      (m) => m.subject?.startsWith('Confirm your Pictor account') === true && m.text?.includes(username) === true,
+    );
+    return /Your code: ([34679ACDEFGHJKMNPQRTUVWXY]{10})/.exec(mail.text ?? '')![1]!;
+  };
+
+  it('when a person registers, then the account waits for the emailed code, and signs in once it is entered', async () => {
+    const client = new AccountsClient(verifying.url);
+    const registered = await client.register('verified', 'verified@example.org', 'a verified passphrase');
+    expect(registered.status).toBe(202);
+    expect(codeOf(await client.login('verified', 'a verified passphrase'))).toBe('ACCOUNT_PENDING');
+    expect(codeOf(await client.login('verified', 'a wrong passphrase!'))).toBe('INVALID_CREDENTIALS');
+    const code = await verificationCode('verified');
+    // A reset code cannot be asked for, nor does the verification code work as one.
+    const asReset = await client.request('POST', '/api/v1/auth/password-reset/confirm', {
+      json: { login: 'verified', code, password: 'another passphrase' },
+    });
+    expect(codeOf(asReset)).toBe('RESET_CODE_INVALID');
+    const confirmed = await client.request('POST', '/api/v1/auth/verify-email', { json: { login: 'verified', code } });
+    expect(confirmed.status).toBe(204);
+    expect((await client.login('verified@example.org', 'a verified passphrase')).status).toBe(200);
+    const again = await client.request('POST', '/api/v1/auth/verify-email', { json: { login: 'verified', code } });
+    expect(codeOf(again)).toBe('VERIFICATION_CODE_INVALID');
+  });
+
+  it('when an email that has an account registers again, then the answer is the same and the owner is told', async () => {
+    const client = new AccountsClient(verifying.url);
+    const first = await client.register('owner1', 'owned@example.org', 'the owner passphrase');
+    const second = await client.register('intruder', 'owned@example.org', 'the intruder passphrase');
+    expect(second.status).toBe(first.status);
+    expect(second.body).toEqual(first.body);
+    await smtp.waitFor(
+      (m) => m.subject === 'Someone tried to sign up to Pictor with your email' && m.text?.includes('owner1') === true,
+    );
+    expect(codeOf(await client.login('intruder', 'the intruder passphrase'))).toBe('INVALID_CREDENTIALS');
+  });
+
+  it('when the code is guessed wrong 5 times, then it is dead; a resent code works', async () => {
+    const client = new AccountsClient(verifying.url);
+    await client.register('guessed', 'guessed@example.org', 'a guessed passphrase');
+    const code = await verificationCode('guessed');
+    const wrong = code.startsWith('3') ? `4${code.slice(1)}` : `3${code.slice(1)}`;
+    for (let i = 0; i < 5; i++) {
+      const answer = await client.request('POST', '/api/v1/auth/verify-email', {
+        json: { login: 'guessed', code: wrong },
+      });
+      expect(codeOf(answer)).toBe('VERIFICATION_CODE_INVALID');
+    }
+    expect(
+      codeOf(await client.request('POST', '/api/v1/auth/verify-email', { json: { login: 'guessed', code } })),
+    ).toBe('VERIFICATION_CODE_INVALID');
+    const seen = smtp.messages.length;
+    expect(
+      (await client.request('POST', '/api/v1/auth/verify-email/resend', { json: { login: 'guessed' } })).status,
+    ).toBe(202);
+    const mail = await smtp.waitFor(
+      (m) => smtp.messages.indexOf(m) >= seen && m.subject?.startsWith('Confirm your Pictor account') === true,
+    );
+    const fresh = /Your code: ([34679ACDEFGHJKMNPQRTUVWXY]{10})/.exec(mail.text ?? '')![1]!;
+    expect(
+      (await client.request('POST', '/api/v1/auth/verify-email', { json: { login: 'guessed', code: fresh } })).status,
+    ).toBe(204);
+  });
+});
+
 describe('registration by invite', () => {
   it('when REGISTRATION=invite, then only a fresh invite from an admin registers, once', async () => {
     const invite = await startTestPictor({ ...FAST_ARGON2, REGISTRATION: 'invite', ADMIN_TOKEN });

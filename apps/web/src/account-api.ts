@@ -85,8 +85,15 @@ export async function signOut(): Promise<void> {
   csrfToken = null;
 }
 
-export const register = (username: string, email: string, password: string) =>
-  call<Account>('POST', '/auth/register', { username, email, password });
+/** The new account, or null when it waits for its emailed code (REGISTRATION=verify-email). */
+export async function register(username: string, email: string, password: string): Promise<Account | null> {
+  const answer = await call<Partial<Account>>('POST', '/auth/register', { username, email, password });
+  return typeof answer.id === 'string' ? (answer as Account) : null;
+}
+
+export const verifyEmail = (login: string, code: string) => call('POST', '/auth/verify-email', { login, code });
+
+export const resendVerification = (login: string) => call('POST', '/auth/verify-email/resend', { login });
 
 export const requestReset = (login: string) => call('POST', '/auth/password-reset', { login });
 

@@ -203,6 +203,9 @@ export class AccountUi {
       case '/reset':
         content = this.reset(params.get('login') ?? '');
         break;
+      case '/verify':
+        content = this.verify(params.get('login') ?? '');
+        break;
       case '/account':
         content = this.account ? await this.accountPage(this.account) : this.signIn();
         break;
@@ -260,7 +263,12 @@ export class AccountUi {
         ],
         submit: 'Create account',
         onSubmit: async (v) => {
-          await api.register(v.username ?? '', v.email ?? '', v.password ?? '');
+          const created = await api.register(v.username ?? '', v.email ?? '', v.password ?? '');
+          if (!created) {
+            announce('Check your email for a code');
+            this.go(`#/verify?login=${encodeURIComponent(v.username ?? '')}`);
+            return;
+          }
           this.account = await api.signIn(v.username ?? '', v.password ?? '');
           announce('Account created; you are signed in');
           this.go('#/account');
@@ -315,6 +323,40 @@ export class AccountUi {
           announce('Password changed');
         },
       }),
+      done,
+    );
+  }
+
+  private verify(login: string): HTMLElement {
+    const done = h('p', { class: 'notice', role: 'status', hidden: true });
+    const resend = h('button', { type: 'button', class: 'btn btn-ghost btn-small' }, 'Send a new code');
+    const form = buildForm({
+      label: 'Confirm your email',
+      fields: [
+        { name: 'login', label: 'Username or email', autocomplete: 'username', value: login },
+        { name: 'code', label: 'Code from the email', autocomplete: 'one-time-code' },
+      ],
+      submit: 'Confirm',
+      fieldOf: { VERIFICATION_CODE_INVALID: 'code', VERIFICATION_CODE_EXPIRED: 'code' },
+      onSubmit: async (v) => {
+        await api.verifyEmail(v.login ?? '', v.code ?? '');
+        done.replaceChildren('Your account is confirmed. ', link('#/signin', 'Sign in'));
+        done.hidden = false;
+        announce('Account confirmed');
+      },
+    });
+    resend.addEventListener('click', () => {
+      const value = form.querySelector<HTMLInputElement>('input[name="login"]')?.value ?? '';
+      void api.resendVerification(value).then(() => {
+        done.replaceChildren('If the account awaits confirmation, a new code is on its way.');
+        done.hidden = false;
+      });
+    });
+    return page(
+      'Confirm your email',
+      h('p', {}, 'We sent a code to the address you signed up with. Enter it here to finish.'),
+      form,
+      h('p', {}, resend),
       done,
     );
   }

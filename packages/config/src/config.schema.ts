@@ -203,8 +203,8 @@ export const SETTINGS = {
     "Kubeconfig file for the Kubernetes API. Unset: the pod's service account (in-cluster).",
   ),
   REGISTRATION: setting(
-    z.enum(['open', 'invite', 'closed']),
-    'Who may create an account: `open` (anyone), `invite` (with a code an admin made), `closed` (only `pictor admin create-user`).',
+    z.enum(['open', 'verify-email', 'invite', 'closed']),
+    'Who may create an account: `open` (anyone), `verify-email` (anyone, active once the emailed code is entered), `invite` (with a code an admin made), `closed` (only `pictor admin create-user`).',
     'open',
   ),
   ANONYMOUS_UPLOADS: setting(

@@ -185,6 +185,21 @@ export class PgAccountRepository implements AccountRepository {
     ]);
   }
 
+  async activate(id: string, codeId: string, now: Date): Promise<boolean> {
+    return inTransaction(this.pool, async (client) => {
+      const used = await client.query(
+        'UPDATE reset_codes SET used_at = $3 WHERE id = $1 AND account_id = $2 AND used_at IS NULL',
+        [codeId, id, now],
+      );
+      if (used.rowCount !== 1) return false;
+      const activated = await client.query(
+        "UPDATE accounts SET status = 'active', updated_at = now() WHERE id = $1 AND status = 'pending'",
+        [id],
+      );
+      return activated.rowCount === 1;
+    });
+  }
+
   async updateEmail(id: string, email: string): Promise<{ outcome: 'updated' | 'email-taken'; cached: Revoked }> {
     return inTransaction(this.pool, async (client) => {
       const taken = await client.query('SELECT 1 FROM accounts WHERE email = $1 AND id <> $2', [email, id]);

@@ -36,6 +36,13 @@ export const ResetConfirmSchema = z
   })
   .openapi('PasswordResetConfirm');
 
+export const VerifyEmailSchema = z
+  .object({
+    login: z.string().max(1024).openapi({ example: 'ann' }),
+    code: z.string().max(64).openapi({ description: 'The code from the confirmation email.' }),
+  })
+  .openapi('VerifyEmail');
+
 export const ChangePasswordSchema = z
   .object({ currentPassword: z.string().max(1024), newPassword: z.string().max(1024) })
   .openapi('ChangePassword');

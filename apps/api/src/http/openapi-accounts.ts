@@ -17,6 +17,7 @@ import {
   ResetRequestSchema,
   TokenSchema,
   UpdateImageSchema,
+  VerifyEmailSchema,
 } from './account-schemas.js';
 import { ErrorSchema, ImageIdParam, ImageSchema, ListQuerySchema, ListResponseSchema } from './schemas.js';
 
@@ -55,6 +56,10 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     request: body(RegisterSchema),
     responses: {
       201: { description: 'Created; sign in next.', ...json(AccountSchema) },
+      202: {
+        description: 'REGISTRATION=verify-email: a code is on its way (the same answer when the email is taken).',
+        ...json(z.object({ message: z.string() })),
+      },
       400: error('VALIDATION_FAILED, INVALID_USERNAME, INVALID_EMAIL, WEAK_PASSWORD'),
       403: error('REGISTRATION_CLOSED, INVITE_INVALID, CSRF_REJECTED (posted from another site)'),
       409: error('USERNAME_TAKEN, EMAIL_TAKEN'),
@@ -71,8 +76,29 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     responses: {
       200: { description: 'Signed in.', ...json(AccountSchema) },
       401: error('INVALID_CREDENTIALS'),
-      403: error('ACCOUNT_BLOCKED (only after the right password), CSRF_REJECTED'),
+      403: error('ACCOUNT_BLOCKED, ACCOUNT_PENDING (both only after the right password), CSRF_REJECTED'),
       429: error('RATE_LIMITED: per account name and per client address; see Retry-After'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/api/v1/auth/verify-email',
+    summary: 'Confirm the email of a new account with the emailed code (REGISTRATION=verify-email)',
+    request: body(VerifyEmailSchema),
+    responses: {
+      204: { description: 'The account is active; sign in.' },
+      400: error('VERIFICATION_CODE_INVALID (also after 5 tries), VERIFICATION_CODE_EXPIRED'),
+      429: error('RATE_LIMITED'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/api/v1/auth/verify-email/resend',
+    summary: 'Send a new confirmation code',
+    request: body(ResetRequestSchema),
+    responses: {
+      202: { description: 'Always the same answer.', ...json(z.object({ message: z.string() })) },
+      429: error('RATE_LIMITED'),
     },
   });
   registry.registerPath({

@@ -9,7 +9,13 @@ import {
   setSessionCookie,
   type AuthSettings,
 } from '../http/auth.js';
-import { LoginSchema, RegisterSchema, ResetConfirmSchema, ResetRequestSchema } from '../http/account-schemas.js';
+import {
+  LoginSchema,
+  RegisterSchema,
+  ResetConfirmSchema,
+  ResetRequestSchema,
+  VerifyEmailSchema,
+} from '../http/account-schemas.js';
 import { presentAccount } from '../http/account-presenter.js';
 import { parseOrThrow } from '../http/validate.js';
 
@@ -29,8 +35,38 @@ export function authRoute(settings: AuthSettings): Router {
       (error) => req.log.warn('rate limiter unavailable', { error }),
     );
     const account = await accounts.register(input);
+    if (!account) {
+      // REGISTRATION=verify-email: the same answer whether the email was free or taken.
+      res.status(202).json({ message: 'Check your email: enter the code we sent to confirm the account.' });
+      return;
+    }
     req.log.info('account registered', { accountId: account.id, role: account.role });
     res.status(201).json(presentAccount(account));
+  });
+
+  router.post('/verify-email', async (req, res) => {
+    const { login, code } = parseOrThrow(VerifyEmailSchema, req.body);
+    await consumeAll(
+      [{ limiter: limiters?.reset, key: `verify:client:${clientKey(req.ip)}` }],
+      'Too many attempts; try again later.',
+      (error) => req.log.warn('rate limiter unavailable', { error }),
+    );
+    await accounts.verifyEmail(login, code);
+    res.status(204).end();
+  });
+
+  router.post('/verify-email/resend', async (req, res) => {
+    const { login } = parseOrThrow(ResetRequestSchema, req.body);
+    await consumeAll(
+      [
+        { limiter: limiters?.reset, key: `verify-resend:client:${clientKey(req.ip)}` },
+        { limiter: limiters?.reset, key: `verify-resend:account:${normaliseLogin(login).slice(0, 254)}` },
+      ],
+      'Too many requests; try again later.',
+      (error) => req.log.warn('rate limiter unavailable', { error }),
+    );
+    await accounts.resendVerification(login);
+    res.status(202).json({ message: 'If an account awaits confirmation, a new code is on its way.' });
   });
 
   router.post('/login', async (req, res) => {

@@ -19,7 +19,7 @@ import {
   secretMatches,
 } from './secrets.js';
 
-export const REGISTRATION_MODES = ['open', 'invite', 'closed'] as const;
+export const REGISTRATION_MODES = ['open', 'verify-email', 'invite', 'closed'] as const;
 export type RegistrationMode = (typeof REGISTRATION_MODES)[number];
 
 export interface AccountSettings {
@@ -29,6 +29,8 @@ export interface AccountSettings {
   sessionTtlSeconds: number;
   resetCodeTtlSeconds: number;
   resetCodeMaxAttempts: number;
+  /** How long an emailed verification code works (REGISTRATION=verify-email). */
+  verificationCodeTtlSeconds: number;
   maxTokensPerAccount: number;
   /** How long a looked-up session or token is trusted from the cache. Revocations evict it at once. */
   cacheTtlSeconds: number;
@@ -40,6 +42,7 @@ export const DEFAULT_ACCOUNT_SETTINGS: AccountSettings = {
   sessionTtlSeconds: 30 * 86_400,
   resetCodeTtlSeconds: 15 * 60,
   resetCodeMaxAttempts: 5,
+  verificationCodeTtlSeconds: 24 * 3600,
   maxTokensPerAccount: 50,
   cacheTtlSeconds: 60,
 };
@@ -118,10 +121,12 @@ export class AccountService {
   }
 
   /**
-   * Creates an active account. The password is hashed before uniqueness is checked, so a taken
-   * name answers in the same time as a free one.
+   * Creates an account: active, or with REGISTRATION=verify-email pending until the emailed code
+   * is entered. The password is hashed before uniqueness is checked, so a taken name answers in
+   * the same time as a free one. With verify-email, a taken email is not revealed: the answer is
+   * the same (`null`) and the address's owner is told instead.
    */
-  async register(input: RegisterInput): Promise<Account> {
+  async register(input: RegisterInput): Promise<Account | null> {
     const { settings } = this.deps;
     if (settings.registration === 'closed') throw ERRORS.registrationClosed();
     if (settings.registration === 'invite' && !input.invite) throw ERRORS.inviteInvalid();
@@ -135,7 +140,7 @@ export class AccountService {
       username,
       email,
       passwordHash,
-      status: 'active',
+      status: settings.registration === 'verify-email' ? 'pending' : 'active',
       role: settings.adminEmail !== undefined && email === settings.adminEmail.toLowerCase() ? 'admin' : 'user',
       createdAt: now,
       passwordChangedAt: now,
@@ -147,9 +152,66 @@ export class AccountService {
       }),
     );
     if (outcome === 'username-taken') throw ERRORS.usernameTaken();
-    if (outcome === 'email-taken') throw ERRORS.emailTaken();
     if (outcome === 'invite-invalid') throw ERRORS.inviteInvalid();
-    return account;
+    if (settings.registration !== 'verify-email') {
+      if (outcome === 'email-taken') throw ERRORS.emailTaken();
+      return account;
+    }
+    if (outcome === 'email-taken') {
+      const owner = await this.db(() => this.deps.accounts.findByLogin(email));
+      if (owner) await this.notify(owner, 'registration-attempt', {});
+      return null;
+    }
+    await this.sendVerificationCode(account);
+    return null;
+  }
+
+  /** Sends a new code to a pending account (earlier ones die). Same answer for any login. */
+  async resendVerification(login: string): Promise<void> {
+    if (login.length > 254) return;
+    const account = await this.db(() => this.deps.accounts.findByLogin(normaliseLogin(login)));
+    if (account?.status === 'pending') await this.sendVerificationCode(account);
+  }
+
+  /** Activates a pending account with its emailed code; the same attempt limits as reset codes. */
+  async verifyEmail(login: string, codeInput: string): Promise<void> {
+    const account =
+      login.length > 254 ? null : await this.db(() => this.deps.accounts.findByLogin(normaliseLogin(login)));
+    if (!account || account.status !== 'pending') throw ERRORS.verificationCodeInvalid();
+    const live = await this.db(() => this.deps.accounts.latestResetCode(account.id));
+    if (!live) throw ERRORS.verificationCodeInvalid();
+    const code = normaliseResetCode(codeInput);
+    const matches = code !== null && secretMatches(`verify:${account.id}:${code}`, live.codeHash);
+    if (live.expiresAt <= this.clock()) {
+      throw matches ? ERRORS.verificationCodeExpired() : ERRORS.verificationCodeInvalid();
+    }
+    const attempts = await this.db(() =>
+      this.deps.accounts.countResetAttempt(live.id, this.deps.settings.resetCodeMaxAttempts),
+    );
+    if (attempts === null || !matches) throw ERRORS.verificationCodeInvalid();
+    const activated = await this.db(() => this.deps.accounts.activate(account.id, live.id, this.clock()));
+    if (!activated) throw ERRORS.verificationCodeInvalid();
+  }
+
+  /**
+   * A pending account's live code is a verification code, an active account's a reset code: one
+   * table, and the purpose is part of the hash, so neither can stand in for the other.
+   */
+  private async sendVerificationCode(account: Account): Promise<void> {
+    const now = this.clock();
+    const code = newResetCode();
+    await this.db(() =>
+      this.deps.accounts.replaceResetCode({
+        id: newAccountId(),
+        accountId: account.id,
+        codeHash: hashSecret(`verify:${account.id}:${code}`),
+        attempts: 0,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + this.deps.settings.verificationCodeTtlSeconds * 1000),
+        usedAt: null,
+      }),
+    );
+    await this.notify(account, 'email-verification-code', { code });
   }
 
   /** An account made from the shell (`pictor admin create-user`): ignores REGISTRATION. */
@@ -189,6 +251,7 @@ export class AccountService {
     const { ok, needsRehash } = await this.deps.hasher.verify(password, account.passwordHash);
     if (!ok) throw ERRORS.invalidCredentials();
     if (account.status === 'blocked') throw ERRORS.accountBlocked();
+    if (account.status === 'pending') throw ERRORS.accountPending();
     if (needsRehash) {
       const rehashed = await this.deps.hasher.hash(password);
       await this.db(() => this.deps.accounts.updatePasswordHash(account.id, rehashed));

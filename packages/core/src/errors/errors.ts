@@ -123,6 +123,16 @@ export const ERRORS = {
   /** Deliberately says neither which half was wrong nor whether the account exists. */
   invalidCredentials: () => new AppError('INVALID_CREDENTIALS', 401, 'The login or the password is wrong.'),
   accountBlocked: () => new AppError('ACCOUNT_BLOCKED', 403, 'This account is blocked.'),
+  accountPending: () =>
+    new AppError('ACCOUNT_PENDING', 403, 'Confirm your email first: enter the code we sent, or ask for a new one.'),
+  verificationCodeInvalid: () =>
+    new AppError(
+      'VERIFICATION_CODE_INVALID',
+      400,
+      'The code is wrong, used, or replaced by a newer one; ask for a new code.',
+    ),
+  verificationCodeExpired: () =>
+    new AppError('VERIFICATION_CODE_EXPIRED', 400, 'The code has expired; ask for a new one.'),
   authenticationRequired: (message = 'Sign in, or send Authorization: Bearer <personal API token>.') =>
     new AppError('AUTHENTICATION_REQUIRED', 401, message),
   tokenScope: (scope: string) =>

@@ -52,6 +52,43 @@ export function renderEmail(notification: Notification, site: string): RenderedE
         ]),
       };
     }
+    case 'email-verification-code': {
+      const code = notification.data.code ?? '';
+      const verifyUrl = `${site}/#/verify?login=${encodeURIComponent(name)}`;
+      return {
+        subject: `Confirm your Pictor account: ${code}`,
+        text: [
+          `Hello ${name},`,
+          '',
+          `to finish creating your account on ${host}, confirm this address.`,
+          '',
+          `Your code: ${code}`,
+          '',
+          `Enter it at ${verifyUrl}. If you did not sign up, ignore this message.`,
+        ].join('\n'),
+        html: page('Confirm your account', [
+          `Hello ${escapeHtml(name)},`,
+          `to finish creating your account on ${escapeHtml(host)}, confirm this address.`,
+          `Your code: <strong style="font-size:1.4em;letter-spacing:.1em;font-family:monospace">${escapeHtml(code)}</strong>`,
+          `Enter it at <a href="${escapeHtml(verifyUrl)}">${escapeHtml(verifyUrl)}</a>. If you did not sign up, ignore this message.`,
+        ]),
+      };
+    }
+    case 'registration-attempt':
+      return {
+        subject: 'Someone tried to sign up to Pictor with your email',
+        text: [
+          `Hello ${name},`,
+          '',
+          `someone tried to create an account on ${host} with this address, which already has one (yours).`,
+          'Nothing was changed. If you forgot your password, reset it from the sign-in page.',
+        ].join('\n'),
+        html: page('Sign-up attempt', [
+          `Hello ${escapeHtml(name)},`,
+          `someone tried to create an account on ${escapeHtml(host)} with this address, which already has one (yours).`,
+          'Nothing was changed. If you forgot your password, reset it from the sign-in page.',
+        ]),
+      };
     case 'email-changed': {
       const address = notification.data.newEmail ?? '';
       return {

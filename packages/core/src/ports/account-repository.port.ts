@@ -27,6 +27,8 @@ export interface AccountRepository {
   /** Newest first; `query` matches a part of the username or email. */
   list(options: { limit: number; query?: string; after?: AccountListCursor }): Promise<Account[]>;
   updatePasswordHash(id: string, passwordHash: string): Promise<void>;
+  /** pending → active with a verification code, used up in the same transaction; false otherwise. */
+  activate(id: string, codeId: string, now: Date): Promise<boolean>;
   /**
    * A new email; `email-taken` when another account has it. Also returns the hashes of the
    * account's sessions and tokens (kept, not revoked), whose cached copies of the account are stale.

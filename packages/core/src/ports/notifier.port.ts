@@ -2,7 +2,8 @@
  * Notifications to people about their account. The account use cases name what happened; how it
  * reaches someone (email today; Telegram, webhooks and in-app later) is the channels' business.
  */
-export type NotificationType = 'password-reset-code' | 'password-changed' | 'email-changed';
+export type NotificationType =
+  'password-reset-code' | 'password-changed' | 'email-changed' | 'email-verification-code' | 'registration-attempt';
 
 export interface Notification {
   /**
