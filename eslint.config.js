@@ -51,7 +51,7 @@ export default tseslint.config(
   },
   {
     // Adapters know the domain's ports, never each other; only apps/pictor wires them together.
-    files: ['packages/{sql,objects,events,cache,imaging,kubernetes}/src/**/*.ts'],
+    files: ['packages/{sql,objects,events,cache,imaging,kubernetes,notifications}/src/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
@@ -76,6 +76,7 @@ export default tseslint.config(
                 '@pictor/cache',
                 '@pictor/config',
                 '@pictor/kubernetes',
+                '@pictor/notifications',
               ],
               message: 'Programs receive adapters through their deps; apps/pictor wires them.',
             },

@@ -6,6 +6,7 @@ import swaggerUi from 'swagger-ui-express';
 import {
   ERRORS,
   EXPIRY_CHOICES,
+  type AccountService,
   type BackupJobs,
   type BackupRecord,
   type ImageFormat,
@@ -22,7 +23,11 @@ import { buildOpenApiDocument } from './http/openapi.js';
 import { rateLimit } from './http/rate-limit.js';
 import { requestContext } from './http/request-context.js';
 import { initialiseApiSeries } from './http/route-table.js';
+import { authenticate, type AccountLimiters, type AuthSettings } from './http/auth.js';
+import { accountRoute } from './routes/account.route.js';
 import { adminRoute } from './routes/admin.route.js';
+import { adminUsersRoute } from './routes/admin-users.route.js';
+import { authRoute } from './routes/auth.route.js';
 import { healthRoute, type ReadinessCheck } from './routes/health.route.js';
 import { imagesRoute } from './routes/images.route.js';
 import { pagesRoute } from './routes/pages.route.js';
@@ -62,6 +67,15 @@ export interface ApiDeps {
     /** On-demand backups; absent: BACKUPS_NOT_CONFIGURED. */
     backups?: BackupJobs;
     recentBackups?: (limit: number) => Promise<BackupRecord[]>;
+  };
+  /** Accounts, sessions and personal tokens; absent: every upload is anonymous. */
+  accounts?: {
+    service: AccountService;
+    anonymousUploads: boolean;
+    /** `Secure` session cookie: PUBLIC_URL is https. */
+    secureCookies: boolean;
+    sessionTtlSeconds: number;
+    limiters?: AccountLimiters;
   };
 }
 
@@ -135,10 +149,32 @@ export function createApp(deps: ApiDeps): Express {
     });
   });
   app.all('/api/v1/limits', allowOnly('GET'));
+  const auth: AuthSettings | undefined = deps.accounts
+    ? {
+        accounts: deps.accounts.service,
+        publicUrl: deps.publicUrl,
+        secureCookies: deps.accounts.secureCookies,
+        sessionTtlSeconds: deps.accounts.sessionTtlSeconds,
+        adminToken: deps.admin?.token,
+        ...(deps.accounts.limiters ? { limiters: deps.accounts.limiters } : {}),
+      }
+    : undefined;
+  if (auth) app.use('/api', authenticate(auth));
   app.use(
     '/api/v1/images',
-    imagesRoute({ images: deps.images, publicUrl: deps.publicUrl, limits, limitUploads: rateLimit(deps.rateLimiter) }),
+    imagesRoute({
+      images: deps.images,
+      publicUrl: deps.publicUrl,
+      limits,
+      limitUploads: rateLimit(deps.rateLimiter),
+      ...(auth && deps.accounts ? { auth: { ...auth, anonymousUploads: deps.accounts.anonymousUploads } } : {}),
+    }),
   );
+  if (auth) {
+    app.use('/api/v1/auth', authRoute(auth));
+    app.use('/api/v1/account', accountRoute({ ...auth, images: deps.images }));
+    app.use('/api/v1/admin', adminUsersRoute(auth));
+  }
   if (deps.admin) app.use('/api/v1/admin', adminRoute({ ...deps.admin, publicUrl: deps.publicUrl }));
   app.use('/api', (_req, _res, next) => next(ERRORS.notFound()));
 

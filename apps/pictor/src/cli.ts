@@ -1,12 +1,14 @@
 import { ConfigError, loadConfig, TARGETS, type SettingName } from '@pictor/config';
 import { createLogger } from '@pictor/observability';
 import { isAppError } from '@pictor/core';
+import { ADMIN_USAGE, createUser, parseAdminArgs, readPassword, UsageError } from './admin-cli.js';
 import { runBackup, runCleanup, runRestore, type RestoreOptions } from './lifecycle.js';
 import { runMigrations, startPictor } from './pictor.js';
 import type { Telemetry } from './telemetry.js';
 
 const USAGE = `Usage: pictor [--target=${TARGETS.join('|')}]
        pictor --target=restore --from=<key|latest> [--force]
+       pictor admin create-user --username=<name> --email=<address> [--role=admin|user]
 
 Runs Pictor. Every setting comes from the environment (see the README's configuration table).
 --from     the dump to restore: its key under backups/postgres/ (or file name), or latest
@@ -68,8 +70,55 @@ export async function main(telemetry: Telemetry | undefined): Promise<void> {
   }
 }
 
+/** `pictor admin …` and `pictor --target=admin …`: operator commands, then exit. */
+function adminArgv(argv: string[]): string[] | undefined {
+  if (argv[0] === 'admin') return argv.slice(1);
+  const at = argv.findIndex((a) => a === '--target=admin' || a === '-target=admin');
+  if (at >= 0) return argv.filter((_, i) => i !== at);
+  const spaced = argv.findIndex((a, i) => (a === '--target' || a === '-target') && argv[i + 1] === 'admin');
+  if (spaced >= 0) return argv.filter((_, i) => i !== spaced && i !== spaced + 1);
+  return undefined;
+}
+
+async function runAdmin(argv: string[]): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseAdminArgs(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`pictor admin: ${error.message}\n${ADMIN_USAGE}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  let config;
+  try {
+    config = loadConfig(process.env, { PICTOR_TARGET: 'migrate' });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`pictor: ${error.message}\n`);
+      process.exit(78);
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.logLevel, base: { target: 'admin' } });
+  const password = await readPassword(process.env, process.stdin);
+  await runOnce(async () => {
+    const account = await createUser(config, logger, parsed.args, password);
+    process.stdout.write(
+      `${JSON.stringify({ id: account.id, username: account.username, email: account.email, role: account.role })}\n`,
+    );
+  }, logger);
+}
+
 async function run(telemetry: Telemetry | undefined): Promise<void> {
   let config;
+  const admin = adminArgv(process.argv.slice(2));
+  if (admin) {
+    await runAdmin(admin);
+    await telemetry?.shutdown().catch(() => undefined);
+    return;
+  }
   const args = parseArgs(process.argv.slice(2));
   try {
     config = loadConfig(process.env, args.overrides);

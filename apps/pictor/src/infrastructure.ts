@@ -16,6 +16,8 @@ export interface Infrastructure {
   bus: EventBus;
   cache: Cache;
   rateLimiter: RateLimiter | undefined;
+  /** A limiter of its own (points per window), in the same store as the upload limiter. */
+  makeRateLimiter(options: { points: number; windowSeconds: number; keyPrefix: string }): RateLimiter;
   /** True when the database is the embedded one (one connection, no LISTEN). */
   databaseIsEmbedded: boolean;
   /** The embedded database itself (its dump and restore), when it is the one in use. */
@@ -108,14 +110,17 @@ export async function openInfrastructure(config: Config, logger: Logger): Promis
 
     let cache: Cache;
     let rateLimiter: RateLimiter | undefined;
+    let makeRateLimiter: Infrastructure['makeRateLimiter'];
     const limit = { points: config.rateLimit.uploads, windowSeconds: config.rateLimit.windowSeconds };
     if (config.redis) {
       const redis = await connectRedis(config.redis.url, (error) => logger.warn('redis connection error', { error }));
       cache = new RedisCache(redis);
       rateLimiter = limit.points > 0 ? redisRateLimiter(redis, limit) : undefined;
+      makeRateLimiter = (options) => redisRateLimiter(redis, options);
     } else {
       cache = new MemoryCache();
       rateLimiter = limit.points > 0 ? memoryRateLimiter(limit) : undefined;
+      makeRateLimiter = (options) => memoryRateLimiter(options);
     }
     closers.push(() => cache.close());
 
@@ -126,6 +131,7 @@ export async function openInfrastructure(config: Config, logger: Logger): Promis
       bus,
       cache,
       rateLimiter,
+      makeRateLimiter,
       databaseIsEmbedded: database.embedded !== undefined,
       embeddedDatabase: database.embedded,
       busIsEphemeral: !config.kafka,

@@ -22,6 +22,7 @@ import {
   EmbeddedDatabaseBusyError,
   migrate,
   OffThreadDumpError,
+  PgAccountRepository,
   PgDumpTool,
   PgLifecycleRepository,
   PgToolError,
@@ -90,11 +91,21 @@ export async function runCleanup(config: Config, logger: Logger): Promise<Cleanu
         await objects.close();
       }
     });
+    await pruneSessions(database.pool, logger);
     logger.info('cleanup finished', { ...report, durationMs: Date.now() - started });
     return report;
   } finally {
     await database.close();
   }
+}
+
+/** Deletes sessions past their expiry (they no longer sign anyone in; this only keeps the table small). */
+async function pruneSessions(pool: Pool, logger: Logger): Promise<void> {
+  const pruned = await new PgAccountRepository(pool).pruneSessions(new Date()).catch((error: unknown) => {
+    logger.warn('could not prune expired sessions', { error });
+    return 0;
+  });
+  if (pruned > 0) logger.info('expired sessions pruned', { count: pruned });
 }
 
 /** Runs the cleanup every `intervalSeconds` in-process (target `all`); returns its stop(). */
@@ -103,10 +114,15 @@ export function scheduleCleanup(
   lifecycle: PgLifecycleRepository,
   intervalSeconds: number,
   logger: Logger,
+  pool?: Pool,
 ): () => Promise<void> {
   let running: Promise<void> | undefined;
   const tick = () => {
     running ??= cleanupAndRecord(lifecycle, logger, () => cleanup.run())
+      .then(async (report) => {
+        if (pool) await pruneSessions(pool, logger);
+        return report;
+      })
       .then(
         (report) => {
           if (report.expired + report.orphans + report.stalePending > 0) logger.info('cleanup finished', { ...report });

@@ -1,8 +1,21 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config, Target } from '@pictor/config';
 import { createApp, descriptorHeadroom, objectsWritable, startHttpServer } from '@pictor/api';
-import { expiryChoicesWithin, ImageService, parseDuration, TOPICS, type BackupJobs } from '@pictor/core';
+import {
+  AccountService,
+  DEFAULT_ACCOUNT_SETTINGS,
+  EmailNotifier,
+  expiryChoicesWithin,
+  ImageService,
+  parseDuration,
+  PasswordHasher,
+  TOPICS,
+  type BackupJobs,
+  type MailTransport,
+} from '@pictor/core';
+import { EmlFileMailTransport, SmtpMailTransport } from '@pictor/notifications';
 import { KafkaEventBus } from '@pictor/events';
 import { SharpImageInspector, SharpImageProcessor } from '@pictor/imaging';
 import { KubernetesBackupJobs } from '@pictor/kubernetes';
@@ -11,6 +24,7 @@ import { startRelay, type RelayHandle } from '@pictor/relay';
 import {
   listenForOutbox,
   migrate,
+  PgAccountRepository,
   PgImageRepository,
   PgLifecycleRepository,
   PgMetricsRepository,
@@ -177,7 +191,7 @@ export async function startPictor(
       const lifecycle = new PgLifecycleRepository(infra.pool);
       const log = logger.child({ module: 'cleanup' });
       const cleanup = createCleanup(config, lifecycle, infra.objects, log);
-      stops.push(scheduleCleanup(cleanup, lifecycle, config.cleanup.intervalSeconds, log));
+      stops.push(scheduleCleanup(cleanup, lifecycle, config.cleanup.intervalSeconds, log, infra.pool));
     }
 
     let port: number | undefined;
@@ -203,6 +217,7 @@ export async function startPictor(
         },
         ...(relay ? { onEventsCommitted: () => relay.wake() } : {}),
       });
+      const accounts = openAccounts(config, infra, service, logger, stops);
       const admin = config.admin.token
         ? {
             token: config.admin.token,
@@ -231,6 +246,13 @@ export async function startPictor(
         isShuttingDown: () => shuttingDown,
         metrics,
         ...(admin ? { admin } : {}),
+        accounts: {
+          service: accounts,
+          anonymousUploads: config.accounts.anonymousUploads,
+          secureCookies: config.accounts.secureCookies,
+          sessionTtlSeconds: config.accounts.sessionTtlSeconds,
+          limiters: accountLimiters(config, infra),
+        },
       });
       const reads = new PgMetricsRepository(infra.pool);
       metrics.observeInstallation(atMostEvery(60_000, () => reads.installedAt()));
@@ -249,6 +271,76 @@ export async function startPictor(
     await stopAll();
     throw error;
   }
+}
+
+/** Email delivery: SMTP when SMTP_URL is set, else `.eml` files under DATA_DIR/mail. */
+export function openMailTransport(config: Config, logger: Logger): MailTransport {
+  if (config.mail.smtpUrl) return new SmtpMailTransport({ url: config.mail.smtpUrl, from: config.mail.from });
+  const log = logger.child({ module: 'mail' });
+  return new EmlFileMailTransport({
+    dir: path.resolve(config.dataDir, 'mail'),
+    from: config.mail.from,
+    onWritten: (file, message) => log.info('mail written', { file, to: message.to, subject: message.subject }),
+  });
+}
+
+/** The account use cases on this process's adapters (also used by `pictor admin create-user`). */
+export function createAccountService(
+  config: Config,
+  pool: Infrastructure['pool'],
+  cache: Infrastructure['cache'],
+  images: ImageService | undefined,
+  notifier: AccountServiceNotifier,
+): AccountService {
+  return new AccountService({
+    accounts: new PgAccountRepository(pool),
+    hasher: new PasswordHasher(config.accounts.argon2),
+    cache,
+    notifier,
+    ownedImages: images ?? {
+      deleteAllOf: () => Promise.reject(new Error('images are not available here')),
+      withholdAllOf: () => Promise.reject(new Error('images are not available here')),
+      restoreAllOf: () => Promise.reject(new Error('images are not available here')),
+    },
+    settings: {
+      ...DEFAULT_ACCOUNT_SETTINGS,
+      registration: config.accounts.registration,
+      adminEmail: config.accounts.adminEmail,
+      sessionTtlSeconds: config.accounts.sessionTtlSeconds,
+    },
+  });
+}
+
+type AccountServiceNotifier = ConstructorParameters<typeof AccountService>[0]['notifier'];
+
+function openAccounts(
+  config: Config,
+  infra: Infrastructure,
+  images: ImageService,
+  logger: Logger,
+  stops: (() => Promise<void>)[],
+): AccountService {
+  const transport = openMailTransport(config, logger);
+  const log = logger.child({ module: 'notifier' });
+  const notifier = new EmailNotifier({
+    transport,
+    site: config.http.publicUrl,
+    onError: (error, notification) => log.error('notification not delivered', { error, ...notification }),
+  });
+  stops.push(async () => {
+    await notifier.drain();
+    await transport.close();
+  });
+  return createAccountService(config, infra.pool, infra.cache, images, notifier);
+}
+
+function accountLimiters(config: Config, infra: Infrastructure) {
+  const { login, reset, windowSeconds } = config.accounts.rateLimit;
+  return {
+    loginPerAccount: infra.makeRateLimiter({ points: login, windowSeconds, keyPrefix: 'pictor-login-account' }),
+    loginPerClient: infra.makeRateLimiter({ points: login * 5, windowSeconds, keyPrefix: 'pictor-login-client' }),
+    reset: infra.makeRateLimiter({ points: reset, windowSeconds, keyPrefix: 'pictor-reset' }),
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 /** The few Pictor API calls the page makes, with defensive parsing of the answers. */
 
+import { getCsrfToken } from './account-api';
 import { ALL_EXPIRY_CHOICES } from './format';
 
 export interface Limits {
@@ -203,6 +204,9 @@ export function uploadFile(
     xhr.open('POST', `${API}/images`);
     xhr.responseType = 'text';
     xhr.setRequestHeader('Accept', 'application/json');
+    // Signed in: the upload is the account's, and a session change needs its CSRF token.
+    const csrf = getCsrfToken();
+    if (csrf) xhr.setRequestHeader('X-CSRF-Token', csrf);
 
     xhr.upload.addEventListener('progress', (event) => {
       const total = event.lengthComputable ? event.total : file.size;

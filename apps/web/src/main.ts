@@ -1,6 +1,7 @@
 import './style.css';
 
 import { ApiError, DEFAULT_LIMITS, fetchLimits, type Limits, type UploadOptions } from './api';
+import { AccountUi } from './account-ui';
 import { announce } from './announce';
 import { byId } from './dom';
 import { acceptFor, expiryLabel, formatBytes, formatLabel, formatOfMime } from './format';
@@ -241,3 +242,5 @@ function named(file: File, index: number): File {
   const suffix = index > 0 ? `-${String(index + 1)}` : '';
   return new File([file], `pasted-${stamp}${suffix}.${ext}`, { type: file.type, lastModified: Date.now() });
 }
+
+void new AccountUi().start();

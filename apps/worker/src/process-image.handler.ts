@@ -10,6 +10,7 @@ import {
   isAppError,
   parseImageUploadedEvent,
   planOutputs,
+  publicCacheControl,
   storageKeys,
   type DeliveredEvent,
   type EventBus,
@@ -171,9 +172,7 @@ export class ProcessImageHandler {
     const recorded: VariantRecord[] = [];
     // The edge serves these straight from storage, where a header is fixed at write time: an
     // expiring image is revalidated on every use (ETag), so no cache keeps it past its expiry.
-    const caching: PutOptions = {
-      cacheControl: image.expiresAt ? 'public, no-cache' : 'public, max-age=31536000, immutable',
-    };
+    const caching: PutOptions = { cacheControl: publicCacheControl(image) };
 
     const store = async (rendered: {
       output: { name: string; format: VariantRecord['format']; key: string };

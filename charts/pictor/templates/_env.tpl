@@ -53,6 +53,13 @@ env:
   - name: KUBERNETES_NAMESPACE
     value: {{ .ctx.Release.Namespace }}
 {{- end }}
+{{- if and (eq (.target | default "") "api") .ctx.Values.mail.existingSecret }}
+  - name: SMTP_URL
+    valueFrom:
+      secretKeyRef:
+        name: {{ .ctx.Values.mail.existingSecret }}
+        key: {{ .ctx.Values.mail.urlKey }}
+{{- end }}
 {{- with .values.extraEnv }}
   {{- toYaml . | nindent 2 }}
 {{- end }}

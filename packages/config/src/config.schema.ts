@@ -262,6 +262,57 @@ export const SETTINGS = {
     optionalString,
     "Kubeconfig file for the Kubernetes API. Unset: the pod's service account (in-cluster).",
   ),
+  REGISTRATION: setting(
+    z.enum(['open', 'verify-email', 'invite', 'closed']),
+    'Who may create an account: `open` (anyone), `verify-email` (anyone, active once the emailed code is entered), `invite` (with a code an admin made), `closed` (only `pictor admin create-user`).',
+    'open',
+  ),
+  ANONYMOUS_UPLOADS: setting(
+    z.enum(['true', 'false']).transform((v) => v === 'true'),
+    '`false`: uploads need a signed-in session or a personal API token.',
+    'true',
+  ),
+  ADMIN_EMAIL: setting(
+    optionalString.refine((v) => v === undefined || /^[^\s@]+@[^\s@]+$/.test(v), 'an email address'),
+    'The account that registers with this email becomes an admin (register it before opening registration to others).',
+  ),
+  SESSION_TTL_SECONDS: setting(
+    positiveInt.min(300),
+    'Lifetime of a sign-in session (the cookie and its row).',
+    '2592000',
+  ),
+  ARGON2_MEMORY_KIB: setting(
+    z.coerce.number().int().min(8192).max(1048576),
+    'Argon2id memory per password hash, in KiB (OWASP: 19456). Changed values apply to new hashes; older ones are rehashed at sign-in.',
+    '19456',
+  ),
+  ARGON2_PASSES: setting(z.coerce.number().int().min(1).max(10), 'Argon2id iterations (OWASP: 2).', '2'),
+  ARGON2_PARALLELISM: setting(z.coerce.number().int().min(1).max(16), 'Argon2id lanes (OWASP: 1).', '1'),
+  ARGON2_MAX_CONCURRENT: setting(
+    z.coerce.number().int().min(1).max(64),
+    'Password hashes computed at once per process; more wait their turn (each holds ARGON2_MEMORY_KIB).',
+    '4',
+  ),
+  RATE_LIMIT_LOGIN: setting(
+    positiveInt,
+    'Sign-in attempts per account name per window (per client address: five times as many).',
+    '10',
+  ),
+  RATE_LIMIT_RESET: setting(
+    positiveInt,
+    'Password-reset requests, and confirmations, per account and per client address per window.',
+    '5',
+  ),
+  RATE_LIMIT_ACCOUNT_WINDOW_SECONDS: setting(
+    positiveInt,
+    'Window of the sign-in, registration and reset limits.',
+    '900',
+  ),
+  SMTP_URL: secret(
+    optionalString.refine((v) => v === undefined || /^smtps?:\/\//.test(v), 'an smtp:// or smtps:// URL'),
+    'Mail server for reset codes and notices, e.g. `smtps://user:pass@mail.example.org:465`. Unset: each message is written as an `.eml` file under `DATA_DIR/mail`.',
+  ),
+  MAIL_FROM: setting(optionalString, 'Sender of mails. Default: `Pictor <no-reply@<host of PUBLIC_URL>>`.'),
   SHUTDOWN_TIMEOUT_MS: setting(positiveInt, 'Grace period for in-flight requests and jobs on SIGTERM.', '25000'),
 } satisfies Record<string, Setting>;
 

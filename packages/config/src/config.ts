@@ -51,6 +51,18 @@ export interface Config {
   backup: { pgDumpPath: string; pgRestorePath: string; keepLast: number; keepDaily: number; keepWeekly: number };
   /** The admin API; off (404) without a token. */
   admin: { token: string | undefined };
+  accounts: {
+    registration: RawSettings['REGISTRATION'];
+    anonymousUploads: boolean;
+    adminEmail: string | undefined;
+    sessionTtlSeconds: number;
+    argon2: { memoryKiB: number; passes: number; parallelism: number; maxConcurrent: number };
+    /** Secure cookies: PUBLIC_URL is https (directly or behind a TLS ingress). */
+    secureCookies: boolean;
+    rateLimit: { login: number; reset: number; windowSeconds: number };
+  };
+  /** Email: over SMTP when smtpUrl is set, else `.eml` files under DATA_DIR/mail. */
+  mail: { smtpUrl: string | undefined; from: string };
   /** On-demand backups as Jobs of the backup CronJob, when BACKUP_CRONJOB is set. */
   kubernetes: { backupCronJob: string; namespace: string | undefined; kubeconfig: string | undefined } | undefined;
 }
@@ -118,14 +130,10 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
+  const publicUrl = (s.PUBLIC_URL ?? `http://localhost:${s.PORT}`).replace(/\/+$/, '');
   const config: Config = {
     target: s.PICTOR_TARGET,
-    http: {
-      port: s.PORT,
-      host: s.HOST,
-      publicUrl: (s.PUBLIC_URL ?? `http://localhost:${s.PORT}`).replace(/\/+$/, ''),
-      trustedProxies: s.TRUSTED_PROXIES,
-    },
+    http: { port: s.PORT, host: s.HOST, publicUrl, trustedProxies: s.TRUSTED_PROXIES },
     metrics: { port: s.METRICS_PORT, host: s.METRICS_HOST },
     logLevel: s.LOG_LEVEL,
     logFile: s.LOG_FILE
@@ -195,6 +203,25 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
       keepWeekly: s.BACKUP_KEEP_WEEKLY,
     },
     admin: { token: s.ADMIN_TOKEN },
+    accounts: {
+      registration: s.REGISTRATION,
+      anonymousUploads: s.ANONYMOUS_UPLOADS,
+      adminEmail: s.ADMIN_EMAIL?.toLowerCase(),
+      sessionTtlSeconds: s.SESSION_TTL_SECONDS,
+      argon2: {
+        memoryKiB: s.ARGON2_MEMORY_KIB,
+        passes: s.ARGON2_PASSES,
+        parallelism: s.ARGON2_PARALLELISM,
+        maxConcurrent: s.ARGON2_MAX_CONCURRENT,
+      },
+      secureCookies: publicUrl.startsWith('https://'),
+      rateLimit: {
+        login: s.RATE_LIMIT_LOGIN,
+        reset: s.RATE_LIMIT_RESET,
+        windowSeconds: s.RATE_LIMIT_ACCOUNT_WINDOW_SECONDS,
+      },
+    },
+    mail: { smtpUrl: s.SMTP_URL, from: s.MAIL_FROM ?? `Pictor <no-reply@${new URL(publicUrl).hostname}>` },
     kubernetes: s.BACKUP_CRONJOB
       ? { backupCronJob: s.BACKUP_CRONJOB, namespace: s.KUBERNETES_NAMESPACE, kubeconfig: s.KUBECONFIG }
       : undefined,

@@ -31,10 +31,15 @@ interface ImageRow {
   created_at: Date;
   expires_at: Date | null;
   processed_at: Date | null;
+  owner_id: string | null;
+  owner_blocked: boolean;
 }
 
-const COLUMNS = `id, status, format, width, height, bytes, frames, has_alpha, title, visibility, watermark,
-  placeholder, variants, failure_reason, attempts, delete_token_hash, created_at, expires_at, processed_at`;
+const OWNER_BLOCKED = `EXISTS (SELECT 1 FROM accounts a WHERE a.id = images.owner_id AND a.status = 'blocked')`;
+
+const COLUMNS = `images.id, status, format, width, height, bytes, frames, has_alpha, title, visibility, watermark,
+  placeholder, variants, failure_reason, attempts, delete_token_hash, images.created_at, expires_at, processed_at,
+  owner_id, ${OWNER_BLOCKED} AS owner_blocked`;
 
 function toRecord(row: ImageRow): ImageRecord {
   return {
@@ -57,6 +62,8 @@ function toRecord(row: ImageRow): ImageRecord {
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     processedAt: row.processed_at,
+    ownerId: row.owner_id,
+    ownerBlocked: row.owner_blocked,
   };
 }
 
@@ -69,8 +76,8 @@ export class PgImageRepository implements ImageRepository {
       for (const image of images) {
         await client.query(
           `INSERT INTO images (id, format, width, height, bytes, frames, has_alpha, title, visibility, watermark,
-             delete_token_hash, created_at, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+             delete_token_hash, created_at, expires_at, owner_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
           [
             image.id,
             image.format,
@@ -85,6 +92,7 @@ export class PgImageRepository implements ImageRepository {
             image.deleteTokenHash,
             image.createdAt,
             image.expiresAt,
+            image.ownerId ?? null,
           ],
         );
       }
@@ -100,7 +108,7 @@ export class PgImageRepository implements ImageRepository {
   }
 
   async findById(id: string): Promise<ImageRecord | null> {
-    const { rows } = await this.pool.query<ImageRow>(`SELECT ${COLUMNS} FROM images WHERE id = $1`, [id]);
+    const { rows } = await this.pool.query<ImageRow>(`SELECT ${COLUMNS} FROM images WHERE images.id = $1`, [id]);
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
@@ -114,12 +122,67 @@ export class PgImageRepository implements ImageRepository {
     const { rows } = await this.pool.query<ImageRow>(
       `SELECT ${COLUMNS} FROM images
         WHERE visibility = 'public' AND status IN ('pending', 'ready')
-          AND (expires_at IS NULL OR expires_at > $1) ${cursor}
+          AND (expires_at IS NULL OR expires_at > $1) AND NOT ${OWNER_BLOCKED} ${cursor}
         ORDER BY created_at DESC, id DESC
         LIMIT $2`,
       params,
     );
     return rows.map(toRecord);
+  }
+
+  async listByOwner(
+    ownerId: string,
+    options: { limit: number; after?: ListCursor; now: Date },
+  ): Promise<ImageRecord[]> {
+    const params: unknown[] = [ownerId, options.now, options.limit];
+    let cursor = '';
+    if (options.after) {
+      params.push(options.after.createdAt, options.after.id);
+      cursor = 'AND (created_at, id) < ($4, $5)';
+    }
+    const { rows } = await this.pool.query<ImageRow>(
+      `SELECT ${COLUMNS} FROM images
+        WHERE owner_id = $1 AND status <> 'deleting'
+          AND (expires_at IS NULL OR expires_at > $2) ${cursor}
+        ORDER BY created_at DESC, id DESC
+        LIMIT $3`,
+      params,
+    );
+    return rows.map(toRecord);
+  }
+
+  async idsOwnedBy(ownerId: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      `SELECT id FROM images WHERE owner_id = $1 AND status <> 'deleting' ORDER BY created_at`,
+      [ownerId],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async updateDetails(
+    id: string,
+    changes: { title?: string | null; visibility?: Visibility; expiresAt?: Date | null },
+  ): Promise<ImageRecord | null> {
+    const sets: string[] = [];
+    const params: unknown[] = [id];
+    if (changes.title !== undefined) {
+      params.push(changes.title);
+      sets.push(`title = $${params.length}`);
+    }
+    if (changes.visibility !== undefined) {
+      params.push(changes.visibility);
+      sets.push(`visibility = $${params.length}`);
+    }
+    if (changes.expiresAt !== undefined) {
+      params.push(changes.expiresAt);
+      sets.push(`expires_at = $${params.length}`);
+    }
+    sets.push('updated_at = now()');
+    const { rows } = await this.pool.query<ImageRow>(
+      `UPDATE images SET ${sets.join(', ')} WHERE id = $1 AND status <> 'deleting' RETURNING ${COLUMNS}`,
+      params,
+    );
+    return rows[0] ? toRecord(rows[0]) : null;
   }
 
   async recordVariants(id: string, variants: readonly VariantRecord[], placeholder: string | null): Promise<boolean> {

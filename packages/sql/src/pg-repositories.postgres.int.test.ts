@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { describeImageRepositoryContract } from '@pictor/testing';
+import { describeAccountRepositoryContract, describeImageRepositoryContract } from '@pictor/testing';
 import { createTestDatabase } from '../../../scripts/engines/engines.mjs';
 import { loadMigrations, migrate } from './migrations.js';
+import { PgAccountRepository } from './pg-account.repository.js';
 import { PgImageRepository } from './pg-image.repository.js';
 import { PgOutboxRepository } from './pg-outbox.repository.js';
 import { createPool, type Pool } from './pool.js';
@@ -23,10 +24,19 @@ afterAll(async () => {
 });
 
 describeImageRepositoryContract('PgImageRepository and PgOutboxRepository on PostgreSQL', async () => {
-  await pool.query('TRUNCATE images, outbox');
+  await pool.query('TRUNCATE images, outbox, accounts CASCADE');
   return {
     images: new PgImageRepository(pool),
     outbox: new PgOutboxRepository(pool),
+    teardown: () => Promise.resolve(),
+  };
+});
+
+describeAccountRepositoryContract('PgAccountRepository on PostgreSQL', async () => {
+  await pool.query('TRUNCATE images, outbox, accounts CASCADE');
+  return {
+    accounts: new PgAccountRepository(pool),
+    images: new PgImageRepository(pool),
     teardown: () => Promise.resolve(),
   };
 });

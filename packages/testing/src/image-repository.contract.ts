@@ -205,6 +205,8 @@ export function describeImageRepositoryContract(
           failureReason: null,
           attempts: 0,
           processedAt: null,
+          ownerId: null,
+          ownerBlocked: false,
         } satisfies ImageRecord);
         expect(isDate(found!.createdAt)).toBe(true);
         expect(found!.createdAt.getTime()).toBe(T0 + 123);

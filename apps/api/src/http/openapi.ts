@@ -16,6 +16,7 @@ import {
   StartedBackupJobSchema,
   UploadResponseSchema,
 } from './schemas.js';
+import { registerAccountPaths } from './openapi-accounts.js';
 
 const errorResponse = (description: string) => ({
   description,
@@ -26,6 +27,7 @@ const errorResponse = (description: string) => ({
 export function buildOpenApiDocument(
   publicUrl: string,
   limits: { maxUploadBytes: number; maxFilesPerUpload: number } = { maxUploadBytes: 26_214_400, maxFilesPerUpload: 20 },
+  secureCookies = publicUrl.startsWith('https://'),
 ): ReturnType<OpenApiGeneratorV31['generateDocument']> {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'deleteToken', {
@@ -174,6 +176,8 @@ export function buildOpenApiDocument(
       401: adminErrors[401],
     },
   });
+
+  registerAccountPaths(registry, secureCookies);
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

@@ -1,5 +1,7 @@
-import { Router, type RequestHandler } from 'express';
+import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { ERRORS, type ImageService } from '@pictor/core';
+import { accountOf, checkCsrf, requireAccount, type AuthSettings } from '../http/auth.js';
+import { UpdateImageSchema } from '../http/account-schemas.js';
 import { traceHeaders } from '@pictor/observability';
 import { uploadParser } from '../http/upload-parser.js';
 import type { UploadLimits } from '../http/error-handler.js';
@@ -14,6 +16,8 @@ export interface ImagesRouteDeps {
   limits: UploadLimits;
   /** Runs before the body is read. */
   limitUploads: RequestHandler;
+  /** Accounts: ownership of uploads, owner deletes and edits. Absent: anonymous only. */
+  auth?: AuthSettings & { anonymousUploads: boolean };
 }
 
 /**
@@ -31,14 +35,42 @@ export function uploadOptions(query: unknown, fields: Record<string, unknown>): 
 
 type UploadOptions = ReturnType<typeof UploadOptionsSchema.parse>;
 
+const actorOf = (req: Request) => {
+  const principal = req.principal;
+  if (principal?.kind === 'operator') return { accountId: '', admin: true };
+  const account = accountOf(req);
+  return { accountId: account.id, admin: account.role === 'admin' && principal?.kind === 'session' };
+};
+
 /** `/api/v1/images`: upload, list, read, delete. */
 export function imagesRoute(deps: ImagesRouteDeps): Router {
   const router = Router();
 
-  router.post('/', deps.limitUploads, uploadParser(deps.limits), async (req, res) => {
+  const auth = deps.auth;
+  const pass: RequestHandler = (_req, _res, next) => next();
+  const csrf = auth ? checkCsrf(auth) : pass;
+  /** Before the body is read: who may upload, and whether the request is forged. */
+  const mayUpload = (req: Request, _res: Response, next: NextFunction) => {
+    const principal = req.principal;
+    if (principal?.kind === 'token' && !principal.token.scopes.includes('images:write')) {
+      next(ERRORS.tokenScope('images:write'));
+    } else if (!principal && auth && !auth.anonymousUploads) {
+      next(ERRORS.authenticationRequired('Uploads need an account here: sign in, or send a personal API token.'));
+    } else {
+      next();
+    }
+  };
+
+  router.post('/', mayUpload, csrf, deps.limitUploads, uploadParser(deps.limits), async (req, res) => {
     const upload = req.upload!;
     const options = uploadOptions(req.query, upload.fields);
-    const uploaded = await deps.images.upload(upload.files, options, { requestId: req.id, headers: traceHeaders() });
+    const principal = req.principal;
+    const ownerId = principal && principal.kind !== 'operator' ? principal.account.id : undefined;
+    const uploaded = await deps.images.upload(
+      upload.files,
+      { ...options, ...(ownerId ? { ownerId } : {}) },
+      { requestId: req.id, headers: traceHeaders() },
+    );
     res.locals.uploaded = uploaded.map((u) => u.image);
     // The answer carries the delete tokens: no cache anywhere may keep it.
     res.setHeader('Cache-Control', 'no-store');
@@ -64,15 +96,38 @@ export function imagesRoute(deps: ImagesRouteDeps): Router {
     res.json(presentImage(deps.publicUrl, await deps.images.get(id)));
   });
 
-  router.delete('/:id', async (req, res) => {
+  router.delete('/:id', csrf, async (req, res) => {
     const { id } = parseOrThrow(ImageIdParam, req.params);
-    const { token } = parseOrThrow(DeleteTokenSchema, { token: req.get('x-delete-token') ?? req.query.token ?? '' });
+    const given = req.get('x-delete-token') ?? req.query.token;
+    // Without a delete token, the owner (or an admin) deletes as themself.
+    if (given === undefined && req.principal) {
+      const principal = req.principal;
+      if (principal.kind === 'token' && !principal.token.scopes.includes('images:delete')) {
+        throw ERRORS.tokenScope('images:delete');
+      }
+      await deps.images.deleteAsOwner(id, actorOf(req));
+      res.status(204).end();
+      return;
+    }
+    const { token } = parseOrThrow(DeleteTokenSchema, { token: given ?? '' });
     await deps.images.delete(id, token);
     res.status(204).end();
   });
 
+  const mayEdit: RequestHandler = (req, res, next) =>
+    req.principal?.kind === 'operator' ? next() : requireAccount('images:write')(req, res, next);
+  router.patch('/:id', express.json({ limit: '4kb' }), csrf, mayEdit, async (req, res) => {
+    const { id } = parseOrThrow(ImageIdParam, req.params);
+    const changes = parseOrThrow(UpdateImageSchema, req.body);
+    const updated = await deps.images.update(id, actorOf(req), {
+      ...(changes.title !== undefined ? { title: changes.title === '' ? null : changes.title } : {}),
+      ...(changes.visibility !== undefined ? { visibility: changes.visibility } : {}),
+      ...(changes.expiresIn !== undefined ? { expiresIn: changes.expiresIn } : {}),
+    });
+    res.json(presentImage(deps.publicUrl, updated));
+  });
   router.all('/', allowOnly('GET', 'POST'));
-  router.all('/:id', allowOnly('GET', 'DELETE'));
+  router.all('/:id', allowOnly('GET', 'PATCH', 'DELETE'));
 
   return router;
 }

@@ -79,8 +79,8 @@ export const ERRORS = {
   imageNotReady: () => new AppError('IMAGE_NOT_READY', 503, 'The image is still being processed; retry shortly.', true),
   rangeNotSatisfiable: (size: number) =>
     new AppError('RANGE_NOT_SATISFIABLE', 416, 'The requested range is not satisfiable.', false, { size }),
-  rateLimited: (retryAfterSeconds: number) =>
-    new AppError('RATE_LIMITED', 429, 'Too many uploads; slow down.', true, { retryAfterSeconds }),
+  rateLimited: (retryAfterSeconds: number, message = 'Too many uploads; slow down.') =>
+    new AppError('RATE_LIMITED', 429, message, true, { retryAfterSeconds }),
   dependencyUnavailable: (dependency: string, cause?: unknown) =>
     new AppError(
       'DEPENDENCY_UNAVAILABLE',
@@ -145,6 +145,45 @@ export const ERRORS = {
       { action },
       { cause },
     ),
+  invalidUsername: (reason: string) => new AppError('INVALID_USERNAME', 400, `The username is not accepted: ${reason}`),
+  invalidEmail: () => new AppError('INVALID_EMAIL', 400, 'The email address is not valid.'),
+  weakPassword: (reason: string) => new AppError('WEAK_PASSWORD', 400, `The password is not accepted: ${reason}`),
+  usernameTaken: () => new AppError('USERNAME_TAKEN', 409, 'This username is taken.'),
+  emailTaken: () => new AppError('EMAIL_TAKEN', 409, 'An account with this email already exists.'),
+  registrationClosed: () => new AppError('REGISTRATION_CLOSED', 403, 'Registration is closed on this server.'),
+  inviteInvalid: () => new AppError('INVITE_INVALID', 403, 'The invite code is unknown, used or expired.'),
+  /** Deliberately says neither which half was wrong nor whether the account exists. */
+  invalidCredentials: () => new AppError('INVALID_CREDENTIALS', 401, 'The login or the password is wrong.'),
+  accountBlocked: () => new AppError('ACCOUNT_BLOCKED', 403, 'This account is blocked.'),
+  accountPending: () =>
+    new AppError('ACCOUNT_PENDING', 403, 'Confirm your email first: enter the code we sent, or ask for a new one.'),
+  verificationCodeInvalid: () =>
+    new AppError(
+      'VERIFICATION_CODE_INVALID',
+      400,
+      'The code is wrong, used, or replaced by a newer one; ask for a new code.',
+    ),
+  verificationCodeExpired: () =>
+    new AppError('VERIFICATION_CODE_EXPIRED', 400, 'The code has expired; ask for a new one.'),
+  authenticationRequired: (message = 'Sign in, or send Authorization: Bearer <personal API token>.') =>
+    new AppError('AUTHENTICATION_REQUIRED', 401, message),
+  tokenScope: (scope: string) =>
+    new AppError('TOKEN_SCOPE', 403, `This API token lacks the scope ${scope}.`, false, { scope }),
+  sessionRequired: () =>
+    new AppError('SESSION_REQUIRED', 403, 'Account changes need a signed-in session, not an API token.'),
+  forbidden: () => new AppError('FORBIDDEN', 403, 'This needs an administrator.'),
+  notOwner: () => new AppError('NOT_OWNER', 403, 'Only the owner of this image may change it.'),
+  csrfRejected: () =>
+    new AppError('CSRF_REJECTED', 403, 'The request came from another site, or its form token is missing or stale.'),
+  resetCodeInvalid: () =>
+    new AppError('RESET_CODE_INVALID', 400, 'The code is wrong, used, or replaced by a newer one; ask for a new code.'),
+  resetCodeExpired: () => new AppError('RESET_CODE_EXPIRED', 400, 'The code has expired; ask for a new one.'),
+  tokenNotFound: () => new AppError('TOKEN_NOT_FOUND', 404, 'No such API token.'),
+  tooManyTokens: (limit: number) =>
+    new AppError('TOO_MANY_TOKENS', 409, `An account may hold at most ${limit} API tokens; revoke one first.`, false, {
+      limit,
+    }),
+  accountNotFound: () => new AppError('ACCOUNT_NOT_FOUND', 404, 'No such account.'),
   internal: (cause?: unknown) =>
     new AppError('INTERNAL', 500, 'Something went wrong on our side.', false, undefined, { cause }),
 } as const;

@@ -18,7 +18,7 @@ import {
   type Visibility,
 } from './image.js';
 import { publicObjectKeys } from './public-objects.js';
-import { storageKeys } from './storage-keys.js';
+import { publicCacheControl, storageKeys } from './storage-keys.js';
 import { TOPICS } from './topics.js';
 import { planOutputs, type PlannedOutput, type VariantSettings } from './variant-plan.js';
 import { decodeImageRecord, encodeImageRecord } from './image.codec.js';
@@ -49,6 +49,15 @@ export interface UploadOptions {
   title?: string;
   visibility?: Visibility;
   watermark?: string;
+  /** The signed-in uploader; absent for anonymous uploads. */
+  ownerId?: string;
+}
+
+export interface ImageChanges {
+  title?: string | null;
+  visibility?: Visibility;
+  /** A new time to live from now (`never` clears the expiry), bounded like uploads. */
+  expiresIn?: string;
 }
 
 export interface UploadContext {
@@ -117,6 +126,7 @@ export class ImageService {
           expiresAt,
           deleteTokenHash: hashDeleteToken(deleteToken),
           createdAt: now,
+          ownerId: options.ownerId ?? null,
         };
         const key = storageKeys.original(row.id);
         await this.withDependency('objects', () => this.deps.objects.put(key, bytes, FORMAT_INFO[info.format].mime));
@@ -167,6 +177,113 @@ export class ImageService {
     );
   }
 
+  /** The images of one account, every visibility, newest first. */
+  async listOwned(ownerId: string, options: { limit: number; after?: ListCursor }): Promise<ImageRecord[]> {
+    return this.withDependency('database', () =>
+      this.deps.images.listByOwner(ownerId, {
+        limit: options.limit,
+        now: this.clock(),
+        ...(options.after ? { after: options.after } : {}),
+      }),
+    );
+  }
+
+  /** Title, visibility or expiry, changed by the owner (or an admin). */
+  async update(id: string, actor: { accountId: string; admin: boolean }, changes: ImageChanges): Promise<ImageRecord> {
+    const image = await this.findVisible(id);
+    if (image.ownerId !== actor.accountId && !actor.admin) throw ERRORS.notOwner();
+    const now = this.clock();
+    const updated = await this.withDependency('database', () =>
+      this.deps.images.updateDetails(id, {
+        ...(changes.title !== undefined ? { title: changes.title } : {}),
+        ...(changes.visibility !== undefined ? { visibility: changes.visibility } : {}),
+        ...(changes.expiresIn !== undefined
+          ? { expiresAt: resolveExpiry(changes.expiresIn, this.deps.settings.expiry, now) }
+          : {}),
+      }),
+    );
+    if (!updated) throw ERRORS.imageNotFound();
+    await this.deps.cache.delete(cacheKey(id)).catch(() => undefined);
+    return updated;
+  }
+
+  /** Deleted by its owner (or an admin), without the delete token. */
+  async deleteAsOwner(id: string, actor: { accountId: string; admin: boolean }): Promise<void> {
+    const image = await this.findVisible(id);
+    if (image.ownerId !== actor.accountId && !actor.admin) throw ERRORS.notOwner();
+    await this.claimAndPurge(id);
+  }
+
+  /** Every image of an account, through the ordinary delete path (account deletion). */
+  async deleteAllOf(ownerId: string): Promise<number> {
+    const ids = await this.withDependency('database', () => this.deps.images.idsOwnedBy(ownerId));
+    let deleted = 0;
+    for (const id of ids) {
+      const claimed = await this.withDependency('database', () => this.deps.images.markDeleting(id));
+      if (!claimed) continue;
+      await this.deps.cache.delete(cacheKey(id)).catch(() => undefined);
+      await this.purge(claimed);
+      deleted++;
+    }
+    return deleted;
+  }
+
+  /**
+   * Hides every image of a (blocked) owner from the edge: each public object moves to
+   * `withheld/`, so storage, and with it the edge, answers 404. Cached rows are dropped, so the
+   * api's answers change at once. Safe to repeat; returns how many objects moved.
+   */
+  async withholdAllOf(ownerId: string): Promise<number> {
+    const ids = await this.withDependency('database', () => this.deps.images.idsOwnedBy(ownerId));
+    let moved = 0;
+    for (const id of ids) {
+      await this.deps.cache.delete(cacheKey(id)).catch(() => undefined);
+      const image = await this.withDependency('database', () => this.deps.images.findById(id));
+      if (!image) continue;
+      const keys = await this.withDependency('objects', () =>
+        publicObjectKeys(this.deps.objects, image, this.deps.settings.variants),
+      );
+      for (const key of keys) {
+        if (!key.startsWith('public/')) continue;
+        if (await this.moveObject(key, storageKeys.withheld(key))) moved++;
+      }
+    }
+    return moved;
+  }
+
+  /** Puts every withheld object of an (unblocked) owner back under `public/`. Safe to repeat. */
+  async restoreAllOf(ownerId: string): Promise<number> {
+    const ids = await this.withDependency('database', () => this.deps.images.idsOwnedBy(ownerId));
+    let moved = 0;
+    for (const id of ids) {
+      await this.deps.cache.delete(cacheKey(id)).catch(() => undefined);
+      const image = await this.withDependency('database', () => this.deps.images.findById(id));
+      if (!image) continue;
+      const withheld: string[] = [];
+      await this.withDependency('objects', async () => {
+        for await (const object of this.deps.objects.list(storageKeys.withheldPrefix(id))) withheld.push(object.key);
+      });
+      for (const key of withheld) {
+        if (await this.moveObject(key, storageKeys.unwithheld(key), publicCacheControl(image))) moved++;
+      }
+    }
+    return moved;
+  }
+
+  /** Copies an object to a new key, then deletes the old one; false when it was not there. */
+  private async moveObject(from: string, to: string, cacheControl?: string): Promise<boolean> {
+    return this.withDependency('objects', async () => {
+      const object = await this.deps.objects.get(from);
+      if (!object) return false;
+      const chunks: Buffer[] = [];
+      for await (const chunk of object.body)
+        chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
+      await this.deps.objects.put(to, Buffer.concat(chunks), object.contentType, cacheControl ? { cacheControl } : {});
+      await this.deps.objects.delete([from]);
+      return true;
+    });
+  }
+
   /** The outputs this image will have once processed. */
   plannedOutputs(image: ImageRecord): PlannedOutput[] {
     return planOutputs(image, this.deps.settings.variants);
@@ -200,6 +317,17 @@ export class ImageService {
     const image = await this.withDependency('database', () => this.deps.images.findById(id));
     if (!image || !isVisible(image, this.clock())) throw ERRORS.imageNotFound();
     if (!deleteTokenMatches(token, image.deleteTokenHash)) throw ERRORS.invalidDeleteToken();
+    await this.claimAndPurge(id);
+  }
+
+  private async findVisible(id: string): Promise<ImageRecord> {
+    if (!isImageId(id)) throw ERRORS.imageNotFound();
+    const image = await this.withDependency('database', () => this.deps.images.findById(id));
+    if (!image || !isVisible(image, this.clock())) throw ERRORS.imageNotFound();
+    return image;
+  }
+
+  private async claimAndPurge(id: string): Promise<void> {
     const claimed = await this.withDependency('database', () => this.deps.images.markDeleting(id));
     if (!claimed) throw ERRORS.imageNotFound();
     await this.deps.cache.delete(cacheKey(id)).catch(() => undefined);
@@ -247,5 +375,7 @@ function toPendingRecord(row: NewImage): ImageRecord {
     failureReason: null,
     attempts: 0,
     processedAt: null,
+    ownerId: row.ownerId ?? null,
+    ownerBlocked: false,
   };
 }

@@ -60,24 +60,29 @@ export interface ImageRecord {
   expiresAt: Date | null;
   processedAt: Date | null;
   deleteTokenHash: Buffer;
+  /** The account that uploaded it; null for anonymous uploads. */
+  ownerId: string | null;
+  /** The owner is blocked: the image is hidden everywhere until they are unblocked. */
+  ownerBlocked: boolean;
 }
 
-export type NewImage = Pick<
-  ImageRecord,
-  | 'id'
-  | 'format'
-  | 'width'
-  | 'height'
-  | 'bytes'
-  | 'frames'
-  | 'hasAlpha'
-  | 'title'
-  | 'visibility'
-  | 'watermark'
-  | 'expiresAt'
-  | 'deleteTokenHash'
-  | 'createdAt'
->;
+export type NewImage = Partial<Pick<ImageRecord, 'ownerId'>> &
+  Pick<
+    ImageRecord,
+    | 'id'
+    | 'format'
+    | 'width'
+    | 'height'
+    | 'bytes'
+    | 'frames'
+    | 'hasAlpha'
+    | 'title'
+    | 'visibility'
+    | 'watermark'
+    | 'expiresAt'
+    | 'deleteTokenHash'
+    | 'createdAt'
+  >;
 
 /** What validation learnt from the bytes alone. */
 export interface InspectedImage {
@@ -92,7 +97,10 @@ export function isExpired(image: Pick<ImageRecord, 'expiresAt'>, now: Date): boo
   return image.expiresAt !== null && image.expiresAt.getTime() <= now.getTime();
 }
 
-/** Visible to readers: not expired, not being deleted. */
-export function isVisible(image: Pick<ImageRecord, 'expiresAt' | 'status'>, now: Date): boolean {
-  return image.status !== 'deleting' && !isExpired(image, now);
+/** Visible to readers: not expired, not being deleted, not of a blocked owner. */
+export function isVisible(
+  image: Pick<ImageRecord, 'expiresAt' | 'status'> & { ownerBlocked?: boolean },
+  now: Date,
+): boolean {
+  return image.status !== 'deleting' && !isExpired(image, now) && image.ownerBlocked !== true;
 }

@@ -1,4 +1,4 @@
-import type { ImageRecord, NewImage, VariantRecord } from '../images/image.js';
+import type { ImageRecord, NewImage, VariantRecord, Visibility } from '../images/image.js';
 
 export interface OutboxEvent {
   topic: string;
@@ -29,6 +29,15 @@ export interface ImageRepository {
   countAttempt(id: string): Promise<number | null>;
   /** Any visible status → deleting. Returns the row as it was, or null if absent/already deleting. */
   markDeleting(id: string): Promise<ImageRecord | null>;
+  /** Visible images of one owner (any visibility), newest first, strictly after the cursor. */
+  listByOwner(ownerId: string, options: { limit: number; after?: ListCursor; now: Date }): Promise<ImageRecord[]>;
+  /** Ids of every image of the owner that is not already being deleted. */
+  idsOwnedBy(ownerId: string): Promise<string[]>;
+  /** Changes what the owner may change; null when the row is gone or being deleted. */
+  updateDetails(
+    id: string,
+    changes: { title?: string | null; visibility?: Visibility; expiresAt?: Date | null },
+  ): Promise<ImageRecord | null>;
   /** Removes the row for good. */
   remove(id: string): Promise<void>;
   ping(): Promise<void>;

@@ -1,0 +1,140 @@
+/** The accounts API as the page uses it: JSON in and out, the session's CSRF token on every change. */
+
+import { ApiError, errorFromResponse } from './api';
+
+export interface Account {
+  id: string;
+  username: string;
+  email: string;
+  role: 'user' | 'admin';
+  status: string;
+  createdAt: string;
+}
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  scopes: string[];
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export interface OwnImage {
+  id: string;
+  status: string;
+  title: string | null;
+  visibility: string;
+  createdAt: string;
+  expiresAt: string | null;
+  links: { view: string; direct: string; thumbnail: string };
+}
+
+let csrfToken: string | null = null;
+
+/** The CSRF token of the signed-in session, sent as X-CSRF-Token by every state-changing request. */
+export function getCsrfToken(): string | null {
+  return csrfToken;
+}
+
+type Json = Record<string, unknown>;
+
+/** A JSON request to /api/v1; answers the parsed body, or throws an ApiError with the server's code. */
+export async function call<T = Json>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (csrfToken && method !== 'GET') headers['X-CSRF-Token'] = csrfToken;
+  let response: Response;
+  try {
+    response = await fetch(`/api/v1${path}`, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  } catch {
+    throw new ApiError('NETWORK_ERROR', 'Could not reach the server. Check your connection and try again.');
+  }
+  const text = await response.text();
+  if (!response.ok) throw errorFromResponse(response.status, text);
+  return (text ? JSON.parse(text) : {}) as T;
+}
+
+function remember(account: Account & { csrfToken?: string }): Account {
+  csrfToken = account.csrfToken ?? csrfToken;
+  const { csrfToken: _token, ...rest } = account;
+  return rest;
+}
+
+/** The signed-in account, or null (asked without an error status, so anonymous visits log none). */
+export async function currentAccount(): Promise<Account | null> {
+  const { account } = await call<{ account: (Account & { csrfToken?: string }) | null }>('GET', '/auth/session');
+  if (!account) {
+    csrfToken = null;
+    return null;
+  }
+  return remember(account);
+}
+
+export async function signIn(login: string, password: string): Promise<Account> {
+  return remember(await call<Account & { csrfToken?: string }>('POST', '/auth/login', { login, password }));
+}
+
+export async function signOut(): Promise<void> {
+  await call('POST', '/auth/logout');
+  csrfToken = null;
+}
+
+/** The new account, or null when it waits for its emailed code (REGISTRATION=verify-email). */
+export async function register(username: string, email: string, password: string): Promise<Account | null> {
+  const answer = await call<Partial<Account>>('POST', '/auth/register', { username, email, password });
+  return typeof answer.id === 'string' ? (answer as Account) : null;
+}
+
+export const verifyEmail = (login: string, code: string) => call('POST', '/auth/verify-email', { login, code });
+
+export const resendVerification = (login: string) => call('POST', '/auth/verify-email/resend', { login });
+
+export const requestReset = (login: string) => call('POST', '/auth/password-reset', { login });
+
+export const confirmReset = (login: string, code: string, password: string) =>
+  call('POST', '/auth/password-reset/confirm', { login, code, password });
+
+export const changePassword = async (currentPassword: string, newPassword: string) => {
+  await call('POST', '/account/password', { currentPassword, newPassword });
+  csrfToken = null;
+};
+
+export const changeEmail = (password: string, email: string) =>
+  call<Account>('POST', '/account/email', { password, email });
+
+export const listTokens = async () => (await call<{ tokens: ApiToken[] }>('GET', '/account/tokens')).tokens;
+
+export const createToken = (name: string, scopes: string[], expiresIn: string) =>
+  call<ApiToken & { token: string }>('POST', '/account/tokens', { name, scopes, expiresIn });
+
+export const revokeToken = (id: string) => call('DELETE', `/account/tokens/${encodeURIComponent(id)}`);
+
+export const myImages = async () => (await call<{ images: OwnImage[] }>('GET', '/account/images?limit=50')).images;
+
+export const updateImage = (id: string, changes: { title?: string | null; visibility?: string }) =>
+  call<OwnImage>('PATCH', `/images/${encodeURIComponent(id)}`, changes);
+
+export const deleteOwnImage = (id: string) => call('DELETE', `/images/${encodeURIComponent(id)}`);
+
+/** A new ShareX token, as a ready `.sxcu` file. */
+export async function shareXFile(): Promise<Blob> {
+  const response = await fetch('/api/v1/account/sharex.sxcu', {
+    method: 'POST',
+    headers: csrfToken ? { 'X-CSRF-Token': csrfToken } : {},
+    credentials: 'same-origin',
+  });
+  if (!response.ok) throw errorFromResponse(response.status, await response.text());
+  return response.blob();
+}
+
+export const listUsers = async (q: string) =>
+  (await call<{ users: Account[] }>('GET', `/admin/users?limit=100${q ? `&q=${encodeURIComponent(q)}` : ''}`)).users;
+
+export const updateUser = (id: string, changes: { status?: string; role?: string }) =>
+  call<Account>('PATCH', `/admin/users/${encodeURIComponent(id)}`, changes);

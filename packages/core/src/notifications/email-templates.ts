@@ -1,0 +1,127 @@
+import type { Notification } from '../ports/notifier.port.js';
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+/** Every value that reaches HTML goes through here. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (ch) => ESCAPES[ch]!);
+}
+
+function page(title: string, paragraphs: string[]): string {
+  const body = paragraphs.map((p) => `<p style="margin:0 0 1em">${p}</p>`).join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>
+<body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1b1b1f;max-width:36em;margin:2em auto">
+${body}
+</body></html>
+`;
+}
+
+/** Subject, text and HTML of a notification sent by email. `site` is PUBLIC_URL. */
+export function renderEmail(notification: Notification, site: string): RenderedEmail {
+  const name = notification.recipient.username;
+  const host = new URL(site).host;
+  switch (notification.type) {
+    case 'password-reset-code': {
+      const code = notification.data.code ?? '';
+      const minutes = notification.data.minutes ?? '15';
+      const resetUrl = `${site}/#/reset`;
+      return {
+        subject: `Your Pictor password reset code: ${code}`,
+        text: [
+          `Hello ${name},`,
+          '',
+          `someone (hopefully you) asked to reset the password of your account on ${host}.`,
+          '',
+          `Your code: ${code}`,
+          '',
+          `It works once, for ${minutes} minutes. Enter it at ${resetUrl} with your new password.`,
+          'If you did not ask for this, ignore this message: your password stays as it is.',
+        ].join('\n'),
+        html: page('Password reset code', [
+          `Hello ${escapeHtml(name)},`,
+          `someone (hopefully you) asked to reset the password of your account on ${escapeHtml(host)}.`,
+          `Your code: <strong style="font-size:1.4em;letter-spacing:.1em;font-family:monospace">${escapeHtml(code)}</strong>`,
+          `It works once, for ${escapeHtml(minutes)} minutes. Enter it at <a href="${escapeHtml(resetUrl)}">${escapeHtml(resetUrl)}</a> with your new password.`,
+          'If you did not ask for this, ignore this message: your password stays as it is.',
+        ]),
+      };
+    }
+    case 'email-verification-code': {
+      const code = notification.data.code ?? '';
+      const verifyUrl = `${site}/#/verify?login=${encodeURIComponent(name)}`;
+      return {
+        subject: `Confirm your Pictor account: ${code}`,
+        text: [
+          `Hello ${name},`,
+          '',
+          `to finish creating your account on ${host}, confirm this address.`,
+          '',
+          `Your code: ${code}`,
+          '',
+          `Enter it at ${verifyUrl}. If you did not sign up, ignore this message.`,
+        ].join('\n'),
+        html: page('Confirm your account', [
+          `Hello ${escapeHtml(name)},`,
+          `to finish creating your account on ${escapeHtml(host)}, confirm this address.`,
+          `Your code: <strong style="font-size:1.4em;letter-spacing:.1em;font-family:monospace">${escapeHtml(code)}</strong>`,
+          `Enter it at <a href="${escapeHtml(verifyUrl)}">${escapeHtml(verifyUrl)}</a>. If you did not sign up, ignore this message.`,
+        ]),
+      };
+    }
+    case 'registration-attempt':
+      return {
+        subject: 'Someone tried to sign up to Pictor with your email',
+        text: [
+          `Hello ${name},`,
+          '',
+          `someone tried to create an account on ${host} with this address, which already has one (yours).`,
+          'Nothing was changed. If you forgot your password, reset it from the sign-in page.',
+        ].join('\n'),
+        html: page('Sign-up attempt', [
+          `Hello ${escapeHtml(name)},`,
+          `someone tried to create an account on ${escapeHtml(host)} with this address, which already has one (yours).`,
+          'Nothing was changed. If you forgot your password, reset it from the sign-in page.',
+        ]),
+      };
+    case 'email-changed': {
+      const address = notification.data.newEmail ?? '';
+      return {
+        subject: 'The email of your Pictor account was changed',
+        text: [
+          `Hello ${name},`,
+          '',
+          `the email of your account on ${host} was changed to ${address}. Messages now go there.`,
+          '',
+          'If this was not you, tell the administrator at once.',
+        ].join('\n'),
+        html: page('Email changed', [
+          `Hello ${escapeHtml(name)},`,
+          `the email of your account on ${escapeHtml(host)} was changed to ${escapeHtml(address)}. Messages now go there.`,
+          'If this was not you, tell the administrator at once.',
+        ]),
+      };
+    }
+    case 'password-changed':
+      return {
+        subject: 'Your Pictor password was changed',
+        text: [
+          `Hello ${name},`,
+          '',
+          `the password of your account on ${host} was just changed. Every session and API token was signed out.`,
+          '',
+          'If this was not you, reset your password at once and tell the administrator.',
+        ].join('\n'),
+        html: page('Password changed', [
+          `Hello ${escapeHtml(name)},`,
+          `the password of your account on ${escapeHtml(host)} was just changed. Every session and API token was signed out.`,
+          'If this was not you, reset your password at once and tell the administrator.',
+        ]),
+      };
+  }
+}

@@ -1,0 +1,2 @@
+export * from './smtp.mail-transport.js';
+export * from './eml-file.mail-transport.js';
