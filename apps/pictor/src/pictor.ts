@@ -70,6 +70,7 @@ const COMPONENTS: Record<Target, readonly Component[]> = {
   relay: ['relay'],
   worker: ['worker'],
   migrate: [],
+  'storage-setup': [],
   // One-shot targets, run by main.ts without startPictor.
   cleanup: [],
   backup: [],
