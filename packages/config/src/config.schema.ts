@@ -196,6 +196,21 @@ export const SETTINGS = {
     replicaList,
     'Read replicas that MinIO replicates the primary to, as JSON or `name=endpoint at=location [public=url] [access=key secret=key]; …` (see docs/REPLICAS.md). Unset: no replicas.',
   ),
+  STORAGE_REPLICATION: setting(
+    z.enum(['minio', 'external']),
+    '`minio`: `--target=storage-setup` configures MinIO bucket replication from the primary to each replica. `external`: the operator replicates (other S3 engines); storage-setup only creates buckets and checks that a probe object arrives everywhere.',
+    'minio',
+  ),
+  MINIO_CLIENT_PATH: setting(
+    z.string().min(1),
+    'The MinIO client (`mc`) that `--target=storage-setup` drives to set replication up.',
+    'mc',
+  ),
+  STORAGE_SETUP_TIMEOUT_SECONDS: setting(
+    positiveInt.max(3600),
+    'How long `--target=storage-setup` waits for its probe object to appear on every replica.',
+    '120',
+  ),
   REPLICA_DEFAULT: setting(
     z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/, 'a replica name or primary'),
     'Site that clients of unknown, private or loopback addresses are sent to first (a replica name or `primary`).',

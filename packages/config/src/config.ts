@@ -40,6 +40,8 @@ export interface Config {
     geoipDatabase: string | undefined;
     overrides: AddressOverride[];
   };
+  /** `--target=storage-setup`. */
+  storageSetup: { replication: RawSettings['STORAGE_REPLICATION']; mcPath: string; timeoutMs: number };
   links: { ttlSeconds: number; signingKey: string | undefined };
   kafka:
     | { brokers: string[]; clientId: string; partitions: number; replicationFactor: number; sessionTimeoutMs: number }
@@ -205,6 +207,11 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
       timeoutMs: s.REPLICA_TIMEOUT_MS,
       geoipDatabase: s.GEOIP_DATABASE,
       overrides: s.GEOIP_OVERRIDES,
+    },
+    storageSetup: {
+      replication: s.STORAGE_REPLICATION,
+      mcPath: s.MINIO_CLIENT_PATH,
+      timeoutMs: s.STORAGE_SETUP_TIMEOUT_SECONDS * 1000,
     },
     links: { ttlSeconds: s.LINK_TTL_SECONDS, signingKey: s.LINK_SIGNING_KEY },
     kafka: brokers
