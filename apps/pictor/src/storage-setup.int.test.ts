@@ -11,7 +11,7 @@ import { startMinioSites, type MinioSite } from './testing/minio-sites.js';
 /** `--target=storage-setup` against three MinIO servers of this file's own: a primary and two replicas. */
 const exec = promisify(execFile);
 let sites: MinioSite[];
-let running: { stopAll(): Promise<void> };
+let running: { sites: MinioSite[]; stopAll(): Promise<void> };
 let config: Config;
 const bucket = 'pictor';
 
