@@ -32,6 +32,10 @@ import { healthRoute, type ReadinessCheck } from './routes/health.route.js';
 import { imagesRoute } from './routes/images.route.js';
 import { pagesRoute } from './routes/pages.route.js';
 import { serveRoute } from './routes/serve.route.js';
+import { replicasRoute } from './routes/replicas.route.js';
+import { requireAdminToken } from './http/admin-auth.js';
+import { requireAdmin } from './http/auth.js';
+import type { NearestLinks } from './links/nearest-links.js';
 
 export interface ApiDeps {
   images: ImageService;
@@ -68,6 +72,8 @@ export interface ApiDeps {
     backups?: BackupJobs;
     recentBackups?: (limit: number) => Promise<BackupRecord[]>;
   };
+  /** Links on the nearest storage replica (S3_REPLICAS); absent: no `/api/v1/replicas`. */
+  links?: NearestLinks;
   /** Accounts, sessions and personal tokens; absent: every upload is anonymous. */
   accounts?: {
     service: AccountService;
@@ -176,6 +182,10 @@ export function createApp(deps: ApiDeps): Express {
     app.use('/api/v1/admin', adminUsersRoute(auth));
   }
   if (deps.admin) app.use('/api/v1/admin', adminRoute({ ...deps.admin, publicUrl: deps.publicUrl }));
+  if (deps.links && (auth || deps.admin)) {
+    const guard = auth ? requireAdmin() : requireAdminToken(deps.admin!.token);
+    app.use('/api/v1/replicas', replicasRoute({ links: deps.links, guard, lagBoundMs: 2000 }));
+  }
   app.use('/api', (_req, _res, next) => next(ERRORS.notFound()));
 
   // Compressed forms are refused like compressed uploads (415), never inflated.

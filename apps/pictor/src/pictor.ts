@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config, Target } from '@pictor/config';
+import { createNearestLinks } from './replica-links.js';
 import { createApp, descriptorHeadroom, objectsWritable, startHttpServer } from '@pictor/api';
 import {
   AccountService,
@@ -226,6 +227,7 @@ export async function startPictor(
             recentBackups: (limit: number) => new PgLifecycleRepository(infra.pool).recentBackups(limit),
           }
         : undefined;
+      const links = await createNearestLinks(config, logger, metrics.registry);
       const app = createApp({
         images: service,
         objects: infra.objects,
@@ -247,6 +249,7 @@ export async function startPictor(
         isShuttingDown: () => shuttingDown,
         metrics,
         ...(admin ? { admin } : {}),
+        ...(links ? { links } : {}),
         accounts: {
           service: accounts,
           anonymousUploads: config.accounts.anonymousUploads,
