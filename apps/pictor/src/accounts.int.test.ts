@@ -575,6 +575,15 @@ describe('blocking', () => {
     );
     expect(list.status).toBe(200);
     expect(list.body.users).toEqual([expect.objectContaining({ username: 'boss', role: 'admin' })]);
+    // Demoted by the operator: the (cached) admin session loses the role at once.
+    const bossId = (list.body.users[0] as unknown as { id: string }).id;
+    const operator = new AccountsClient(pictor.url, {});
+    operator.bearer = ADMIN_TOKEN;
+    expect((await operator.request('PATCH', `/api/v1/admin/users/${bossId}`, { json: { role: 'user' } })).status).toBe(
+      200,
+    );
+    expect(codeOf(await boss.request('GET', '/api/v1/admin/users'))).toBe('FORBIDDEN');
+    expect((await boss.request('GET', '/api/v1/account')).status).toBe(200);
   });
 });
 
