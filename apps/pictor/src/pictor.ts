@@ -10,6 +10,7 @@ import {
   EmailNotifier,
   expiryChoicesWithin,
   ImageService,
+  ShareService,
   parseDuration,
   PasswordHasher,
   TOPICS,
@@ -26,6 +27,7 @@ import {
   listenForOutbox,
   migrate,
   PgAccountRepository,
+  PgShareLinkRepository,
   PgImageRepository,
   PgLifecycleRepository,
   PgMetricsRepository,
@@ -228,6 +230,14 @@ export async function startPictor(
           }
         : undefined;
       const links = await createNearestLinks(config, logger, metrics.registry);
+      const shareLinks = new PgShareLinkRepository(infra.pool);
+      const shares = new ShareService({
+        images: service,
+        links: shareLinks,
+        signingKey: config.links.signingKey
+          ? Buffer.from(config.links.signingKey, 'utf8')
+          : await shareLinks.signingKey(),
+      });
       const app = createApp({
         images: service,
         objects: infra.objects,
@@ -250,6 +260,7 @@ export async function startPictor(
         metrics,
         ...(admin ? { admin } : {}),
         ...(links ? { links } : {}),
+        shares,
         accounts: {
           service: accounts,
           anonymousUploads: config.accounts.anonymousUploads,

@@ -241,7 +241,7 @@ export const SETTINGS = {
   ),
   LINK_SIGNING_KEY: secret(
     optionalString.refine((v) => v === undefined || v.length >= 32, 'at least 32 characters'),
-    'Key that share links are signed with (at least 32 characters; every api process needs the same). Unset: a random key kept in `DATA_DIR`, fine for one process.',
+    'Key that share links are signed with (at least 32 characters; every api process needs the same). Unset: a random key made once and kept in the database. Changing it invalidates every share link.',
   ),
   KAFKA_BROKERS: setting(
     optionalString,

@@ -33,3 +33,5 @@ export * from './notifications/email.notifier.js';
 export * from './links/geo.js';
 export * from './links/replica-chooser.js';
 export * from './links/share-token.js';
+export * from './links/share.service.js';
+export * from './ports/share-link-repository.port.js';

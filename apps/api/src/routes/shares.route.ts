@@ -1,0 +1,88 @@
+import express, { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import { DISPLAY, ERRORS, FORMAT_INFO, parseDuration, SHARE_MAX_SECONDS, type ShareService } from '@pictor/core';
+import { accountOf, checkCsrf, requireAccount, type AuthSettings } from '../http/auth.js';
+import { allowOnly } from '../http/method-not-allowed.js';
+import { ImageIdParam } from '../http/schemas.js';
+import { parseOrThrow } from '../http/validate.js';
+import type { NearestLinks } from '../links/nearest-links.js';
+
+export interface SharesRouteDeps {
+  shares: ShareService;
+  /** Presigned links on the visitor's nearest replica; absent: the public direct link. */
+  links?: NearestLinks;
+  publicUrl: string;
+  auth: AuthSettings;
+}
+
+const CreateShareSchema = z.strictObject({ expiresIn: z.string().max(16) });
+const ShareParams = z.object({ id: z.string(), shareId: z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'a share link id') });
+const TokenParam = z.object({ token: z.string().max(64) });
+
+const actorOf: (req: express.Request) => { accountId: string; admin: boolean } = (req) => {
+  if (req.principal?.kind === 'operator') return { accountId: '', admin: true };
+  const account = accountOf(req);
+  return { accountId: account.id, admin: account.role === 'admin' && req.principal?.kind === 'session' };
+};
+
+/** `POST /api/v1/images/:id/shares`, `DELETE /api/v1/images/:id/shares/:shareId`: the owner's share links. */
+export function sharesRoute(deps: SharesRouteDeps): Router {
+  const router = Router();
+  const mayShare: RequestHandler = (req, res, next) =>
+    req.principal?.kind === 'operator' ? next() : requireAccount('images:write')(req, res, next);
+  const csrf = checkCsrf(deps.auth);
+
+  router.post('/:id/shares', express.json({ limit: '1kb' }), csrf, mayShare, async (req, res) => {
+    const { id } = parseOrThrow(ImageIdParam, req.params);
+    const { expiresIn } = parseOrThrow(CreateShareSchema, req.body ?? {});
+    const seconds = parseDuration(expiresIn);
+    if (seconds === null || seconds > SHARE_MAX_SECONDS) {
+      throw ERRORS.validationFailed(
+        `A share link lasts at most ${SHARE_MAX_SECONDS} seconds (a year); "never" is not allowed.`,
+        {
+          maxSeconds: SHARE_MAX_SECONDS,
+        },
+      );
+    }
+    const { link, token } = await deps.shares.create(id, actorOf(req), seconds);
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(201).json({
+      id: link.id,
+      url: `${deps.publicUrl}/s/${token}`,
+      expiresAt: link.expiresAt.toISOString(),
+    });
+  });
+
+  router.delete('/:id/shares/:shareId', csrf, mayShare, async (req, res) => {
+    const { id, shareId } = parseOrThrow(ShareParams, req.params);
+    await deps.shares.revoke(id, shareId, actorOf(req));
+    res.status(204).end();
+  });
+
+  router.all('/:id/shares', allowOnly('POST'));
+  router.all('/:id/shares/:shareId', allowOnly('DELETE'));
+  return router;
+}
+
+/** `GET /s/<token>`: a share link opened; each visit gets a fresh presigned URL at the visitor's nearest replica. */
+export function shareOpenRoute(
+  deps: Pick<SharesRouteDeps, 'shares' | 'links' | 'publicUrl'> & { clientAddress: (req: express.Request) => string },
+): Router {
+  const router = Router();
+  router.get('/:token', async (req, res) => {
+    const { token } = parseOrThrow(TokenParam, req.params);
+    const image = await deps.shares.open(token);
+    const display = image.variants.find((v) => v.name === DISPLAY);
+    if (image.status !== 'ready' || !display) throw ERRORS.imageNotReady();
+    res.setHeader('Cache-Control', 'private, no-store');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    if (deps.links) {
+      const link = await deps.links.linkFor(deps.clientAddress(req), display.key);
+      res.redirect(302, link.url);
+      return;
+    }
+    res.redirect(302, `${deps.publicUrl}/i/${image.id}.${FORMAT_INFO[display.format].ext}`);
+  });
+  router.all('/:token', allowOnly('GET'));
+  return router;
+}
