@@ -6,4 +6,4 @@ export type { UploadLimits } from './http/error-handler.js';
 export { clientAddress, trustProxies } from './http/client-address.js';
 export { descriptorHeadroom, descriptorUsage, objectsWritable, READINESS_MARKER_KEY } from './http/readiness.js';
 export { ClientLocator, SHIPPED_GEOIP_DATABASE, storageSite } from './links/client-locator.js';
-export { NearestLinks, type LinkSite, type SignedLink } from './links/nearest-links.js';
+export { NearestLinks, registerLinkMetrics, type LinkSite, type SignedLink } from './links/nearest-links.js';

@@ -1,4 +1,4 @@
-import { ClientLocator, NearestLinks, storageSite, type LinkSite } from '@pictor/api';
+import { ClientLocator, NearestLinks, registerLinkMetrics, storageSite, type LinkSite } from '@pictor/api';
 import type { Config } from '@pictor/config';
 import { PRIMARY_SITE } from '@pictor/core';
 import { S3ObjectStore } from '@pictor/objects';
@@ -15,7 +15,11 @@ export async function createNearestLinks(
   registry: Metrics['registry'] | undefined,
 ): Promise<NearestLinks | undefined> {
   const s3 = config.s3;
-  if (!s3 || config.replicas.sites.length === 0) return undefined;
+  if (!s3 || config.replicas.sites.length === 0) {
+    // No replicas: no presigned links yet (share links go to the direct link), the series still exist.
+    if (registry) registerLinkMetrics(registry, [PRIMARY_SITE]);
+    return undefined;
+  }
   const site = (
     name: string,
     endpoint: string,

@@ -73,23 +73,8 @@ export class NearestLinks {
       },
     });
     if (options.registry) {
-      this.redirects = new Counter({
-        name: 'pictor_link_redirects_total',
-        help: 'Presigned links handed out, by the storage site they point at.',
-        labelNames: ['replica'],
-        registers: [options.registry],
-      });
-      for (const name of this.sites.keys()) this.redirects.inc({ replica: name }, 0);
       const chooser = this.chooser;
-      new Gauge({
-        name: 'pictor_replica_up',
-        help: 'Whether this process currently sends links to the storage site (0: its circuit is open after a failure).',
-        labelNames: ['replica'],
-        registers: [options.registry],
-        collect() {
-          for (const health of chooser.health()) this.set({ replica: health.name }, health.healthy ? 1 : 0);
-        },
-      });
+      this.redirects = registerLinkMetrics(options.registry, [...this.sites.keys()], () => chooser.health());
     }
   }
 
@@ -155,4 +140,33 @@ export class NearestLinks {
   siteNames(): string[] {
     return [...this.options.replicas.map((r) => r.name), PRIMARY_SITE];
   }
+}
+
+/**
+ * `pictor_link_redirects_total{replica}` (every site at 0 from the start) and
+ * `pictor_replica_up{replica}` (read from `health` at each scrape). The api registers them with or
+ * without replicas, so dashboards and alerts find the series on every installation.
+ */
+export function registerLinkMetrics(
+  registry: Registry,
+  sites: readonly string[],
+  health: () => readonly { name: string; healthy: boolean }[] = () => sites.map((name) => ({ name, healthy: true })),
+): Counter<'replica'> {
+  const redirects = new Counter({
+    name: 'pictor_link_redirects_total',
+    help: 'Presigned links handed out, by the storage site they point at.',
+    labelNames: ['replica'],
+    registers: [registry],
+  });
+  for (const name of sites) redirects.inc({ replica: name }, 0);
+  new Gauge({
+    name: 'pictor_replica_up',
+    help: 'Whether this process currently sends links to the storage site (0: its circuit is open after a failure).',
+    labelNames: ['replica'],
+    registers: [registry],
+    collect() {
+      for (const site of health()) this.set({ replica: site.name }, site.healthy ? 1 : 0);
+    },
+  });
+  return redirects;
 }

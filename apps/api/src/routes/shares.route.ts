@@ -16,7 +16,7 @@ export interface SharesRouteDeps {
 }
 
 const CreateShareSchema = z.strictObject({ expiresIn: z.string().max(16) });
-const ShareParams = z.object({ id: z.string(), shareId: z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'a share link id') });
+const ShareParams = z.object({ id: z.string(), share: z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'a share link id') });
 const TokenParam = z.object({ token: z.string().max(64) });
 
 const actorOf: (req: express.Request) => { accountId: string; admin: boolean } = (req) => {
@@ -25,7 +25,7 @@ const actorOf: (req: express.Request) => { accountId: string; admin: boolean } =
   return { accountId: account.id, admin: account.role === 'admin' && req.principal?.kind === 'session' };
 };
 
-/** `POST /api/v1/images/:id/shares`, `DELETE /api/v1/images/:id/shares/:shareId`: the owner's share links. */
+/** `POST /api/v1/images/:id/shares`, `DELETE /api/v1/images/:id/shares/:share`: the owner's share links. */
 export function sharesRoute(deps: SharesRouteDeps): Router {
   const router = Router();
   const mayShare: RequestHandler = (req, res, next) =>
@@ -53,14 +53,14 @@ export function sharesRoute(deps: SharesRouteDeps): Router {
     });
   });
 
-  router.delete('/:id/shares/:shareId', csrf, mayShare, async (req, res) => {
-    const { id, shareId } = parseOrThrow(ShareParams, req.params);
-    await deps.shares.revoke(id, shareId, actorOf(req));
+  router.delete('/:id/shares/:share', csrf, mayShare, async (req, res) => {
+    const { id, share } = parseOrThrow(ShareParams, req.params);
+    await deps.shares.revoke(id, share, actorOf(req));
     res.status(204).end();
   });
 
   router.all('/:id/shares', allowOnly('POST'));
-  router.all('/:id/shares/:shareId', allowOnly('DELETE'));
+  router.all('/:id/shares/:share', allowOnly('DELETE'));
   return router;
 }
 
