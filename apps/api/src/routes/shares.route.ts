@@ -15,8 +15,16 @@ export interface SharesRouteDeps {
   auth: AuthSettings;
 }
 
-const CreateShareSchema = z.strictObject({ expiresIn: z.string().max(16) });
-const ShareParams = z.object({ id: z.string(), share: z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'a share link id') });
+/** Durations of at most a year in the grammar of `expiresIn` (the OpenAPI document shows the same pattern). */
+export const SHARE_DURATION =
+  /^([1-9][0-9]{0,6}s?|[1-9][0-9]{0,4}m|[1-9][0-9]{0,2}h|([1-9]|[1-9][0-9]|[12][0-9]{2}|3[0-5][0-9]|36[0-5])d|([1-9]|[1-4][0-9]|5[0-2])w|([1-9]|1[0-2])mo|1y)$/;
+export const CreateShareSchema = z.strictObject({
+  expiresIn: z.string().regex(SHARE_DURATION, 'a duration of at most a year, e.g. 1h, 7d, 1mo, 1y'),
+});
+export const ShareParams = z.object({
+  id: z.string(),
+  share: z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'a share link id'),
+});
 
 const actorOf: (req: express.Request) => { accountId: string; admin: boolean } = (req) => {
   if (req.principal?.kind === 'operator') return { accountId: '', admin: true };
