@@ -139,7 +139,7 @@ thumbor ${peer.peer.thumbor} with Pillow ${peer.peer.pillow} (${Object.entries(p
         .join(', ')}), installed from PyPI into a virtualenv the bench makes in its cache directory,
 run with \`--processes=${peer.peer.processes}\` and this \`thumbor.conf\` (everything else thumbor's defaults):
 ${Object.entries(peer.peer.config)
-  .map(([k, v]) => `\`${k} = ${v === null ? 'None' : String(v)}\``)
+  .map(([k, v]) => `\`${k} = ${v === null ? 'None' : v === true ? 'True' : v === false ? 'False' : String(v)}\``)
   .join(', ')}.
 Each output is one request for the same file with Pictor's quality for its format
 (\`/unsafe/fit-in/<box>/filters:format(<format>):quality(<q>)/<file>\`; the display copy

@@ -12,8 +12,9 @@ export interface EncodingSettings {
   avifEffort: number;
   /**
    * Chroma subsampling of AVIF outputs; 4:2:0 unless set. Measured on the benchmark's photographs
-   * (docs/BENCHMARKS.md, measurement 1): at the same quality and effort, 4:2:0 gives 3–5 % smaller
-   * files at the same luma SSIM for 10–15 % less encoder CPU than sharp's default 4:4:4.
+   * (docs/BENCHMARKS.md, measurement 1): at the same quality and effort, 4:2:0 gives ~5 % smaller
+   * AVIF files at the same luma SSIM than sharp's default 4:4:4, and the whole output set 8–11 %
+   * less CPU.
    */
   avifChromaSubsampling?: '4:2:0' | '4:4:4';
 }
