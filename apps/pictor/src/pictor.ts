@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config, Target } from '@pictor/config';
+import { createNearestLinks } from './replica-links.js';
 import { createApp, descriptorHeadroom, objectsWritable, startHttpServer } from '@pictor/api';
 import {
   AccountService,
@@ -9,6 +10,7 @@ import {
   EmailNotifier,
   expiryChoicesWithin,
   ImageService,
+  ShareService,
   parseDuration,
   PasswordHasher,
   TOPICS,
@@ -25,6 +27,7 @@ import {
   listenForOutbox,
   migrate,
   PgAccountRepository,
+  PgShareLinkRepository,
   PgImageRepository,
   PgLifecycleRepository,
   PgMetricsRepository,
@@ -70,6 +73,7 @@ const COMPONENTS: Record<Target, readonly Component[]> = {
   relay: ['relay'],
   worker: ['worker'],
   migrate: [],
+  'storage-setup': [],
   // One-shot targets, run by main.ts without startPictor.
   cleanup: [],
   backup: [],
@@ -225,6 +229,15 @@ export async function startPictor(
             recentBackups: (limit: number) => new PgLifecycleRepository(infra.pool).recentBackups(limit),
           }
         : undefined;
+      const links = await createNearestLinks(config, logger, metrics.registry);
+      const shareLinks = new PgShareLinkRepository(infra.pool);
+      const shares = new ShareService({
+        images: service,
+        links: shareLinks,
+        signingKey: config.links.signingKey
+          ? Buffer.from(config.links.signingKey, 'utf8')
+          : await shareLinks.signingKey(),
+      });
       const app = createApp({
         images: service,
         objects: infra.objects,
@@ -246,6 +259,8 @@ export async function startPictor(
         isShuttingDown: () => shuttingDown,
         metrics,
         ...(admin ? { admin } : {}),
+        ...(links ? { links } : {}),
+        shares,
         accounts: {
           service: accounts,
           anonymousUploads: config.accounts.anonymousUploads,

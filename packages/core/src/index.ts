@@ -30,3 +30,8 @@ export * from './ports/account-repository.port.js';
 export * from './ports/notifier.port.js';
 export * from './notifications/email-templates.js';
 export * from './notifications/email.notifier.js';
+export * from './links/geo.js';
+export * from './links/replica-chooser.js';
+export * from './links/share-token.js';
+export * from './links/share.service.js';
+export * from './ports/share-link-repository.port.js';
