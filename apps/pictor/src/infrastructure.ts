@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Config } from '@pictor/config';
-import { TOPICS, type Cache, type EventBus, type ObjectStore, type RateLimiter } from '@pictor/core';
+import { PASTE_TOPICS, TOPICS, type Cache, type EventBus, type ObjectStore, type RateLimiter } from '@pictor/core';
 import { connectRedis, memoryRateLimiter, MemoryCache, RedisCache, redisRateLimiter } from '@pictor/cache';
 import { KafkaEventBus, MemoryEventBus } from '@pictor/events';
 import { DiskObjectStore, S3ObjectStore } from '@pictor/objects';
@@ -96,7 +96,7 @@ export async function openInfrastructure(config: Config, logger: Logger): Promis
       bus = await new KafkaEventBus({
         brokers: config.kafka.brokers,
         clientId: config.kafka.clientId,
-        topics: [TOPICS.imageUploaded, TOPICS.imageUploadedDeadLetter],
+        topics: [TOPICS.imageUploaded, TOPICS.imageUploadedDeadLetter, PASTE_TOPICS.created],
         partitions: config.kafka.partitions,
         replicationFactor: config.kafka.replicationFactor,
         sessionTimeoutMs: config.kafka.sessionTimeoutMs,

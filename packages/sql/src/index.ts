@@ -8,3 +8,4 @@ export * from './pg-dump.js';
 export * from './outbox-listener.js';
 export * from './pg-metrics.repository.js';
 export * from './pg-account.repository.js';
+export * from './pg-paste.repository.js';
