@@ -12,6 +12,7 @@ import {
   type ImageFormat,
   type ImageService,
   type ObjectStore,
+  type PasteService,
   type RateLimiter,
 } from '@pictor/core';
 import type { Logger, Metrics } from '@pictor/observability';
@@ -28,6 +29,8 @@ import { authRoute } from './routes/auth.route.js';
 import { healthRoute, type ReadinessCheck } from './routes/health.route.js';
 import { imagesRoute } from './routes/images.route.js';
 import { pagesRoute } from './routes/pages.route.js';
+import { namedPasteRoute, pastePagesRoute, type PastePagesDeps } from './routes/paste-pages.route.js';
+import { accountPastesRoute, pastesRoute } from './routes/pastes.route.js';
 import { serveRoute } from './routes/serve.route.js';
 
 export interface ApiDeps {
@@ -60,6 +63,13 @@ export interface ApiDeps {
     /** On-demand backups; absent: BACKUPS_NOT_CONFIGURED. */
     backups?: BackupJobs;
     recentBackups?: (limit: number) => Promise<BackupRecord[]>;
+  };
+  /** Text pastes; absent: their routes answer 404 like any unknown path. */
+  pastes?: {
+    service: PasteService;
+    /** MAX_PASTE_BYTES. */
+    maxPasteBytes: number;
+    findAuthor: PastePagesDeps['findAuthor'];
   };
   /** Accounts, sessions and personal tokens; absent: every upload is anonymous. */
   accounts?: {
@@ -158,6 +168,20 @@ export function createApp(deps: ApiDeps): Express {
       ...(auth && deps.accounts ? { auth: { ...auth, anonymousUploads: deps.accounts.anonymousUploads } } : {}),
     }),
   );
+  if (deps.pastes) {
+    app.use(
+      '/api/v1/pastes',
+      pastesRoute({
+        pastes: deps.pastes.service,
+        publicUrl: deps.publicUrl,
+        maxPasteBytes: deps.pastes.maxPasteBytes,
+        limitUploads: rateLimit(deps.rateLimiter),
+        ...(auth && deps.accounts ? { auth: { ...auth, anonymousUploads: deps.accounts.anonymousUploads } } : {}),
+      }),
+    );
+    if (auth)
+      app.use('/api/v1/account/pastes', accountPastesRoute({ pastes: deps.pastes.service, publicUrl: deps.publicUrl }));
+  }
   if (auth) {
     app.use('/api/v1/auth', authRoute(auth));
     app.use('/api/v1/account', accountRoute({ ...auth, images: deps.images }));
@@ -170,6 +194,16 @@ export function createApp(deps: ApiDeps): Express {
   app.use(
     pagesRoute({ images: deps.images, publicUrl: deps.publicUrl, limits, limitUploads: rateLimit(deps.rateLimiter) }),
   );
+
+  const pastePages: PastePagesDeps | undefined = deps.pastes
+    ? {
+        pastes: deps.pastes.service,
+        images: deps.images,
+        publicUrl: deps.publicUrl,
+        findAuthor: deps.pastes.findAuthor,
+      }
+    : undefined;
+  if (pastePages) app.use(pastePagesRoute(pastePages));
 
   if (deps.webDir && existsSync(path.join(deps.webDir, 'index.html'))) {
     app.use(
@@ -185,6 +219,8 @@ export function createApp(deps: ApiDeps): Express {
     );
   }
 
+  // Last: `/<username>/<slug>` must never shadow a route or a file of the web page.
+  if (pastePages) app.use(namedPasteRoute(pastePages));
   app.use((_req, _res, next) => next(ERRORS.notFound()));
   app.use(errorHandler(limits));
   return app;

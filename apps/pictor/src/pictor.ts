@@ -9,6 +9,7 @@ import {
   expiryChoicesWithin,
   ImageService,
   parseDuration,
+  PasteService,
   PasswordHasher,
   TOPICS,
   type BackupJobs,
@@ -28,6 +29,7 @@ import {
   PgLifecycleRepository,
   PgMetricsRepository,
   PgOutboxRepository,
+  PgPasteRepository,
 } from '@pictor/sql';
 import { ProcessImageHandler, startWorker, WORKER_GROUP } from '@pictor/worker';
 import { openDatabase, openInfrastructure, type Infrastructure } from './infrastructure.js';
@@ -203,7 +205,34 @@ export async function startPictor(
         },
         ...(relay ? { onEventsCommitted: () => relay.wake() } : {}),
       });
-      const accounts = openAccounts(config, infra, service, logger, stops);
+      const pastes = new PasteService({
+        pastes: new PgPasteRepository(infra.pool),
+        objects: infra.objects,
+        cache: infra.cache,
+        settings: {
+          expiry: {
+            defaultSeconds: parseDuration(config.expiry.default),
+            maxSeconds: parseDuration(config.expiry.max),
+          },
+          maxBytes: config.limits.maxPasteBytes,
+          cacheTtlSeconds: config.cacheTtlSeconds,
+        },
+        ...(relay ? { onEventsCommitted: () => relay.wake() } : {}),
+      });
+      // An account's images and pastes go together: deleted with it, hidden while it is blocked.
+      const owned: OwnedItems = {
+        deleteAllOf: async (ownerId) => {
+          await pastes.deleteAllOf(ownerId);
+          return service.deleteAllOf(ownerId);
+        },
+        withholdAllOf: async (ownerId) => {
+          await pastes.forgetCachedOf(ownerId);
+          return service.withholdAllOf(ownerId);
+        },
+        restoreAllOf: (ownerId) => service.restoreAllOf(ownerId),
+      };
+      const accounts = openAccounts(config, infra, owned, logger, stops);
+      const authors = new PgAccountRepository(infra.pool);
       const admin = config.admin.token
         ? {
             token: config.admin.token,
@@ -230,6 +259,14 @@ export async function startPictor(
         isShuttingDown: () => shuttingDown,
         metrics,
         ...(admin ? { admin } : {}),
+        pastes: {
+          service: pastes,
+          maxPasteBytes: config.limits.maxPasteBytes,
+          findAuthor: async (username) => {
+            const account = await authors.findByLogin(username);
+            return account && account.status === 'active' ? { id: account.id, username: account.username } : null;
+          },
+        },
         accounts: {
           service: accounts,
           anonymousUploads: config.accounts.anonymousUploads,
@@ -272,7 +309,7 @@ export function createAccountService(
   config: Config,
   pool: Infrastructure['pool'],
   cache: Infrastructure['cache'],
-  images: ImageService | undefined,
+  images: OwnedItems | undefined,
   notifier: AccountServiceNotifier,
 ): AccountService {
   return new AccountService({
@@ -295,11 +332,13 @@ export function createAccountService(
 }
 
 type AccountServiceNotifier = ConstructorParameters<typeof AccountService>[0]['notifier'];
+/** What an account owns (images and pastes), as account deletion and blocking see it. */
+type OwnedItems = ConstructorParameters<typeof AccountService>[0]['ownedImages'];
 
 function openAccounts(
   config: Config,
   infra: Infrastructure,
-  images: ImageService,
+  images: OwnedItems,
   logger: Logger,
   stops: (() => Promise<void>)[],
 ): AccountService {

@@ -114,6 +114,11 @@ export const SETTINGS = {
     'false',
   ),
   MAX_UPLOAD_BYTES: setting(positiveInt, 'Largest accepted file, in bytes.', String(25 * 1024 * 1024)),
+  MAX_PASTE_BYTES: setting(
+    positiveInt.max(16 * 1024 * 1024),
+    'Largest accepted text paste, in UTF-8 bytes (larger: 413 PASTE_TOO_LARGE).',
+    String(1024 * 1024),
+  ),
   MAX_FILES_PER_UPLOAD: setting(positiveInt.max(100), 'Most files in one upload request.', '20'),
   UPLOAD_MEMORY_BYTES: setting(
     positiveInt,

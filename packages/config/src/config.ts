@@ -20,6 +20,7 @@ export interface Config {
   redis: { url: string } | undefined;
   limits: {
     maxUploadBytes: number;
+    maxPasteBytes: number;
     maxFilesPerUpload: number;
     uploadMemoryBytes: number;
     maxImagePixels: number;
@@ -162,6 +163,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
     redis: s.REDIS_URL ? { url: s.REDIS_URL } : undefined,
     limits: {
       maxUploadBytes: s.MAX_UPLOAD_BYTES,
+      maxPasteBytes: s.MAX_PASTE_BYTES,
       maxFilesPerUpload: s.MAX_FILES_PER_UPLOAD,
       uploadMemoryBytes: s.UPLOAD_MEMORY_BYTES,
       maxImagePixels: s.MAX_IMAGE_PIXELS,

@@ -163,3 +163,57 @@ export const BackupListSchema = z.object({ backups: z.array(BackupRecordSchema) 
 
 export type BackupJobDto = z.infer<typeof BackupJobSchema>;
 export type BackupRecordDto = z.infer<typeof BackupRecordSchema>;
+
+const booleanish = z.preprocess(
+  (v) => (typeof v === 'string' ? (v === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(v.toLowerCase())) : v),
+  z.boolean().optional(),
+);
+
+export const PasteIdParam = z.object({
+  id: z.string().openapi({ example: 'aZ3k9QpL', description: 'Paste id (8 base62 characters).' }),
+});
+
+const PasteOptionFields = {
+  title: z
+    .string()
+    // Generous here so that the domain's rule (200 characters) answers with INVALID_TITLE.
+    .max(100_000)
+    .nullable()
+    .optional()
+    .openapi({ example: 'CI build #42', description: 'At most 200 characters, one line.' }),
+  language: z
+    .string()
+    .max(32)
+    .nullable()
+    .optional()
+    .openapi({ example: 'python', description: 'Highlighting language; `auto` or absent: detected.' }),
+  expiresIn: UploadOptionsSchema.shape.expiresIn,
+  visibility: UploadOptionsSchema.shape.visibility,
+};
+
+/** The query of a raw `text/plain` paste (`curl --data-binary @file …/api/v1/pastes?title=…`). */
+export const PasteQuerySchema = z
+  .object({ ...PasteOptionFields, burnAfterReading: booleanish.openapi({ type: 'boolean' }) })
+  .openapi('PasteQuery');
+
+export const CreatePasteSchema = z
+  .object({
+    content: z.string().openapi({ description: 'The text (UTF-8, no NUL, at most MAX_PASTE_BYTES bytes).' }),
+    ...PasteOptionFields,
+    burnAfterReading: z.boolean().optional(),
+  })
+  .strict()
+  .openapi('CreatePaste');
+
+export const UpdatePasteSchema = z
+  .object({
+    title: PasteOptionFields.title,
+    language: PasteOptionFields.language,
+    visibility: z.enum(['public', 'unlisted']).optional(),
+    expiresIn: z
+      .string()
+      .regex(/^(never|\d{1,9}(s|m|h|d|w|mo|y)?)$/i, 'a duration such as 10m, 1h, 7d, 1mo or never')
+      .optional(),
+  })
+  .strict()
+  .openapi('UpdatePaste');

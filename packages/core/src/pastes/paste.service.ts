@@ -269,6 +269,13 @@ export class PasteService {
     return deleted;
   }
 
+  /** Drops the cached copies of an author's pastes (blocking hides them at once, not after the cache lifetime). */
+  async forgetCachedOf(ownerId: string): Promise<number> {
+    const ids = await this.withDependency('database', () => this.deps.pastes.idsOwnedBy(ownerId));
+    for (const id of ids) await this.invalidate(id);
+    return ids.length;
+  }
+
   /** Removes the object, then the row. Safe to repeat. */
   async purge(id: string): Promise<void> {
     await this.withDependency('objects', () => this.deps.objects.delete([pasteObjectKey(id)]));
