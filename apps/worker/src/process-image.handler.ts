@@ -10,6 +10,7 @@ import {
   planOutputs,
   publicCacheControl,
   storageKeys,
+  withholdObjects,
   type DeliveredEvent,
   type EventBus,
   type ImageRecord,
@@ -216,6 +217,9 @@ export class ProcessImageHandler {
       }
     }
     if (!(await images.markReady(image.id, recorded, placeholder))) return this.discard(image.id, written);
+    // The owner may have been blocked while this ran, after their images were moved aside: what
+    // was written here goes aside too, so the edge does not serve it.
+    if ((await images.findById(image.id))?.ownerBlocked) await withholdObjects(this.deps.objects, written);
     return 'ready';
   }
 
