@@ -450,3 +450,14 @@ describe('hot reads', () => {
     expect(gets.filter((k) => k.startsWith('pastes/'))).toEqual([]);
   });
 });
+
+describe('API description', () => {
+  it('when the OpenAPI document is fetched, then every paste operation is in it', async () => {
+    const doc = (await (await fetch(`${pictor.url}/api/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    expect(Object.keys(doc.paths['/api/v1/pastes'] ?? {}).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(doc.paths['/api/v1/pastes/{id}'] ?? {}).sort()).toEqual(['delete', 'get', 'patch']);
+    expect(Object.keys(doc.paths['/api/v1/account/pastes'] ?? {})).toEqual(['get']);
+  });
+});

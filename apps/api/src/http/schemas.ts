@@ -217,3 +217,40 @@ export const UpdatePasteSchema = z
   })
   .strict()
   .openapi('UpdatePaste');
+
+export const PasteSchema = z
+  .object({
+    id: z.string().openapi({ example: 'aZ3k9QpL' }),
+    title: z.string().nullable(),
+    language: z.string().nullable(),
+    visibility: z.enum(['public', 'unlisted']),
+    burnAfterReading: z.boolean(),
+    bytes: z.number().int(),
+    author: z.string().nullable().openapi({ description: 'Username of the author; null for anonymous pastes.' }),
+    createdAt: z.string(),
+    expiresAt: z.string().nullable(),
+    links: z.object({
+      view: z.url(),
+      short: z.url().openapi({ description: '/p/<id>: permanent.' }),
+      raw: z.url(),
+      named: z.url().nullable().openapi({ description: '/<username>/<slug> for pastes of a signed-in author.' }),
+    }),
+  })
+  .openapi('Paste');
+
+export const PasteWithContentSchema = PasteSchema.extend({
+  content: z
+    .string()
+    .nullable()
+    .openapi({ description: 'The text; null for a burn-after-reading paste asked by a link preview.' }),
+  burnt: z.boolean().openapi({ description: 'This read burnt the paste.' }),
+}).openapi('PasteWithContent');
+
+export const CreatedPasteSchema = PasteSchema.extend({
+  deleteToken: z.string().openapi({ description: 'Shown once.' }),
+  deleteUrl: z.url(),
+}).openapi('CreatedPaste');
+
+export const PasteListSchema = z
+  .object({ pastes: z.array(PasteSchema), nextCursor: z.string().nullable() })
+  .openapi('PasteList');
