@@ -326,6 +326,7 @@ describe('deleting, expiry and burning', () => {
     expect(winners).toHaveLength(1);
     expect(winners[0]!.text).toContain('only once');
     expect(answers.filter((a) => a.status === 404)).toHaveLength(9);
+    expect(await metric('pictor_pastes_burnt_total')).toBeGreaterThanOrEqual(1);
   });
 });
 
@@ -418,10 +419,20 @@ describe('authors', () => {
   });
 });
 
+/** A counter's value from Pictor's /metrics (0 when absent). */
+async function metric(series: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${pictor.handle.metricsPort}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.split(' ')[1]) : Number.NaN;
+}
+
 describe('hot reads', () => {
-  it('when a paste is hot, then reading it queries neither PostgreSQL nor object storage', async () => {
+  it('when a paste is hot, then reading it queries neither PostgreSQL nor object storage, and the metrics say so', async () => {
     const paste = (await postRaw('hot text')).body;
     expect((await get(path(paste.links.raw))).status).toBe(200);
+    const fromCache = await metric('pictor_paste_reads_total{source="cache"}');
+    const fromDatabase = await metric('pictor_paste_reads_total{source="database"}');
+    expect(Number.isFinite(fromCache) && Number.isFinite(fromDatabase)).toBe(true);
     const pool = pictor.handle.infrastructure.pool;
     const objects = pictor.handle.infrastructure.objects;
     const sql: string[] = [];
@@ -448,6 +459,8 @@ describe('hot reads', () => {
     }
     expect(sql.filter((s) => /pastes/.test(s))).toEqual([]);
     expect(gets.filter((k) => k.startsWith('pastes/'))).toEqual([]);
+    expect(await metric('pictor_paste_reads_total{source="cache"}')).toBe(fromCache + 20);
+    expect(await metric('pictor_paste_reads_total{source="database"}')).toBe(fromDatabase);
   });
 });
 

@@ -34,6 +34,7 @@ import {
 import { ProcessImageHandler, startWorker, WORKER_GROUP } from '@pictor/worker';
 import { openDatabase, openInfrastructure, type Infrastructure } from './infrastructure.js';
 import { InProcessBackupJobs } from './in-process-backup-jobs.js';
+import { pasteMetrics } from './paste-metrics.js';
 import { backupDatabase, createCleanup, scheduleCleanup } from './lifecycle.js';
 
 /**
@@ -217,6 +218,7 @@ export async function startPictor(
           maxBytes: config.limits.maxPasteBytes,
           cacheTtlSeconds: config.cacheTtlSeconds,
         },
+        observer: pasteMetrics(metrics.registry),
         ...(relay ? { onEventsCommitted: () => relay.wake() } : {}),
       });
       // An account's images and pastes go together: deleted with it, hidden while it is blocked.
