@@ -102,6 +102,18 @@ export const SETTINGS = {
     '30000',
   ),
   REDIS_URL: setting(optionalString, 'Redis or Valkey URL. Unset: in-memory cache.'),
+  REDIS_SENTINELS: setting(
+    optionalString.refine(
+      (v) => v === undefined || v.split(',').every((hp) => /^[^\s:,]+:\d{1,5}$/.test(hp.trim())),
+      'a comma-separated list of host:port',
+    ),
+    'Redis Sentinels (host:port, comma-separated), instead of REDIS_URL: the cache follows the master they name.',
+  ),
+  REDIS_SENTINEL_NAME: setting(
+    z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a Sentinel master name'),
+    'Name of the master the Sentinels watch (with REDIS_SENTINELS).',
+    'mymaster',
+  ),
   RATE_LIMIT_UPLOADS: setting(
     nonNegativeInt,
     'Upload requests one client (by address) may make per window; 0 turns the limit off.',

@@ -17,7 +17,8 @@ export interface Config {
     | undefined;
   rateLimit: { uploads: number; windowSeconds: number };
   relayInApi: boolean;
-  redis: { url: string } | undefined;
+  /** A URL, or the Sentinels that name the master; undefined: in-memory cache. */
+  redis: { url: string } | { sentinels: { host: string; port: number }[]; name: string } | undefined;
   limits: {
     maxUploadBytes: number;
     maxPasteBytes: number;
@@ -113,6 +114,9 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
       );
     }
   }
+  if (s.REDIS_URL && s.REDIS_SENTINELS) {
+    problems.push('REDIS_URL and REDIS_SENTINELS are both set: choose one (Sentinels find the master themselves)');
+  }
   const maxExpiry = durationSeconds(s.EXPIRY_MAX);
   if (maxExpiry !== null) {
     const defaultExpiry = durationSeconds(s.EXPIRY_DEFAULT);
@@ -160,7 +164,17 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
       : undefined,
     rateLimit: { uploads: s.RATE_LIMIT_UPLOADS, windowSeconds: s.RATE_LIMIT_WINDOW_SECONDS },
     relayInApi: s.RELAY_IN_API,
-    redis: s.REDIS_URL ? { url: s.REDIS_URL } : undefined,
+    redis: s.REDIS_URL
+      ? { url: s.REDIS_URL }
+      : s.REDIS_SENTINELS
+        ? {
+            sentinels: s.REDIS_SENTINELS.split(',').map((hostPort) => {
+              const [host, port] = hostPort.trim().split(':');
+              return { host: host!, port: Number(port) };
+            }),
+            name: s.REDIS_SENTINEL_NAME,
+          }
+        : undefined,
     limits: {
       maxUploadBytes: s.MAX_UPLOAD_BYTES,
       maxPasteBytes: s.MAX_PASTE_BYTES,
