@@ -14,6 +14,7 @@ import {
   type ObjectStore,
   type PasteService,
   type RateLimiter,
+  type ViewCounter,
 } from '@pictor/core';
 import type { Logger, Metrics } from '@pictor/observability';
 import { errorHandler, type UploadLimits } from './http/error-handler.js';
@@ -70,6 +71,7 @@ export interface ApiDeps {
     /** MAX_PASTE_BYTES. */
     maxPasteBytes: number;
     findAuthor: PastePagesDeps['findAuthor'];
+    views?: ViewCounter;
   };
   /** Accounts, sessions and personal tokens; absent: every upload is anonymous. */
   accounts?: {
@@ -176,6 +178,7 @@ export function createApp(deps: ApiDeps): Express {
         publicUrl: deps.publicUrl,
         maxPasteBytes: deps.pastes.maxPasteBytes,
         limitUploads: rateLimit(deps.rateLimiter),
+        ...(deps.pastes.views ? { views: deps.pastes.views } : {}),
         ...(auth && deps.accounts ? { auth: { ...auth, anonymousUploads: deps.accounts.anonymousUploads } } : {}),
       }),
     );
@@ -201,6 +204,7 @@ export function createApp(deps: ApiDeps): Express {
         images: deps.images,
         publicUrl: deps.publicUrl,
         findAuthor: deps.pastes.findAuthor,
+        ...(deps.pastes.views ? { views: deps.pastes.views } : {}),
       }
     : undefined;
   if (pastePages) app.use(pastePagesRoute(pastePages));

@@ -19,7 +19,7 @@ beforeAll(async () => {
   database = await freshDatabase();
   bucket = await freshBucket();
   pictor = await startTestPictor(
-    pictorEnv(database.url, bucket, { CACHE_TTL_SECONDS: '300', RATE_LIMIT_RESET: '100' }),
+    pictorEnv(database.url, bucket, { CACHE_TTL_SECONDS: '300', RATE_LIMIT_RESET: '100', VIEWS_FLUSH_SECONDS: '1' }),
   );
 });
 
@@ -457,10 +457,41 @@ describe('hot reads', () => {
       pool.query = query;
       objects.get = getObject;
     }
-    expect(sql.filter((s) => /pastes/.test(s))).toEqual([]);
+    // The batched flush of view counts (not a read) may fall into the loop.
+    expect(sql.filter((s) => /pastes/.test(s) && !/SET views = t\.views/.test(s))).toEqual([]);
     expect(gets.filter((k) => k.startsWith('pastes/'))).toEqual([]);
     expect(await metric('pictor_paste_reads_total{source="cache"}')).toBe(fromCache + 20);
     expect(await metric('pictor_paste_reads_total{source="database"}')).toBe(fromDatabase);
+  });
+});
+
+describe('views', () => {
+  it('when clients read a paste, then each counts once per hour, previews never, and the total shows in the API and on the page', async () => {
+    const paste = (await postRaw('count my views')).body;
+    const as = (ip: string, agent = CHROME) => ({ 'User-Agent': agent, 'X-Forwarded-For': ip });
+    await get(path(paste.links.short), as('198.51.100.1'));
+    await get(path(paste.links.raw), as('198.51.100.1'));
+    await get(`/api/v1/pastes/${paste.id}`, as('198.51.100.1'));
+    await get(path(paste.links.raw), as('198.51.100.2'));
+    await get(
+      path(paste.links.short),
+      as('198.51.100.3', 'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)'),
+    );
+    await get(path(paste.links.short), as('198.51.100.4'), 'HEAD');
+    let views = 0;
+    for (let i = 0; i < 40 && views !== 2; i++) {
+      await sleep(100);
+      const { rows } = await pictor.handle.infrastructure.pool.query<{ views: number }>(
+        'SELECT views::int FROM pastes WHERE id = $1',
+        [paste.id],
+      );
+      views = rows[0]!.views;
+    }
+    expect(views).toBe(2);
+    // Cached copies are refreshed within CACHE_TTL_SECONDS; a fresh paste shows it in the API at once.
+    await pictor.handle.infrastructure.cache.delete(`paste:${paste.id}`);
+    const api = (await (await get(`/api/v1/pastes/${paste.id}`, as('198.51.100.5'))).json()) as { views: number };
+    expect(api.views).toBe(2);
   });
 });
 

@@ -10,6 +10,7 @@ import {
   ImageService,
   parseDuration,
   PasteService,
+  ViewCounter,
   PasswordHasher,
   TOPICS,
   type BackupJobs,
@@ -30,6 +31,7 @@ import {
   PgMetricsRepository,
   PgOutboxRepository,
   PgPasteRepository,
+  PgViewCountRepository,
 } from '@pictor/sql';
 import { ProcessImageHandler, startWorker, WORKER_GROUP } from '@pictor/worker';
 import { openDatabase, openInfrastructure, type Infrastructure } from './infrastructure.js';
@@ -235,6 +237,17 @@ export async function startPictor(
       };
       const accounts = openAccounts(config, infra, owned, logger, stops);
       const authors = new PgAccountRepository(infra.pool);
+      const views = new ViewCounter({ cache: infra.cache, repository: new PgViewCountRepository(infra.pool) });
+      const flushViews = () =>
+        views
+          .flush()
+          .catch((error: unknown) => logger.warn('view counts not written; kept for the next flush', { error }));
+      const viewFlush = setInterval(() => void flushViews(), config.viewsFlushSeconds * 1000);
+      viewFlush.unref();
+      stops.push(async () => {
+        clearInterval(viewFlush);
+        await flushViews();
+      });
       const admin = config.admin.token
         ? {
             token: config.admin.token,
@@ -264,6 +277,7 @@ export async function startPictor(
         pastes: {
           service: pastes,
           maxPasteBytes: config.limits.maxPasteBytes,
+          views,
           findAuthor: async (username) => {
             const account = await authors.findByLogin(username);
             return account && account.status === 'active' ? { id: account.id, username: account.username } : null;

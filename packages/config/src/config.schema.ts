@@ -170,6 +170,11 @@ export const SETTINGS = {
     'How long a direct link waits for an image still processing.',
     '10000',
   ),
+  VIEWS_FLUSH_SECONDS: setting(
+    positiveInt.max(3600),
+    'How often counted views of images and pastes are written to PostgreSQL (one statement per kind).',
+    '10',
+  ),
   CACHE_TTL_SECONDS: setting(positiveInt, 'Lifetime of cached image metadata.', '300'),
   CLEANUP_INTERVAL_SECONDS: setting(
     nonNegativeInt,

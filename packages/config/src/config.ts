@@ -41,6 +41,7 @@ export interface Config {
   relay: { batchSize: number; pollIntervalMs: number };
   serveWaitMs: number;
   cacheTtlSeconds: number;
+  viewsFlushSeconds: number;
   shutdownTimeoutMs: number;
   cleanup: { intervalSeconds: number; batchSize: number; orphanGraceSeconds: number };
   backup: { pgDumpPath: string; pgRestorePath: string; keepLast: number; keepDaily: number; keepWeekly: number };
@@ -197,6 +198,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
     relay: { batchSize: s.RELAY_BATCH_SIZE, pollIntervalMs: s.RELAY_POLL_INTERVAL_MS },
     serveWaitMs: s.SERVE_WAIT_MS,
     cacheTtlSeconds: s.CACHE_TTL_SECONDS,
+    viewsFlushSeconds: s.VIEWS_FLUSH_SECONDS,
     shutdownTimeoutMs: s.SHUTDOWN_TIMEOUT_MS,
     cleanup: {
       intervalSeconds: s.CLEANUP_INTERVAL_SECONDS,

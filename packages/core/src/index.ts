@@ -35,3 +35,5 @@ export * from './pastes/paste-slug.js';
 export * from './pastes/paste.codec.js';
 export * from './pastes/paste.service.js';
 export * from './ports/paste-repository.port.js';
+export * from './shared/view-counter.js';
+export * from './ports/view-count-repository.port.js';

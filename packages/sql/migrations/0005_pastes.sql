@@ -37,3 +37,7 @@ CREATE TABLE paste_slug_redirects (
 );
 
 CREATE INDEX paste_slug_redirects_paste ON paste_slug_redirects (paste_id);
+
+-- Views, counted once per client per hour and added in batches (ViewCounter); images too.
+ALTER TABLE pastes ADD COLUMN views bigint NOT NULL DEFAULT 0;
+ALTER TABLE images ADD COLUMN views bigint NOT NULL DEFAULT 0;

@@ -26,11 +26,12 @@ interface PasteRow {
   delete_token_hash: Buffer;
   created_at: Date;
   expires_at: Date | null;
+  views: number;
 }
 
 const SELECT = `SELECT p.id, p.status, p.owner_id, a.username AS owner_username, a.status = 'blocked' AS owner_blocked,
     p.title, p.slug, p.language, p.visibility, p.burn_after_reading, p.bytes, p.delete_token_hash, p.created_at,
-    p.expires_at
+    p.expires_at, p.views
   FROM pastes p LEFT JOIN accounts a ON a.id = p.owner_id`;
 
 const READABLE = `p.status = 'active' AND (p.expires_at IS NULL OR p.expires_at > $1)
@@ -52,6 +53,7 @@ function toRecord(row: PasteRow): PasteRecord {
     ownerId: row.owner_id,
     ownerUsername: row.owner_username,
     ownerBlocked: row.owner_blocked === true,
+    views: row.views,
   };
 }
 

@@ -10,6 +10,7 @@ import { PgAccountRepository } from './pg-account.repository.js';
 import { PgImageRepository } from './pg-image.repository.js';
 import { PgOutboxRepository } from './pg-outbox.repository.js';
 import { PgPasteRepository } from './pg-paste.repository.js';
+import { PgViewCountRepository } from './pg-view-count.repository.js';
 import { createPool, type Pool } from './pool.js';
 
 // One in-memory database for the file; each test starts from empty tables.
@@ -43,6 +44,7 @@ describePasteRepositoryContract('PgPasteRepository on embedded PostgreSQL', asyn
     pastes: new PgPasteRepository(pool),
     outbox: new PgOutboxRepository(pool),
     accounts: new PgAccountRepository(pool),
+    views: new PgViewCountRepository(pool),
     teardown: () => Promise.resolve(),
   };
 });

@@ -9,6 +9,7 @@ import {
   type OutboxRepository,
   type PasteRepository,
   type PendingOutboxEvent,
+  type ViewCountRepository,
 } from '@pictor/core';
 
 export interface PasteRepositoryContractFixture {
@@ -16,6 +17,8 @@ export interface PasteRepositoryContractFixture {
   pastes: PasteRepository;
   outbox: OutboxRepository;
   accounts: AccountRepository;
+  /** View totals, on the same database. */
+  views: ViewCountRepository;
   teardown(): Promise<void>;
 }
 
@@ -201,6 +204,23 @@ export function describePasteRepositoryContract(
       const all = await fx.pastes.listByOwner(owner, { limit: 10, now: NOW, includeUnlisted: true });
       expect(all.map((p) => p.id)).toEqual([hidden.id, open.id]);
       expect((await fx.pastes.idsOwnedBy(owner)).sort()).toEqual([open.id, hidden.id].sort());
+    });
+
+    it('when views are added in batches, then the totals grow and unknown ids are skipped', async () => {
+      const a = await fx.pastes.insertWithEvent(newPaste(), created('a'));
+      const b = await fx.pastes.insertWithEvent(newPaste(), created('b'));
+      expect(a.views).toBe(0);
+      await fx.views.add(
+        'paste',
+        new Map([
+          [a.id, 3],
+          [b.id, 1],
+          ['ZZZZZZZZ', 5],
+        ]),
+      );
+      await fx.views.add('paste', new Map([[a.id, 2]]));
+      expect((await fx.pastes.findById(a.id))?.views).toBe(5);
+      expect((await fx.pastes.findById(b.id))?.views).toBe(1);
     });
 
     it('when the author is blocked, then their pastes read as blocked and leave the lists', async () => {

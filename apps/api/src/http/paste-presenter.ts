@@ -28,6 +28,7 @@ export function presentPaste(publicUrl: string, paste: PasteRecord, content?: st
     visibility: paste.visibility,
     burnAfterReading: paste.burnAfterReading,
     bytes: paste.bytes,
+    views: paste.views,
     author: paste.ownerUsername,
     createdAt: paste.createdAt.toISOString(),
     expiresAt: paste.expiresAt ? paste.expiresAt.toISOString() : null,

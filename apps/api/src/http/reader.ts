@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { createIsbotFromList, list as botPatterns } from 'isbot';
-import type { Reader } from '@pictor/core';
+import type { Reader, Viewer } from '@pictor/core';
 
 /**
  * Command-line clients that people type themselves: `curl …/raw` is someone reading, not a link
@@ -41,4 +41,14 @@ export function readerOf(req: Request): Reader {
   const principal = req.principal;
   const accountId = principal && principal.kind !== 'operator' ? principal.account.id : undefined;
   return { ...(accountId ? { accountId } : {}), preview: isPreview(req) };
+}
+
+/** The viewer of a request for view counts: the account when signed in, else the client address. */
+export function viewerOf(req: Request): Viewer {
+  const reader = readerOf(req);
+  return {
+    clientKey: reader.accountId ? `account:${reader.accountId}` : `ip:${req.ip ?? 'unknown'}`,
+    ...(reader.accountId ? { accountId: reader.accountId } : {}),
+    preview: reader.preview,
+  };
 }

@@ -226,6 +226,10 @@ export const PasteSchema = z
     visibility: z.enum(['public', 'unlisted']),
     burnAfterReading: z.boolean(),
     bytes: z.number().int(),
+    views: z
+      .number()
+      .int()
+      .openapi({ description: 'Views, once per client per hour, not the author, not previews; a little behind.' }),
     author: z.string().nullable().openapi({ description: 'Username of the author; null for anonymous pastes.' }),
     createdAt: z.string(),
     expiresAt: z.string().nullable(),

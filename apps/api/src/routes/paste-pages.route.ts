@@ -9,9 +9,10 @@ import {
   type PasteRead,
   type PasteRecord,
   type PasteService,
+  type ViewCounter,
 } from '@pictor/core';
 import { pasteLinks } from '../http/paste-presenter.js';
-import { readerOf } from '../http/reader.js';
+import { readerOf, viewerOf } from '../http/reader.js';
 import { PasteIdParam } from '../http/schemas.js';
 import { parseOrThrow } from '../http/validate.js';
 import { highlightPaste } from '../pages/highlight.js';
@@ -23,6 +24,8 @@ export interface PastePagesDeps {
   publicUrl: string;
   /** The account behind a username (lower case), for `/u/<username>`; null when there is none. */
   findAuthor(username: string): Promise<{ id: string; username: string } | null>;
+  /** View counts; none are counted when absent. */
+  views?: ViewCounter;
 }
 
 /** The raw text: plain, never sniffed, never framed, no scripts even if opened as a document. */
@@ -58,7 +61,8 @@ function renderPaste(publicUrl: string, read: PasteRead): string {
   const author = paste.ownerUsername
     ? `by <a href="/u/${encodeURIComponent(paste.ownerUsername)}">${escapeHtml(paste.ownerUsername)}</a> · `
     : '';
-  const facts = `<p class="facts">${author}${paste.bytes} bytes${
+  const views = `${paste.views} view${paste.views === 1 ? '' : 's'} · `;
+  const facts = `<p class="facts">${author}${views}${paste.bytes} bytes${
     paste.expiresAt
       ? ` · expires <time datetime="${paste.expiresAt.toISOString()}">${paste.expiresAt.toISOString()}</time>`
       : ''
@@ -149,13 +153,14 @@ export function pastePagesRoute(deps: PastePagesDeps): Router {
 
   router.get('/p/:id', async (req, res) => {
     const { id } = parseOrThrow(PasteIdParam, req.params);
-    sendPage(res, await deps.pastes.read(id, readerOf(req)), deps.publicUrl);
+    sendPage(req, res, await deps.pastes.read(id, readerOf(req)), deps);
   });
 
   router.get('/p/:id/raw', async (req, res) => {
     const { id } = parseOrThrow(PasteIdParam, req.params);
     const read = await deps.pastes.read(id, readerOf(req));
     if (read.text === null) throw ERRORS.burnPreviewRefused();
+    void deps.views?.record('paste', id, read.paste.ownerId, viewerOf(req));
     res.setHeader('Content-Security-Policy', RAW_CSP);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Content-Disposition', 'inline');
@@ -205,12 +210,14 @@ export function namedPasteRoute(deps: PastePagesDeps): Router {
       res.redirect(301, found.redirectTo);
       return;
     }
-    sendPage(res, await deps.pastes.read(found.paste.id, readerOf(req)), deps.publicUrl);
+    sendPage(req, res, await deps.pastes.read(found.paste.id, readerOf(req)), deps);
   });
   return router;
 }
 
-function sendPage(res: Response, read: PasteRead, publicUrl: string): void {
+function sendPage(req: Request, res: Response, read: PasteRead, deps: PastePagesDeps): void {
+  if (read.text !== null) void deps.views?.record('paste', read.paste.id, read.paste.ownerId, viewerOf(req));
+  const { publicUrl } = deps;
   res.setHeader('Cache-Control', read.paste.burnAfterReading ? 'no-store' : 'no-cache');
   res.setHeader('X-Robots-Tag', 'noindex');
   res.type('html').send(renderPaste(publicUrl, read));

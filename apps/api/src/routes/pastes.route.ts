@@ -1,10 +1,10 @@
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { ERRORS, type PasteActor, type PasteService } from '@pictor/core';
+import { ERRORS, type PasteActor, type PasteService, type ViewCounter } from '@pictor/core';
 import { traceHeaders } from '@pictor/observability';
 import { accountOf, checkCsrf, requireAccount, type AuthSettings } from '../http/auth.js';
 import { presentCreatedPaste, presentPaste } from '../http/paste-presenter.js';
 import { decodeCursor, encodeCursor } from '../http/presenter.js';
-import { readerOf } from '../http/reader.js';
+import { readerOf, viewerOf } from '../http/reader.js';
 import {
   CreatePasteSchema,
   DeleteTokenSchema,
@@ -23,6 +23,8 @@ export interface PastesRouteDeps {
   /** Runs before the body is read. */
   limitUploads: RequestHandler;
   auth?: AuthSettings & { anonymousUploads: boolean };
+  /** View counts; none are counted when absent. */
+  views?: ViewCounter;
 }
 
 /** Bodies read as text: anything but JSON, so `curl --data-binary @file` (form-encoded by default) works. */
@@ -146,6 +148,7 @@ export function pastesRoute(deps: PastesRouteDeps): Router {
   router.get('/:id', async (req, res) => {
     const { id } = parseOrThrow(PasteIdParam, req.params);
     const read = await deps.pastes.read(id, readerOf(req));
+    if (read.text !== null) void deps.views?.record('paste', id, read.paste.ownerId, viewerOf(req));
     res.setHeader('Cache-Control', read.paste.burnAfterReading ? 'no-store' : 'no-cache');
     res.json({ ...presentPaste(deps.publicUrl, read.paste, read.text), burnt: read.burnt });
   });

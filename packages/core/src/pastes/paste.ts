@@ -80,9 +80,11 @@ export interface PasteRecord {
   ownerUsername: string | null;
   /** The author is blocked: the paste is hidden until they are unblocked. */
   ownerBlocked: boolean;
+  /** Views counted so far (once per client per hour; flushed in batches, so a little behind). */
+  views: number;
 }
 
-export type NewPaste = Omit<PasteRecord, 'status' | 'slug' | 'ownerUsername' | 'ownerBlocked'> & {
+export type NewPaste = Omit<PasteRecord, 'status' | 'slug' | 'ownerUsername' | 'ownerBlocked' | 'views'> & {
   /** The slug wanted (from the title); the repository adds `-2`, `-3`… when the author has it already. */
   slugBase: string | null;
 };
