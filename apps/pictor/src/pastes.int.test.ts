@@ -406,6 +406,18 @@ describe('authors', () => {
     expect((await get(`/api/v1/pastes/${paste.id}`)).status).toBe(404);
   });
 
+  it('when an author deletes their account, then their pastes go with it: rows, texts and every link', async () => {
+    const { client } = await signedIn();
+    const paste = (
+      await client.request<PasteDto>('POST', '/api/v1/pastes', { json: { content: 'mine', title: 'Mine' } })
+    ).body;
+    expect((await get(path(paste.links.raw))).status).toBe(200);
+    const deleted = await client.request('DELETE', '/api/v1/account', { json: { password: 'pastes passphrase one' } });
+    expect(deleted.status).toBe(204);
+    for (const url of everyUrl(paste)) expect([url, (await get(url)).status]).toEqual([url, 404]);
+    expect(await objectExists(`pastes/${paste.id}`)).toBe(false);
+  });
+
   it("when /u/<username> is opened, then it lists the author's public pastes only, escaped", async () => {
     const { name, client } = await signedIn();
     await client.request('POST', '/api/v1/pastes', { json: { content: 'x', title: '<b>public</b> one' } });
