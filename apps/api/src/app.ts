@@ -12,8 +12,10 @@ import {
   type ImageFormat,
   type ImageService,
   type ObjectStore,
+  type PasteService,
   type RateLimiter,
   type ShareService,
+  type ViewCounter,
 } from '@pictor/core';
 import type { Logger, Metrics } from '@pictor/observability';
 import { trustProxies } from './http/client-address.js';
@@ -32,6 +34,8 @@ import { authRoute } from './routes/auth.route.js';
 import { healthRoute, type ReadinessCheck } from './routes/health.route.js';
 import { imagesRoute } from './routes/images.route.js';
 import { pagesRoute } from './routes/pages.route.js';
+import { namedPasteRoute, pastePagesRoute, type PastePagesDeps } from './routes/paste-pages.route.js';
+import { accountPastesRoute, pastesRoute } from './routes/pastes.route.js';
 import { serveRoute } from './routes/serve.route.js';
 import { replicasRoute } from './routes/replicas.route.js';
 import { shareOpenRoute, sharesRoute } from './routes/shares.route.js';
@@ -79,6 +83,14 @@ export interface ApiDeps {
   shares?: ShareService;
   /** Links on the nearest storage replica (S3_REPLICAS); absent: no `/api/v1/replicas`. */
   links?: NearestLinks;
+  /** Text pastes; absent: their routes answer 404 like any unknown path. */
+  pastes?: {
+    service: PasteService;
+    /** MAX_PASTE_BYTES. */
+    maxPasteBytes: number;
+    findAuthor: PastePagesDeps['findAuthor'];
+    views?: ViewCounter;
+  };
   /** Accounts, sessions and personal tokens; absent: every upload is anonymous. */
   accounts?: {
     service: AccountService;
@@ -201,6 +213,21 @@ export function createApp(deps: ApiDeps): Express {
       ...(auth && deps.accounts ? { auth: { ...auth, anonymousUploads: deps.accounts.anonymousUploads } } : {}),
     }),
   );
+  if (deps.pastes) {
+    app.use(
+      '/api/v1/pastes',
+      pastesRoute({
+        pastes: deps.pastes.service,
+        publicUrl: deps.publicUrl,
+        maxPasteBytes: deps.pastes.maxPasteBytes,
+        limitUploads: rateLimit(deps.rateLimiter),
+        ...(deps.pastes.views ? { views: deps.pastes.views } : {}),
+        ...(auth && deps.accounts ? { auth: { ...auth, anonymousUploads: deps.accounts.anonymousUploads } } : {}),
+      }),
+    );
+    if (auth)
+      app.use('/api/v1/account/pastes', accountPastesRoute({ pastes: deps.pastes.service, publicUrl: deps.publicUrl }));
+  }
   if (auth) {
     app.use('/api/v1/auth', authRoute(auth));
     app.use('/api/v1/account', accountRoute({ ...auth, images: deps.images }));
@@ -221,6 +248,17 @@ export function createApp(deps: ApiDeps): Express {
     pagesRoute({ images: deps.images, publicUrl: deps.publicUrl, limits, limitUploads: rateLimit(deps.rateLimiter) }),
   );
 
+  const pastePages: PastePagesDeps | undefined = deps.pastes
+    ? {
+        pastes: deps.pastes.service,
+        images: deps.images,
+        publicUrl: deps.publicUrl,
+        findAuthor: deps.pastes.findAuthor,
+        ...(deps.pastes.views ? { views: deps.pastes.views } : {}),
+      }
+    : undefined;
+  if (pastePages) app.use(pastePagesRoute(pastePages));
+
   if (deps.webDir && existsSync(path.join(deps.webDir, 'index.html'))) {
     app.use(
       express.static(deps.webDir, {
@@ -235,6 +273,8 @@ export function createApp(deps: ApiDeps): Express {
     );
   }
 
+  // Last: `/<username>/<slug>` must never shadow a route or a file of the web page.
+  if (pastePages) app.use(namedPasteRoute(pastePages));
   app.use((_req, _res, next) => next(ERRORS.notFound()));
   app.use(errorHandler());
   if (deps.metrics) initialiseApiSeries(deps.metrics, app);

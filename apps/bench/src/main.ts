@@ -10,6 +10,7 @@ import { cleanupBenchmark } from './cleanup.bench.js';
 import { CORES, LOAD_CPU, log, QUICK, SERVER_CPU, startBenchEngines, type BenchEngines } from './harness.js';
 import { ingestBenchmark } from './ingest.bench.js';
 import { photographs, uploadInputs, type BenchInput } from './inputs.js';
+import { pastesBenchmark } from './pastes.bench.js';
 import { processingBenchmark } from './processing.bench.js';
 import { readyBenchmark } from './ready.bench.js';
 import { relayBenchmark } from './relay.bench.js';
@@ -125,6 +126,7 @@ async function main(): Promise<void> {
         results.serving = { ...(await servingBenchmark(bench, wrk, uploads.small[0]!)), date: now() };
       if (selected.includes('ready')) results.ready = { ...(await readyBenchmark(bench, uploads)), date: now() };
       if (selected.includes('cleanup')) results.cleanup = { ...(await cleanupBenchmark(bench)), date: now() };
+      if (selected.includes('pastes')) results.pastes = { ...(await pastesBenchmark(bench, wrk)), date: now() };
     }
   } finally {
     await bench?.stop();

@@ -1,4 +1,5 @@
 import type { CleanupResult } from './cleanup.bench.js';
+import type { PastesResult } from './pastes.bench.js';
 import type { IngestResult } from './ingest.bench.js';
 import type { Rate } from './load.js';
 import { DEFAULT_ENCODING, type LeverPoint, type ProcessingResult } from './processing.bench.js';
@@ -7,7 +8,7 @@ import type { RelayResult } from './relay.bench.js';
 import type { ServingResult } from './serving.bench.js';
 import { ratio } from './stats.js';
 
-export const MEASUREMENTS = ['processing', 'ingest', 'relay', 'serving', 'ready', 'cleanup'] as const;
+export const MEASUREMENTS = ['processing', 'ingest', 'relay', 'serving', 'ready', 'cleanup', 'pastes'] as const;
 export type Measurement = (typeof MEASUREMENTS)[number];
 
 type Dated<T> = T & { date: string };
@@ -37,6 +38,7 @@ export interface Results {
   serving?: Dated<ServingResult>;
   ready?: Dated<ReadyResult>;
   cleanup?: Dated<CleanupResult>;
+  pastes?: Dated<PastesResult>;
 }
 
 /** Targets of issue #7, in one place. */
@@ -441,6 +443,30 @@ total, taken as at most ${TARGETS.cleanupGrowth}× for noise: ${verdict(met)}).
 `;
 }
 
+function pastes(r: Dated<PastesResult>, cores: number): string {
+  const ratio = r.api.rps / r.redisGet.rps;
+  return `## 7. Hot pastes
+
+One paste of ${r.textBytes} bytes (a build log), read over and over as \`GET /p/<id>/raw\` from one
+\`api\` process with ${r.connections} connections (wrk), against \`redis-benchmark\` asking the same Redis
+for the very entry the api reads (\`GET pictor:paste:<id>\`, ${r.cachedBytes} bytes: metadata and text as
+JSON) with as many connections. Machine load before the runs: ${f2(r.loadAverage)} (1-minute load average
+on ${cores} cores; other work on the machine lowers both figures).
+
+| reader | requests/s | p50 ms | p99 ms | CPU ms/op |
+|---|---|---|---|---|
+| api, \`/p/<id>/raw\` | ${f0(r.api.rps)} | ${f2(r.api.latencyMs.p50)} | ${f2(r.api.latencyMs.p99)} | ${f2(r.api.cpuMsPerOp.total ?? Number.NaN)} |
+| redis-benchmark \`GET\` | ${f0(r.redisGet.rps)} | ${f2(r.redisGet.latencyMs.p50)} | ${f2(r.redisGet.latencyMs.p99)} | – |
+
+**api / Redis GET = ${f2(ratio)}**. Scans of the \`pastes\` table during the api run
+(pg_stat_user_tables): **${r.pastesTableScans}**${
+    r.pastesTableScans === 0
+      ? ' — the hot reads stayed off PostgreSQL (and off object storage: the text comes with the cached entry)'
+      : ' — some reads reached PostgreSQL'
+  }. ${r.api.errors} errors.
+`;
+}
+
 export function markdown(r: Results): string {
   const sections: string[] = [];
   if (r.processing) sections.push(processing(r.processing, r.inputs.length));
@@ -449,6 +475,7 @@ export function markdown(r: Results): string {
   if (r.serving) sections.push(serving(r.serving));
   if (r.ready) sections.push(ready(r.ready));
   if (r.cleanup) sections.push(cleanup(r.cleanup));
+  if (r.pastes) sections.push(pastes(r.pastes, r.machine.cores));
   const versions = r.versions
     ? Object.entries(r.versions)
         .map(([name, version]) => `| ${name} | ${version} |`)

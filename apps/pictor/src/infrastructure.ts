@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Config } from '@pictor/config';
-import { TOPICS, type Cache, type EventBus, type ObjectStore, type RateLimiter } from '@pictor/core';
+import { PASTE_TOPICS, TOPICS, type Cache, type EventBus, type ObjectStore, type RateLimiter } from '@pictor/core';
 import { connectRedis, memoryRateLimiter, MemoryCache, RedisCache, redisRateLimiter } from '@pictor/cache';
 import { KafkaEventBus, MemoryEventBus } from '@pictor/events';
 import { DiskObjectStore, S3ObjectStore } from '@pictor/objects';
@@ -96,7 +96,7 @@ export async function openInfrastructure(config: Config, logger: Logger): Promis
       bus = await new KafkaEventBus({
         brokers: config.kafka.brokers,
         clientId: config.kafka.clientId,
-        topics: [TOPICS.imageUploaded, TOPICS.imageUploadedDeadLetter],
+        topics: [TOPICS.imageUploaded, TOPICS.imageUploadedDeadLetter, PASTE_TOPICS.created],
         partitions: config.kafka.partitions,
         replicationFactor: config.kafka.replicationFactor,
         sessionTimeoutMs: config.kafka.sessionTimeoutMs,
@@ -113,7 +113,9 @@ export async function openInfrastructure(config: Config, logger: Logger): Promis
     let makeRateLimiter: Infrastructure['makeRateLimiter'];
     const limit = { points: config.rateLimit.uploads, windowSeconds: config.rateLimit.windowSeconds };
     if (config.redis) {
-      const redis = await connectRedis(config.redis.url, (error) => logger.warn('redis connection error', { error }));
+      const redis = await connectRedis('url' in config.redis ? config.redis.url : config.redis, (error) =>
+        logger.warn('redis connection error', { error }),
+      );
       cache = new RedisCache(redis);
       rateLimiter = limit.points > 0 ? redisRateLimiter(redis, limit) : undefined;
       makeRateLimiter = (options) => redisRateLimiter(redis, options);
@@ -139,7 +141,7 @@ export async function openInfrastructure(config: Config, logger: Logger): Promis
         database: database.kind,
         objects: config.s3 ? 's3' : 'disk',
         events: config.kafka ? 'kafka' : 'in-process',
-        cache: config.redis ? 'redis' : 'memory',
+        cache: config.redis ? ('url' in config.redis ? 'redis' : 'redis-sentinel') : 'memory',
       },
       close,
     };

@@ -48,6 +48,7 @@ export function createCleanup(
       variants: config.variants,
     },
     onBatch: (ids) => logger.info('expired images deleted', { count: ids.length }),
+    onPasteBatch: (ids) => logger.info('expired pastes deleted', { count: ids.length }),
   });
 }
 

@@ -12,6 +12,8 @@ import {
   ImageService,
   ShareService,
   parseDuration,
+  PasteService,
+  ViewCounter,
   PasswordHasher,
   TOPICS,
   type BackupJobs,
@@ -32,10 +34,13 @@ import {
   PgLifecycleRepository,
   PgMetricsRepository,
   PgOutboxRepository,
+  PgPasteRepository,
+  PgViewCountRepository,
 } from '@pictor/sql';
 import { ProcessImageHandler, startWorker, WORKER_GROUP } from '@pictor/worker';
 import { openDatabase, openInfrastructure, type Infrastructure } from './infrastructure.js';
 import { InProcessBackupJobs } from './in-process-backup-jobs.js';
+import { pasteMetrics } from './paste-metrics.js';
 import { backupDatabase, createCleanup, scheduleCleanup } from './lifecycle.js';
 
 /**
@@ -221,7 +226,46 @@ export async function startPictor(
         },
         ...(relay ? { onEventsCommitted: () => relay.wake() } : {}),
       });
-      const accounts = openAccounts(config, infra, service, logger, stops);
+      const pastes = new PasteService({
+        pastes: new PgPasteRepository(infra.pool),
+        objects: infra.objects,
+        cache: infra.cache,
+        settings: {
+          expiry: {
+            defaultSeconds: parseDuration(config.expiry.default),
+            maxSeconds: parseDuration(config.expiry.max),
+          },
+          maxBytes: config.limits.maxPasteBytes,
+          cacheTtlSeconds: config.cacheTtlSeconds,
+        },
+        observer: pasteMetrics(metrics.registry),
+        ...(relay ? { onEventsCommitted: () => relay.wake() } : {}),
+      });
+      // An account's images and pastes go together: deleted with it, hidden while it is blocked.
+      const owned: OwnedItems = {
+        deleteAllOf: async (ownerId) => {
+          await pastes.deleteAllOf(ownerId);
+          return service.deleteAllOf(ownerId);
+        },
+        withholdAllOf: async (ownerId) => {
+          await pastes.forgetCachedOf(ownerId);
+          return service.withholdAllOf(ownerId);
+        },
+        restoreAllOf: (ownerId) => service.restoreAllOf(ownerId),
+      };
+      const accounts = openAccounts(config, infra, owned, logger, stops);
+      const authors = new PgAccountRepository(infra.pool);
+      const views = new ViewCounter({ cache: infra.cache, repository: new PgViewCountRepository(infra.pool) });
+      const flushViews = () =>
+        views
+          .flush()
+          .catch((error: unknown) => logger.warn('view counts not written; kept for the next flush', { error }));
+      const viewFlush = setInterval(() => void flushViews(), config.viewsFlushSeconds * 1000);
+      viewFlush.unref();
+      stops.push(async () => {
+        clearInterval(viewFlush);
+        await flushViews();
+      });
       const admin = config.admin.token
         ? {
             token: config.admin.token,
@@ -261,6 +305,15 @@ export async function startPictor(
         ...(admin ? { admin } : {}),
         ...(links ? { links } : {}),
         shares,
+        pastes: {
+          service: pastes,
+          maxPasteBytes: config.limits.maxPasteBytes,
+          views,
+          findAuthor: async (username) => {
+            const account = await authors.findByLogin(username);
+            return account && account.status === 'active' ? { id: account.id, username: account.username } : null;
+          },
+        },
         accounts: {
           service: accounts,
           anonymousUploads: config.accounts.anonymousUploads,
@@ -304,7 +357,7 @@ export function createAccountService(
   config: Config,
   pool: Infrastructure['pool'],
   cache: Infrastructure['cache'],
-  images: ImageService | undefined,
+  images: OwnedItems | undefined,
   notifier: AccountServiceNotifier,
 ): AccountService {
   return new AccountService({
@@ -327,11 +380,13 @@ export function createAccountService(
 }
 
 type AccountServiceNotifier = ConstructorParameters<typeof AccountService>[0]['notifier'];
+/** What an account owns (images and pastes), as account deletion and blocking see it. */
+type OwnedItems = ConstructorParameters<typeof AccountService>[0]['ownedImages'];
 
 function openAccounts(
   config: Config,
   infra: Infrastructure,
-  images: ImageService,
+  images: OwnedItems,
   logger: Logger,
   stops: (() => Promise<void>)[],
 ): AccountService {

@@ -309,7 +309,10 @@ describe('the upload page in a browser', () => {
     await page.keyboard.press('Enter');
     expect(await focused()).toBe('main');
 
-    // From the main content, the drop zone is the first stop; Enter opens the picker.
+    // From the main content, the Images/Text tabs come first (one stop: arrow keys move between
+    // them), then the drop zone; Enter opens the picker.
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('tab-images');
     await page.keyboard.press('Tab');
     expect(await focused()).toBe('drop-zone');
     const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);

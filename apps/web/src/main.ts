@@ -5,6 +5,7 @@ import { AccountUi } from './account-ui';
 import { announce } from './announce';
 import { byId } from './dom';
 import { acceptFor, expiryLabel, formatBytes, formatLabel, formatOfMime } from './format';
+import { PastePanel } from './paste-panel';
 import { loadPrefs, savePrefs } from './prefs';
 import { RecentList } from './recent-list';
 import { RecentStore } from './recent-store';
@@ -53,8 +54,11 @@ function fillExpiry(choices: readonly string[], fallback: string): void {
   expirySelect.value = preferred !== undefined && choices.includes(preferred) ? preferred : fallback;
 }
 
+const pastePanel = new PastePanel();
+
 function applyLimits(next: Limits): void {
   limits = next;
+  pastePanel.applyLimits(next);
   fillExpiry(next.expiryChoices, next.expiryDefault);
   fileInput.accept = acceptFor(next.allowedFormats);
   const parts: string[] = [];

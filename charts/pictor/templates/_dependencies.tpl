@@ -125,6 +125,7 @@ database-url
 {{- define "pictor.redis.secretName" -}}
 {{- if eq .Values.redis.mode "external" -}}
 {{- .Values.redis.external.existingSecret -}}
+{{- else if eq .Values.redis.mode "sentinel" -}}
 {{- else -}}
 {{- .Values.redis.valkey.existingSecret | default (include "pictor.redis.name" .) -}}
 {{- end -}}
@@ -195,6 +196,9 @@ combination fails `helm template`, `helm install` and `helm upgrade` alike.
 {{- end -}}
 {{- if and (eq .Values.redis.mode "external") (not .Values.redis.external.url) (not .Values.redis.external.existingSecret) -}}
 {{- fail "redis.mode=external needs redis.external.url or redis.external.existingSecret." -}}
+{{- end -}}
+{{- if and (eq .Values.redis.mode "sentinel") (not .Values.redis.sentinel.sentinels) -}}
+{{- fail "redis.mode=sentinel needs redis.sentinel.sentinels (host:port, comma-separated)." -}}
 {{- end -}}
 {{- if and .Values.ingress.enabled .Values.gatewayApi.httpRoute.enabled -}}
 {{- fail "Choose one way in: ingress.enabled or gatewayApi.httpRoute.enabled." -}}

@@ -138,5 +138,9 @@ KAFKA_BROKERS: {{ include "pictor.kafka.brokers" . | quote }}
 {{- if and (eq .Values.redis.mode "external") (not .Values.redis.external.existingSecret) }}
 REDIS_URL: {{ .Values.redis.external.url | quote }}
 {{- end }}
+{{- if eq .Values.redis.mode "sentinel" }}
+REDIS_SENTINELS: {{ .Values.redis.sentinel.sentinels | quote }}
+REDIS_SENTINEL_NAME: {{ .Values.redis.sentinel.masterName | quote }}
+{{- end }}
 METRICS_PORT: {{ .Values.metrics.port | int | quote }}
 {{- end -}}

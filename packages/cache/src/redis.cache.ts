@@ -16,8 +16,14 @@ export class RedisCache implements Cache {
     await this.redis.set(this.prefix + key, value, 'EX', Math.max(1, Math.floor(ttlSeconds)));
   }
 
+  /**
+   * Deletes, then waits (briefly) until a replica has the delete too: a failover right after
+   * it must not promote a replica that still serves what was deleted. Without replicas WAIT
+   * answers at once.
+   */
   async delete(key: string): Promise<void> {
     await this.redis.del(this.prefix + key);
+    await this.redis.wait(1, 200);
   }
 
   async ping(): Promise<void> {
@@ -33,14 +39,35 @@ export class RedisCache implements Cache {
  * A connected Redis client that fails fast while the server is away instead of queueing
  * commands for ever, and reconnects in the background.
  */
-export async function connectRedis(url: string, onError: (error: Error) => void = () => undefined): Promise<Redis> {
-  const redis = new Redis(url, {
+/** Where Redis is: a URL, or Sentinels that name the current master. */
+export type RedisTarget = string | { sentinels: { host: string; port: number }[]; name: string };
+
+export async function connectRedis(
+  target: RedisTarget,
+  onError: (error: Error) => void = () => undefined,
+): Promise<Redis> {
+  const options = {
     lazyConnect: true,
     maxRetriesPerRequest: 1,
+    // A cache that is down answers at once (a miss), rather than holding requests in a queue.
     enableOfflineQueue: false,
     connectTimeout: 3000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-  });
+    retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
+    // After a failover the old master, back as a replica, refuses writes: reconnect, and Sentinel
+    // (or the URL's DNS) leads to the new master.
+    reconnectOnError: (error: Error) => (error.message.startsWith('READONLY') ? 2 : false),
+  } as const;
+  const redis =
+    typeof target === 'string'
+      ? new Redis(target, options)
+      : new Redis({
+          ...options,
+          sentinels: target.sentinels,
+          name: target.name,
+          // Sentinels tell every client of a switch at once, rather than waiting for errors.
+          failoverDetector: true,
+          sentinelRetryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
+        });
   redis.on('error', onError);
   await redis.connect();
   return redis;

@@ -260,6 +260,18 @@ export const SETTINGS = {
     '30000',
   ),
   REDIS_URL: setting(optionalString, 'Redis or Valkey URL. Unset: in-memory cache.'),
+  REDIS_SENTINELS: setting(
+    optionalString.refine(
+      (v) => v === undefined || v.split(',').every((hp) => /^[^\s:,]+:\d{1,5}$/.test(hp.trim())),
+      'a comma-separated list of host:port',
+    ),
+    'Redis Sentinels (host:port, comma-separated), instead of REDIS_URL: the cache follows the master they name.',
+  ),
+  REDIS_SENTINEL_NAME: setting(
+    z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a Sentinel master name'),
+    'Name of the master the Sentinels watch (with REDIS_SENTINELS).',
+    'mymaster',
+  ),
   RATE_LIMIT_UPLOADS: setting(
     nonNegativeInt,
     'Upload requests one client (by address) may make per window; 0 turns the limit off.',
@@ -272,6 +284,11 @@ export const SETTINGS = {
     'false',
   ),
   MAX_UPLOAD_BYTES: setting(positiveInt, 'Largest accepted file, in bytes.', String(25 * 1024 * 1024)),
+  MAX_PASTE_BYTES: setting(
+    positiveInt.max(16 * 1024 * 1024),
+    'Largest accepted text paste, in UTF-8 bytes (larger: 413 PASTE_TOO_LARGE).',
+    String(1024 * 1024),
+  ),
   MAX_FILES_PER_UPLOAD: setting(positiveInt.max(100), 'Most files in one upload request.', '20'),
   UPLOAD_MEMORY_BYTES: setting(
     positiveInt,
@@ -315,6 +332,11 @@ export const SETTINGS = {
     nonNegativeInt.max(60000),
     'How long a direct link waits for an image still processing.',
     '10000',
+  ),
+  VIEWS_FLUSH_SECONDS: setting(
+    positiveInt.max(3600),
+    'How often counted views of images and pastes are written to PostgreSQL (one statement per kind).',
+    '10',
   ),
   CACHE_TTL_SECONDS: setting(positiveInt, 'Lifetime of cached image metadata.', '300'),
   CLEANUP_INTERVAL_SECONDS: setting(

@@ -21,6 +21,29 @@ describe('loadConfig', () => {
     expect(config.variants.widths).toEqual([640, 1280]);
   });
 
+  it('when Redis Sentinels are set, then the cache follows the master they name', () => {
+    const config = loadConfig({ REDIS_SENTINELS: 'sentinel-0:26379, 10.0.0.7:26380', REDIS_SENTINEL_NAME: 'cache' });
+    expect(config.redis).toEqual({
+      sentinels: [
+        { host: 'sentinel-0', port: 26379 },
+        { host: '10.0.0.7', port: 26380 },
+      ],
+      name: 'cache',
+    });
+    expect(loadConfig({ REDIS_SENTINELS: 's:26379' }).redis).toMatchObject({ name: 'mymaster' });
+  });
+
+  it('when Sentinels are malformed, or set together with REDIS_URL, then start-up fails naming the problem', () => {
+    expect(() => loadConfig({ REDIS_SENTINELS: 'no-port' })).toThrow(/REDIS_SENTINELS/);
+    expect(() => loadConfig({ REDIS_SENTINELS: 's:26379', REDIS_URL: 'redis://r:6379' })).toThrow(
+      /REDIS_URL and REDIS_SENTINELS are both set/,
+    );
+  });
+
+  it('when MAX_PASTE_BYTES is not set, then pastes may be 1 MiB', () => {
+    expect(loadConfig({}).limits.maxPasteBytes).toBe(1024 * 1024);
+  });
+
   it('when values are set, then they are parsed into their types', () => {
     const config = loadConfig({
       PORT: '9000',

@@ -48,9 +48,11 @@ export interface Config {
     | undefined;
   rateLimit: { uploads: number; windowSeconds: number };
   relayInApi: boolean;
-  redis: { url: string } | undefined;
+  /** A URL, or the Sentinels that name the master; undefined: in-memory cache. */
+  redis: { url: string } | { sentinels: { host: string; port: number }[]; name: string } | undefined;
   limits: {
     maxUploadBytes: number;
+    maxPasteBytes: number;
     maxFilesPerUpload: number;
     uploadMemoryBytes: number;
     uploadBodyTimeoutMs: number;
@@ -71,6 +73,7 @@ export interface Config {
   relay: { batchSize: number; pollIntervalMs: number };
   serveWaitMs: number;
   cacheTtlSeconds: number;
+  viewsFlushSeconds: number;
   shutdownTimeoutMs: number;
   cleanup: { intervalSeconds: number; batchSize: number; orphanGraceSeconds: number };
   backup: { pgDumpPath: string; pgRestorePath: string; keepLast: number; keepDaily: number; keepWeekly: number };
@@ -147,6 +150,9 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
         `DATABASE_URL is required for target "${s.PICTOR_TARGET}": the embedded database belongs to one process`,
       );
     }
+  }
+  if (s.REDIS_URL && s.REDIS_SENTINELS) {
+    problems.push('REDIS_URL and REDIS_SENTINELS are both set: choose one (Sentinels find the master themselves)');
   }
   const maxExpiry = durationSeconds(s.EXPIRY_MAX);
   if (maxExpiry !== null) {
@@ -225,9 +231,20 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
       : undefined,
     rateLimit: { uploads: s.RATE_LIMIT_UPLOADS, windowSeconds: s.RATE_LIMIT_WINDOW_SECONDS },
     relayInApi: s.RELAY_IN_API,
-    redis: s.REDIS_URL ? { url: s.REDIS_URL } : undefined,
+    redis: s.REDIS_URL
+      ? { url: s.REDIS_URL }
+      : s.REDIS_SENTINELS
+        ? {
+            sentinels: s.REDIS_SENTINELS.split(',').map((hostPort) => {
+              const [host, port] = hostPort.trim().split(':');
+              return { host: host!, port: Number(port) };
+            }),
+            name: s.REDIS_SENTINEL_NAME,
+          }
+        : undefined,
     limits: {
       maxUploadBytes: s.MAX_UPLOAD_BYTES,
+      maxPasteBytes: s.MAX_PASTE_BYTES,
       maxFilesPerUpload: s.MAX_FILES_PER_UPLOAD,
       uploadMemoryBytes: s.UPLOAD_MEMORY_BYTES,
       uploadBodyTimeoutMs: s.UPLOAD_BODY_TIMEOUT_MS,
@@ -248,6 +265,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
     relay: { batchSize: s.RELAY_BATCH_SIZE, pollIntervalMs: s.RELAY_POLL_INTERVAL_MS },
     serveWaitMs: s.SERVE_WAIT_MS,
     cacheTtlSeconds: s.CACHE_TTL_SECONDS,
+    viewsFlushSeconds: s.VIEWS_FLUSH_SECONDS,
     shutdownTimeoutMs: s.SHUTDOWN_TIMEOUT_MS,
     cleanup: {
       intervalSeconds: s.CLEANUP_INTERVAL_SECONDS,

@@ -10,3 +10,5 @@ export * from './pg-metrics.repository.js';
 export * from './offthread-dump.js';
 export * from './pg-account.repository.js';
 export * from './pg-share-link.repository.js';
+export * from './pg-paste.repository.js';
+export * from './pg-view-count.repository.js';

@@ -25,6 +25,16 @@ export const CLAIM_EXPIRED_SQL = `SELECT id, format, has_alpha, width FROM image
   LIMIT $2
   FOR UPDATE SKIP LOCKED`;
 
+// Two index-backed sets (pastes_expiring, pastes_deleting), so the cost follows what is to go.
+export const CLAIM_EXPIRED_PASTES_SQL = `SELECT id FROM pastes
+  WHERE id IN (
+    SELECT id FROM pastes WHERE expires_at IS NOT NULL AND expires_at <= $1
+    UNION ALL
+    SELECT id FROM pastes WHERE status = 'deleting'
+  )
+  LIMIT $2
+  FOR UPDATE SKIP LOCKED`;
+
 /** LifecycleRepository on PostgreSQL (real or embedded). */
 export class PgLifecycleRepository implements LifecycleRepository {
   constructor(private readonly pool: Pool) {}
@@ -42,6 +52,27 @@ export class PgLifecycleRepository implements LifecycleRepository {
       await client.query('DELETE FROM images WHERE id = ANY($1)', [ids]);
       return ids;
     });
+  }
+
+  async purgeExpiredPastes(
+    now: Date,
+    limit: number,
+    purgeObjects: (ids: readonly string[]) => Promise<void>,
+  ): Promise<string[]> {
+    return inTransaction(this.pool, async (client) => {
+      const { rows } = await client.query<{ id: string }>(CLAIM_EXPIRED_PASTES_SQL, [now, limit]);
+      if (rows.length === 0) return [];
+      const ids = rows.map((r) => r.id);
+      await purgeObjects(ids);
+      await client.query('DELETE FROM pastes WHERE id = ANY($1)', [ids]);
+      return ids;
+    });
+  }
+
+  async existingPasteIds(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const { rows } = await this.pool.query<{ id: string }>('SELECT id FROM pastes WHERE id = ANY($1)', [ids]);
+    return new Set(rows.map((r) => r.id));
   }
 
   async existingIds(ids: readonly string[]): Promise<Set<string>> {

@@ -1,10 +1,16 @@
 import { afterAll, beforeAll } from '@jest/globals';
-import { describeAccountRepositoryContract, describeImageRepositoryContract } from '@pictor/testing';
+import {
+  describeAccountRepositoryContract,
+  describeImageRepositoryContract,
+  describePasteRepositoryContract,
+} from '@pictor/testing';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
 import { migrate } from './migrations.js';
 import { PgAccountRepository } from './pg-account.repository.js';
 import { PgImageRepository } from './pg-image.repository.js';
 import { PgOutboxRepository } from './pg-outbox.repository.js';
+import { PgPasteRepository } from './pg-paste.repository.js';
+import { PgViewCountRepository } from './pg-view-count.repository.js';
 import { createPool, type Pool } from './pool.js';
 
 // One in-memory database for the file; each test starts from empty tables.
@@ -24,7 +30,7 @@ afterAll(async () => {
 });
 
 describeImageRepositoryContract('PgImageRepository and PgOutboxRepository on embedded PostgreSQL', async () => {
-  await pool.query('TRUNCATE images, outbox, accounts CASCADE');
+  await pool.query('TRUNCATE images, pastes, outbox, accounts CASCADE');
   return {
     images: new PgImageRepository(pool),
     outbox: new PgOutboxRepository(pool),
@@ -32,8 +38,19 @@ describeImageRepositoryContract('PgImageRepository and PgOutboxRepository on emb
   };
 });
 
+describePasteRepositoryContract('PgPasteRepository on embedded PostgreSQL', async () => {
+  await pool.query('TRUNCATE images, pastes, outbox, accounts CASCADE');
+  return {
+    pastes: new PgPasteRepository(pool),
+    outbox: new PgOutboxRepository(pool),
+    accounts: new PgAccountRepository(pool),
+    views: new PgViewCountRepository(pool),
+    teardown: () => Promise.resolve(),
+  };
+});
+
 describeAccountRepositoryContract('PgAccountRepository on embedded PostgreSQL', async () => {
-  await pool.query('TRUNCATE images, outbox, accounts CASCADE');
+  await pool.query('TRUNCATE images, pastes, outbox, accounts CASCADE');
   return {
     accounts: new PgAccountRepository(pool),
     images: new PgImageRepository(pool),

@@ -1,10 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { describeAccountRepositoryContract, describeImageRepositoryContract } from '@pictor/testing';
+import {
+  describeAccountRepositoryContract,
+  describeImageRepositoryContract,
+  describePasteRepositoryContract,
+} from '@pictor/testing';
 import { createTestDatabase } from '../../../scripts/engines/engines.mjs';
 import { loadMigrations, migrate } from './migrations.js';
 import { PgAccountRepository } from './pg-account.repository.js';
 import { PgImageRepository } from './pg-image.repository.js';
 import { PgOutboxRepository } from './pg-outbox.repository.js';
+import { PgPasteRepository } from './pg-paste.repository.js';
+import { PgViewCountRepository } from './pg-view-count.repository.js';
 import { createPool, type Pool } from './pool.js';
 
 // The same contract as on embedded PostgreSQL, on the real server, with a pool of many connections.
@@ -24,7 +30,7 @@ afterAll(async () => {
 });
 
 describeImageRepositoryContract('PgImageRepository and PgOutboxRepository on PostgreSQL', async () => {
-  await pool.query('TRUNCATE images, outbox, accounts CASCADE');
+  await pool.query('TRUNCATE images, pastes, outbox, accounts CASCADE');
   return {
     images: new PgImageRepository(pool),
     outbox: new PgOutboxRepository(pool),
@@ -32,8 +38,19 @@ describeImageRepositoryContract('PgImageRepository and PgOutboxRepository on Pos
   };
 });
 
+describePasteRepositoryContract('PgPasteRepository on PostgreSQL', async () => {
+  await pool.query('TRUNCATE images, pastes, outbox, accounts CASCADE');
+  return {
+    pastes: new PgPasteRepository(pool),
+    outbox: new PgOutboxRepository(pool),
+    accounts: new PgAccountRepository(pool),
+    views: new PgViewCountRepository(pool),
+    teardown: () => Promise.resolve(),
+  };
+});
+
 describeAccountRepositoryContract('PgAccountRepository on PostgreSQL', async () => {
-  await pool.query('TRUNCATE images, outbox, accounts CASCADE');
+  await pool.query('TRUNCATE images, pastes, outbox, accounts CASCADE');
   return {
     accounts: new PgAccountRepository(pool),
     images: new PgImageRepository(pool),

@@ -196,3 +196,98 @@ export const BackupListSchema = z.object({ backups: z.array(BackupRecordSchema) 
 
 export type BackupJobDto = z.infer<typeof BackupJobSchema>;
 export type BackupRecordDto = z.infer<typeof BackupRecordSchema>;
+
+const booleanish = z.preprocess(
+  (v) => (typeof v === 'string' ? (v === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(v.toLowerCase())) : v),
+  z.boolean().optional(),
+);
+
+export const PasteIdParam = z.object({
+  id: z.string().openapi({ example: 'aZ3k9QpL', description: 'Paste id (8 base62 characters).' }),
+});
+
+const PasteOptionFields = {
+  title: z
+    .string()
+    // Generous here so that the domain's rule (200 characters) answers with INVALID_TITLE.
+    .max(100_000)
+    .nullable()
+    .optional()
+    .openapi({ example: 'CI build #42', description: 'At most 200 characters, one line.' }),
+  language: z
+    .string()
+    .max(32)
+    .nullable()
+    .optional()
+    .openapi({ example: 'python', description: 'Highlighting language; `auto` or absent: detected.' }),
+  expiresIn: UploadOptionsSchema.shape.expiresIn,
+  visibility: UploadOptionsSchema.shape.visibility,
+};
+
+/** The query of a raw `text/plain` paste (`curl --data-binary @file …/api/v1/pastes?title=…`). */
+export const PasteQuerySchema = z
+  .object({ ...PasteOptionFields, burnAfterReading: booleanish.openapi({ type: 'boolean' }) })
+  .openapi('PasteQuery');
+
+export const CreatePasteSchema = z
+  .object({
+    content: z.string().openapi({ description: 'The text (UTF-8, no NUL, at most MAX_PASTE_BYTES bytes).' }),
+    ...PasteOptionFields,
+    burnAfterReading: z.boolean().optional(),
+  })
+  .strict()
+  .openapi('CreatePaste');
+
+export const UpdatePasteSchema = z
+  .object({
+    title: PasteOptionFields.title,
+    language: PasteOptionFields.language,
+    visibility: z.enum(['public', 'unlisted']).optional(),
+    expiresIn: z
+      .string()
+      .regex(/^(never|\d{1,9}(s|m|h|d|w|mo|y)?)$/i, 'a duration such as 10m, 1h, 7d, 1mo or never')
+      .optional(),
+  })
+  .strict()
+  .openapi('UpdatePaste');
+
+export const PasteSchema = z
+  .object({
+    id: z.string().openapi({ example: 'aZ3k9QpL' }),
+    title: z.string().nullable(),
+    language: z.string().nullable(),
+    visibility: z.enum(['public', 'unlisted']),
+    burnAfterReading: z.boolean(),
+    bytes: z.number().int(),
+    views: z
+      .number()
+      .int()
+      .openapi({ description: 'Views, once per client per hour, not the author, not previews; a little behind.' }),
+    author: z.string().nullable().openapi({ description: 'Username of the author; null for anonymous pastes.' }),
+    createdAt: z.string(),
+    expiresAt: z.string().nullable(),
+    links: z.object({
+      view: z.url(),
+      short: z.url().openapi({ description: '/p/<id>: permanent.' }),
+      raw: z.url(),
+      named: z.url().nullable().openapi({ description: '/<username>/<slug> for pastes of a signed-in author.' }),
+    }),
+  })
+  .openapi('Paste');
+
+export const PasteWithContentSchema = PasteSchema.extend({
+  content: z
+    .string()
+    .nullable()
+    .openapi({ description: 'The text; null for a burn-after-reading paste asked by a link preview.' }),
+  burnt: z.boolean().openapi({ description: 'This read burnt the paste.' }),
+}).openapi('PasteWithContent');
+
+export const CreatedPasteSchema = PasteSchema.extend({
+  deleteToken: z.string().openapi({ description: 'Shown once.' }),
+  deleteUrl: z.url(),
+}).openapi('CreatedPaste');
+
+export const PasteListSchema = z
+  .object({ pastes: z.array(PasteSchema), nextCursor: z.string().nullable() })
+  .openapi('PasteList');

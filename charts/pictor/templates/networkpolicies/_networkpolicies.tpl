@@ -82,6 +82,8 @@ podSelector:
 {{- define "pictor.np.egress.redis" -}}
 {{- if eq .Values.redis.mode "valkey" -}}
 {{- include "pictor.np.egressToPods" (dict "labels" (include "pictor.selectorLabels" (dict "ctx" . "component" "valkey") | fromYaml) "ports" (list 6379)) -}}
+{{- else if eq .Values.redis.mode "sentinel" -}}
+{{- include "pictor.np.egressExternal" (dict "rules" .Values.networkPolicy.external.redis "ports" (list 26379 (.Values.redis.sentinel.redisPort | int))) -}}
 {{- else -}}
 {{- include "pictor.np.egressExternal" (dict "rules" .Values.networkPolicy.external.redis "ports" (list 6379)) -}}
 {{- end -}}

@@ -183,6 +183,19 @@ export const ERRORS = {
     new AppError('TOO_MANY_TOKENS', 409, `An account may hold at most ${limit} API tokens; revoke one first.`, false, {
       limit,
     }),
+  invalidText: (reason: string) => new AppError('INVALID_TEXT', 400, `The text is not accepted: ${reason}`),
+  emptyPaste: () => new AppError('EMPTY_PASTE', 400, 'The paste is empty.'),
+  pasteTooLarge: (limitBytes: number) =>
+    new AppError('PASTE_TOO_LARGE', 413, `The paste exceeds the limit of ${limitBytes} bytes.`, false, { limitBytes }),
+  invalidTitle: (reason: string) => new AppError('INVALID_TITLE', 400, `The title is not accepted: ${reason}`),
+  pasteNotFound: () => new AppError('PASTE_NOT_FOUND', 404, 'No such paste.'),
+  notPasteOwner: () => new AppError('NOT_OWNER', 403, 'Only the owner of this paste may change it.'),
+  burnPreviewRefused: () =>
+    new AppError(
+      'BURN_PREVIEW_REFUSED',
+      403,
+      'This paste is deleted once read; link previews and prefetches do not get its text.',
+    ),
   accountNotFound: () => new AppError('ACCOUNT_NOT_FOUND', 404, 'No such account.'),
   internal: (cause?: unknown) =>
     new AppError('INTERNAL', 500, 'Something went wrong on our side.', false, undefined, { cause }),

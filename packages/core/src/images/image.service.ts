@@ -8,6 +8,7 @@ import type { ObjectStore } from '../ports/object-store.port.js';
 import { hashDeleteToken, deleteTokenMatches, isImageId, newDeleteToken, newImageId } from '../shared/ids.js';
 import { resolveExpiry, type ExpiryPolicy } from '../shared/ttl.js';
 import { isOutage } from '../shared/outage.js';
+import { cacheLifetimeSeconds } from '../shared/lifetime.js';
 import {
   FORMAT_INFO,
   isVisible,
@@ -338,8 +339,7 @@ export class ImageService {
   }
 
   private async cacheReady(image: ImageRecord, now: Date): Promise<void> {
-    let ttl = this.deps.settings.cacheTtlSeconds;
-    if (image.expiresAt) ttl = Math.min(ttl, Math.floor((image.expiresAt.getTime() - now.getTime()) / 1000));
+    const ttl = cacheLifetimeSeconds(image, now, this.deps.settings.cacheTtlSeconds);
     if (ttl < 1) return;
     await this.deps.cache.set(cacheKey(image.id), encodeImageRecord(image), ttl).catch(() => undefined);
   }

@@ -1,3 +1,5 @@
+import { isExpired } from '../shared/lifetime.js';
+
 /** Formats accepted on upload and produced by the pipeline. */
 export const IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'avif'] as const;
 export type ImageFormat = (typeof IMAGE_FORMATS)[number];
@@ -93,9 +95,7 @@ export interface InspectedImage {
   hasAlpha: boolean;
 }
 
-export function isExpired(image: Pick<ImageRecord, 'expiresAt'>, now: Date): boolean {
-  return image.expiresAt !== null && image.expiresAt.getTime() <= now.getTime();
-}
+export { isExpired };
 
 /** Visible to readers: not expired, not being deleted, not of a blocked owner. */
 export function isVisible(

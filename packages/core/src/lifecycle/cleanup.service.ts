@@ -4,6 +4,7 @@ import { publicObjectKeys } from '../images/public-objects.js';
 import type { VariantSettings } from '../images/variant-plan.js';
 import type { LifecycleRepository, PurgeableImage } from '../ports/lifecycle-repository.port.js';
 import type { ObjectStore } from '../ports/object-store.port.js';
+import { pasteObjectKey } from '../pastes/paste.js';
 
 export interface CleanupSettings {
   /** Images purged per transaction. */
@@ -20,11 +21,15 @@ export interface CleanupDeps {
   clock?: () => Date;
   /** Called after each batch, e.g. to log progress. */
   onBatch?: (deletedIds: readonly string[]) => void;
+  /** Called after each batch of pastes. */
+  onPasteBatch?: (deletedIds: readonly string[]) => void;
 }
 
 export interface CleanupReport {
   /** Expired images deleted. */
   expired: number;
+  /** Expired (or half-deleted) pastes deleted. */
+  expiredPastes: number;
   /** Images whose objects had no row. */
   orphans: number;
   /** Pending rows whose original never arrived. */
@@ -47,12 +52,13 @@ export class CleanupService {
 
   async run(): Promise<CleanupReport> {
     const expired = await this.purgeExpired();
+    const expiredPastes = await this.purgeExpiredPastes();
     const { orphans, stalePending } =
       this.deps.settings.orphanGraceSeconds > 0 ? await this.sweepOrphans() : { orphans: 0, stalePending: 0 };
     // Leftovers of writes a crash interrupted, with the same grace as orphans.
     if (this.deps.settings.orphanGraceSeconds > 0)
       await this.deps.objects.sweepLeftovers?.(this.deps.settings.orphanGraceSeconds * 1000);
-    return { expired, orphans, stalePending };
+    return { expired, expiredPastes, orphans, stalePending };
   }
 
   /** Purges every image expired now; its cost follows the number of expired images. */
@@ -66,6 +72,24 @@ export class CleanupService {
       );
       total += ids.length;
       if (ids.length > 0) this.deps.onBatch?.(ids);
+      if (ids.length < this.deps.settings.batchSize) return total;
+    }
+  }
+
+  /**
+   * Purges every paste expired now, and any a burn or delete left half-deleted: objects first,
+   * then rows, batch by batch. Cache entries never outlive a paste's expiry, and burnt pastes are
+   * never cached, so nothing needs invalidating.
+   */
+  async purgeExpiredPastes(): Promise<number> {
+    const now = this.clock();
+    let total = 0;
+    for (;;) {
+      const ids = await this.deps.lifecycle.purgeExpiredPastes(now, this.deps.settings.batchSize, (batch) =>
+        this.deps.objects.delete(batch.map(pasteObjectKey)),
+      );
+      total += ids.length;
+      if (ids.length > 0) this.deps.onPasteBatch?.(ids);
       if (ids.length < this.deps.settings.batchSize) return total;
     }
   }
@@ -88,6 +112,22 @@ export class CleanupService {
       if (candidates.length >= ORPHAN_CHECK_BATCH) await check();
     }
     if (candidates.length > 0) await check();
+
+    // Pastes likewise: the text is stored before the row, so an old object without a row is an orphan.
+    let pasteCandidates: string[] = [];
+    const checkPastes = async () => {
+      const existing = await this.deps.lifecycle.existingPasteIds(pasteCandidates);
+      const found = pasteCandidates.filter((id) => !existing.has(id));
+      if (found.length > 0) await this.deps.objects.delete(found.map(pasteObjectKey));
+      orphans += found.length;
+      pasteCandidates = [];
+    };
+    for await (const object of this.deps.objects.list('pastes/')) {
+      if (object.lastModified > cutoff) continue;
+      pasteCandidates.push(object.key.slice('pastes/'.length));
+      if (pasteCandidates.length >= ORPHAN_CHECK_BATCH) await checkPastes();
+    }
+    if (pasteCandidates.length > 0) await checkPastes();
 
     let stalePending = 0;
     for (const image of await this.deps.lifecycle.stalePending(cutoff, ORPHAN_CHECK_BATCH)) {

@@ -25,6 +25,18 @@ export interface LifecycleRepository {
     limit: number,
     purgeObjects: (images: readonly PurgeableImage[]) => Promise<void>,
   ): Promise<string[]>;
+  /**
+   * The same for pastes: locks up to `limit` pastes that expired at or before `now`, or were
+   * left half-deleted (`deleting`: a burn or delete that died before its purge), hands their ids
+   * to `purgeObjects`, and deletes their rows only if it resolves.
+   */
+  purgeExpiredPastes(
+    now: Date,
+    limit: number,
+    purgeObjects: (ids: readonly string[]) => Promise<void>,
+  ): Promise<string[]>;
+  /** The subset of paste `ids` that still have a row. */
+  existingPasteIds(ids: readonly string[]): Promise<Set<string>>;
   /** The subset of `ids` that still have a row. */
   existingIds(ids: readonly string[]): Promise<Set<string>>;
   /** Images still `pending` that were created before `before`, oldest first. */

@@ -5,21 +5,27 @@ const ID_LENGTH = 12;
 /** Matches ids made by {@link newImageId}; anything else is rejected before it reaches a key or a query. */
 export const IMAGE_ID_PATTERN = /^[0-9A-Za-z]{12}$/;
 
-/** 12 base62 characters (~71 bits), uniform: rejection sampling avoids modulo bias. */
-export function newImageId(): string {
+/** `length` base62 characters from the CSPRNG, uniform: rejection sampling avoids modulo bias. */
+export function randomBase62(length: number): string {
   let id = '';
-  while (id.length < ID_LENGTH) {
+  while (id.length < length) {
     for (const byte of randomBytes(16)) {
-      if (byte < 248 && id.length < ID_LENGTH) id += ID_ALPHABET[byte % 62];
+      if (byte < 248 && id.length < length) id += ID_ALPHABET[byte % 62];
     }
   }
   return id;
+}
+
+/** 12 base62 characters (~71 bits). */
+export function newImageId(): string {
+  return randomBase62(ID_LENGTH);
 }
 
 export function isImageId(value: string): boolean {
   return IMAGE_ID_PATTERN.test(value);
 }
 
+/** Delete tokens (and their hashes) are shared by images and pastes. */
 /** A secret shown once to the uploader; only its hash is stored. */
 export function newDeleteToken(): string {
   return randomBytes(24).toString('base64url');

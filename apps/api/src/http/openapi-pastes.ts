@@ -1,0 +1,108 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import {
+  CreatedPasteSchema,
+  CreatePasteSchema,
+  DeleteTokenSchema,
+  ErrorSchema,
+  ListQuerySchema,
+  PasteIdParam,
+  PasteListSchema,
+  PasteQuerySchema,
+  PasteSchema,
+  PasteWithContentSchema,
+  UpdatePasteSchema,
+} from './schemas.js';
+
+const error = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
+const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
+const ownerOrToken: Record<string, string[]>[] = [{ session: [] }, { personalToken: [] }, { deleteToken: [] }];
+
+/** The pastes part of the OpenAPI document. */
+export function registerPastePaths(registry: OpenAPIRegistry): void {
+  registry.registerPath({
+    method: 'post',
+    path: '/api/v1/pastes',
+    summary: 'Create a text paste',
+    description:
+      'JSON (`content` and options), or any other body taken as the raw text with the options in the query string, so `curl --data-binary @build.log …/api/v1/pastes?title=build` works. The text must be UTF-8 without NUL bytes, at most MAX_PASTE_BYTES. Signed in (session or token with pastes:write), the paste gets a `/<username>/<slug>` link.',
+    request: {
+      query: PasteQuerySchema,
+      body: {
+        required: true,
+        content: {
+          'application/json': { schema: CreatePasteSchema },
+          'text/plain': { schema: z.string() },
+        },
+      },
+    },
+    responses: {
+      201: { description: 'Stored; links work at once.', ...json(CreatedPasteSchema) },
+      400: error('INVALID_TEXT (not UTF-8, NUL bytes, another charset), EMPTY_PASTE, INVALID_TITLE, VALIDATION_FAILED'),
+      401: error('AUTHENTICATION_REQUIRED: anonymous pastes are off here'),
+      403: error('TOKEN_SCOPE, CSRF_REJECTED'),
+      413: error('PASTE_TOO_LARGE'),
+      415: error('UNSUPPORTED_MEDIA_TYPE: multipart bodies'),
+      429: error('RATE_LIMITED'),
+      503: error('DEPENDENCY_UNAVAILABLE: retry'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/pastes',
+    summary: 'List public pastes, newest first',
+    request: { query: ListQuerySchema },
+    responses: { 200: { description: 'A page of pastes (without their text).', ...json(PasteListSchema) } },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/pastes/{id}',
+    summary: 'A paste with its text',
+    description:
+      'Reading a burn-after-reading paste deletes it, unless the reader is its author or a preview (HEAD, `Purpose: prefetch`, crawlers and link previewers), which get `content: null`.',
+    request: { params: PasteIdParam },
+    responses: {
+      200: { description: 'The paste.', ...json(PasteWithContentSchema) },
+      404: error('PASTE_NOT_FOUND: unknown, deleted, expired or burnt'),
+    },
+  });
+  registry.registerPath({
+    method: 'patch',
+    path: '/api/v1/pastes/{id}',
+    summary: 'Change title, language, visibility or expiry',
+    description:
+      'By the author (session or token with pastes:write) or with the delete token. A new title gives a new `/<username>/<slug>`; the old one redirects.',
+    security: ownerOrToken,
+    request: { params: PasteIdParam, body: { required: true, ...json(UpdatePasteSchema) } },
+    responses: {
+      200: { description: 'The paste as changed.', ...json(PasteSchema) },
+      400: error('INVALID_TITLE, VALIDATION_FAILED'),
+      403: error('NOT_OWNER, INVALID_DELETE_TOKEN, TOKEN_SCOPE, CSRF_REJECTED'),
+      404: error('PASTE_NOT_FOUND'),
+    },
+  });
+  registry.registerPath({
+    method: 'delete',
+    path: '/api/v1/pastes/{id}',
+    summary: 'Delete a paste',
+    description: 'By the author, or with the delete token (X-Delete-Token header or `token` query parameter).',
+    security: ownerOrToken,
+    request: { params: PasteIdParam, query: DeleteTokenSchema.partial() },
+    responses: {
+      204: { description: 'Deleted: every link, cached or not, now answers 404.' },
+      403: error('NOT_OWNER, INVALID_DELETE_TOKEN'),
+      404: error('PASTE_NOT_FOUND'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/account/pastes',
+    summary: "The signed-in author's pastes, every visibility, newest first",
+    security: [{ session: [] }, { personalToken: [] }],
+    request: { query: ListQuerySchema },
+    responses: {
+      200: { description: 'A page of pastes.', ...json(PasteListSchema) },
+      401: error('AUTHENTICATION_REQUIRED'),
+    },
+  });
+}

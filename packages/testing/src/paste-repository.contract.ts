@@ -1,0 +1,234 @@
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import {
+  PASTE_TOPICS,
+  newAccountId,
+  newPasteId,
+  type AccountRepository,
+  type NewPaste,
+  type OutboxRepository,
+  type PasteRepository,
+  type PendingOutboxEvent,
+  type ViewCountRepository,
+} from '@pictor/core';
+
+export interface PasteRepositoryContractFixture {
+  /** Repositories over one database whose pastes, outbox and accounts start empty. */
+  pastes: PasteRepository;
+  outbox: OutboxRepository;
+  accounts: AccountRepository;
+  /** View totals, on the same database. */
+  views: ViewCountRepository;
+  teardown(): Promise<void>;
+}
+
+const T0 = Date.parse('2026-03-01T12:00:00.000Z');
+const at = (seconds: number): Date => new Date(T0 + seconds * 1000);
+const NOW = at(3600);
+
+function newPaste(overrides: Partial<NewPaste> = {}): NewPaste {
+  return {
+    id: newPasteId(),
+    title: 'build log',
+    slugBase: null,
+    language: null,
+    visibility: 'public',
+    burnAfterReading: false,
+    bytes: 120,
+    createdAt: at(0),
+    expiresAt: null,
+    deleteTokenHash: randomBytes(32),
+    ownerId: null,
+    ...overrides,
+  };
+}
+
+const created = (id: string) => ({
+  topic: PASTE_TOPICS.created,
+  key: id,
+  payload: { pasteId: id },
+  headers: {},
+});
+
+/** The contract every PasteRepository adapter must keep. */
+export function describePasteRepositoryContract(
+  name: string,
+  setup: () => Promise<PasteRepositoryContractFixture>,
+): void {
+  describe(name, () => {
+    let fx: PasteRepositoryContractFixture;
+    beforeEach(async () => {
+      fx = await setup();
+    });
+    afterEach(async () => {
+      await fx.teardown();
+    });
+
+    async function author(username: string): Promise<string> {
+      const id = newAccountId();
+      const result = await fx.accounts.create({
+        id,
+        username,
+        email: `${username}@example.test`,
+        passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
+        status: 'active',
+        role: 'user',
+        createdAt: at(0),
+      });
+      expect(result).toBe('created');
+      return id;
+    }
+
+    async function drainedTopics(): Promise<PendingOutboxEvent[]> {
+      const seen: PendingOutboxEvent[] = [];
+      await fx.outbox.drain(100, (events) => {
+        seen.push(...events);
+        return Promise.resolve();
+      });
+      return seen;
+    }
+
+    it('when a paste is inserted, then its row reads back and its created event is in the outbox', async () => {
+      const paste = newPaste({ language: 'python', burnAfterReading: true, expiresAt: at(7200) });
+      const stored = await fx.pastes.insertWithEvent(paste, created(paste.id));
+      expect(stored).toMatchObject({
+        id: paste.id,
+        status: 'active',
+        title: 'build log',
+        slug: null,
+        language: 'python',
+        burnAfterReading: true,
+        bytes: 120,
+        ownerId: null,
+        ownerUsername: null,
+        ownerBlocked: false,
+      });
+      expect(stored.expiresAt?.toISOString()).toBe(at(7200).toISOString());
+      expect(Buffer.compare(stored.deleteTokenHash, paste.deleteTokenHash)).toBe(0);
+      const events = await drainedTopics();
+      expect(events.map((e) => [e.topic, e.key])).toEqual([[PASTE_TOPICS.created, paste.id]]);
+    });
+
+    it('when the outbox insert fails, then no paste row is left behind', async () => {
+      const paste = newPaste();
+      await expect(
+        fx.pastes.insertWithEvent(paste, { ...created(paste.id), topic: null as unknown as string }),
+      ).rejects.toThrow();
+      expect(await fx.pastes.findById(paste.id)).toBeNull();
+    });
+
+    it('when an author makes two pastes with the same title, then the second slug gets -2', async () => {
+      const owner = await author('ada');
+      const first = await fx.pastes.insertWithEvent(newPaste({ ownerId: owner, slugBase: 'build-log' }), created('a'));
+      const second = await fx.pastes.insertWithEvent(newPaste({ ownerId: owner, slugBase: 'build-log' }), created('b'));
+      expect([first.slug, second.slug]).toEqual(['build-log', 'build-log-2']);
+      expect(second.ownerUsername).toBe('ada');
+      const other = await author('grace');
+      const theirs = await fx.pastes.insertWithEvent(newPaste({ ownerId: other, slugBase: 'build-log' }), created('c'));
+      expect(theirs.slug).toBe('build-log');
+    });
+
+    it('when many pastes with one title are made at once, then every slug is distinct', async () => {
+      const owner = await author('ada');
+      const made = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          fx.pastes.insertWithEvent(newPaste({ ownerId: owner, slugBase: 'notes' }), created(String(i))),
+        ),
+      );
+      expect(new Set(made.map((p) => p.slug)).size).toBe(6);
+    });
+
+    it('when a slug is reserved, then the paste gets it with a suffix', async () => {
+      const owner = await author('ada');
+      const paste = await fx.pastes.insertWithEvent(newPaste({ ownerId: owner, slugBase: 'raw' }), created('r'));
+      expect(paste.slug).toBe('raw-2');
+    });
+
+    it('when a paste is renamed, then its new slug answers and the old one redirects to it', async () => {
+      const owner = await author('ada');
+      const paste = await fx.pastes.insertWithEvent(newPaste({ ownerId: owner, slugBase: 'draft' }), created('d'));
+      const renamed = await fx.pastes.updateDetails(paste.id, { title: 'Final notes', slugBase: 'final-notes' });
+      expect(renamed?.slug).toBe('final-notes');
+      expect(await fx.pastes.findBySlug('ada', 'final-notes')).toMatchObject({
+        paste: { id: paste.id },
+        redirected: false,
+      });
+      expect(await fx.pastes.findBySlug('ada', 'draft')).toMatchObject({ paste: { id: paste.id }, redirected: true });
+      // The old slug stays this paste's: a new paste titled "draft" does not take it over.
+      const next = await fx.pastes.insertWithEvent(newPaste({ ownerId: owner, slugBase: 'draft' }), created('e'));
+      expect(next.slug).toBe('draft-2');
+      expect(await fx.pastes.findBySlug('grace', 'draft')).toBeNull();
+    });
+
+    it('when two callers claim one paste at once, then exactly one gets it', async () => {
+      const paste = await fx.pastes.insertWithEvent(newPaste({ burnAfterReading: true }), created('x'));
+      const claims = await Promise.all(Array.from({ length: 8 }, () => fx.pastes.claimForDeletion(paste.id)));
+      expect(claims.filter((c) => c !== null)).toHaveLength(1);
+      expect((await fx.pastes.findById(paste.id))?.status).toBe('deleting');
+      await fx.pastes.remove(paste.id);
+      expect(await fx.pastes.findById(paste.id)).toBeNull();
+    });
+
+    it('when listing, then only public, readable pastes come, newest first, page by page', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const p = newPaste({ createdAt: at(i) });
+        ids.push(p.id);
+        await fx.pastes.insertWithEvent(p, created(p.id));
+      }
+      await fx.pastes.insertWithEvent(newPaste({ visibility: 'unlisted', createdAt: at(10) }), created('u'));
+      await fx.pastes.insertWithEvent(newPaste({ expiresAt: at(60), createdAt: at(11) }), created('x'));
+      const burnt = await fx.pastes.insertWithEvent(newPaste({ createdAt: at(12) }), created('b'));
+      await fx.pastes.claimForDeletion(burnt.id);
+      const first = await fx.pastes.listPublic({ limit: 3, now: NOW });
+      expect(first.map((p) => p.id)).toEqual([ids[4], ids[3], ids[2]]);
+      const last = first.at(-1)!;
+      const second = await fx.pastes.listPublic({
+        limit: 3,
+        now: NOW,
+        after: { createdAt: last.createdAt, id: last.id },
+      });
+      expect(second.map((p) => p.id)).toEqual([ids[1], ids[0]]);
+    });
+
+    it("when an author's pastes are listed, then unlisted ones come only for the author", async () => {
+      const owner = await author('ada');
+      const open = await fx.pastes.insertWithEvent(newPaste({ ownerId: owner, slugBase: 'a' }), created('1'));
+      const hidden = await fx.pastes.insertWithEvent(
+        newPaste({ ownerId: owner, slugBase: 'b', visibility: 'unlisted', createdAt: at(5) }),
+        created('2'),
+      );
+      await fx.pastes.insertWithEvent(newPaste(), created('3'));
+      const publicOnly = await fx.pastes.listByOwner(owner, { limit: 10, now: NOW, includeUnlisted: false });
+      expect(publicOnly.map((p) => p.id)).toEqual([open.id]);
+      const all = await fx.pastes.listByOwner(owner, { limit: 10, now: NOW, includeUnlisted: true });
+      expect(all.map((p) => p.id)).toEqual([hidden.id, open.id]);
+      expect((await fx.pastes.idsOwnedBy(owner)).sort()).toEqual([open.id, hidden.id].sort());
+    });
+
+    it('when views are added in batches, then the totals grow and unknown ids are skipped', async () => {
+      const a = await fx.pastes.insertWithEvent(newPaste(), created('a'));
+      const b = await fx.pastes.insertWithEvent(newPaste(), created('b'));
+      expect(a.views).toBe(0);
+      await fx.views.add(
+        'paste',
+        new Map([
+          [a.id, 3],
+          [b.id, 1],
+          ['ZZZZZZZZ', 5],
+        ]),
+      );
+      await fx.views.add('paste', new Map([[a.id, 2]]));
+      expect((await fx.pastes.findById(a.id))?.views).toBe(5);
+      expect((await fx.pastes.findById(b.id))?.views).toBe(1);
+    });
+
+    it('when the author is blocked, then their pastes read as blocked and leave the lists', async () => {
+      const owner = await author('ada');
+      const paste = await fx.pastes.insertWithEvent(newPaste({ ownerId: owner, slugBase: 'a' }), created('1'));
+      await fx.accounts.update(owner, { status: 'blocked' });
+      expect((await fx.pastes.findById(paste.id))?.ownerBlocked).toBe(true);
+      expect(await fx.pastes.listPublic({ limit: 10, now: NOW })).toEqual([]);
+    });
+  });
+}
