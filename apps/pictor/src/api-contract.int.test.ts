@@ -40,7 +40,7 @@ function schemathesis(args: string[]): Promise<{ code: number | null; output: st
   return new Promise((resolve, reject) => {
     const child = spawn(process.env.PICTOR_SCHEMATHESIS_BIN!, args, {
       cwd: workDir,
-      env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_HOOKS: '' },
+      env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_HOOKS: '', PICTOR_CONTRACT_ADMIN_TOKEN: ADMIN_TOKEN },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -73,8 +73,6 @@ describe('the published API contract', () => {
       '--workers',
       '2',
       '--no-color',
-      '--header',
-      `Authorization: Bearer ${ADMIN_TOKEN}`,
       '--generation-database',
       'none',
     ]);

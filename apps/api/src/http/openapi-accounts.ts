@@ -75,6 +75,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     request: body(LoginSchema),
     responses: {
       200: { description: 'Signed in.', ...json(AccountSchema) },
+      400: error('VALIDATION_FAILED: a missing or malformed body'),
       401: error('INVALID_CREDENTIALS'),
       403: error('ACCOUNT_BLOCKED, ACCOUNT_PENDING (both only after the right password), CSRF_REJECTED'),
       429: error('RATE_LIMITED: per account name and per client address; see Retry-After'),
@@ -87,7 +88,9 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     request: body(VerifyEmailSchema),
     responses: {
       204: { description: 'The account is active; sign in.' },
-      400: error('VERIFICATION_CODE_INVALID (also after 5 tries), VERIFICATION_CODE_EXPIRED'),
+      400: error(
+        'VALIDATION_FAILED: a missing or malformed body; VERIFICATION_CODE_INVALID (also after 5 tries), VERIFICATION_CODE_EXPIRED',
+      ),
       429: error('RATE_LIMITED'),
     },
   });
@@ -98,6 +101,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     request: body(ResetRequestSchema),
     responses: {
       202: { description: 'Always the same answer.', ...json(z.object({ message: z.string() })) },
+      400: error('VALIDATION_FAILED: a missing or malformed body'),
       429: error('RATE_LIMITED'),
     },
   });
@@ -106,7 +110,12 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     path: '/api/v1/auth/session',
     summary: 'Who is signed in (for the web page): the account with its csrfToken, or null',
     responses: {
-      200: { description: 'Always 200.', ...json(z.object({ account: AccountSchema.nullable() })) },
+      200: {
+        description: 'Always 200.',
+        // A union, not .nullable(): the generator puts a nullable $ref under allOf with the object
+        // it refers to, which no null can match.
+        ...json(z.object({ account: z.union([AccountSchema, z.null()]) })),
+      },
     },
   });
   registry.registerPath({
@@ -127,6 +136,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
         description: 'If an account matches, the code is on its way.',
         ...json(z.object({ message: z.string() })),
       },
+      400: error('VALIDATION_FAILED: a missing or malformed body'),
       429: error('RATE_LIMITED: per account name and per client address'),
     },
   });
@@ -139,7 +149,9 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     request: body(ResetConfirmSchema),
     responses: {
       204: { description: 'Password changed.' },
-      400: error('RESET_CODE_INVALID, RESET_CODE_EXPIRED, WEAK_PASSWORD'),
+      400: error(
+        'VALIDATION_FAILED: a missing or malformed body; RESET_CODE_INVALID, RESET_CODE_EXPIRED, WEAK_PASSWORD',
+      ),
       429: error('RATE_LIMITED'),
     },
   });
@@ -163,6 +175,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     request: body(DeleteAccountSchema),
     responses: {
       204: { description: 'Deleted, images included.' },
+      400: error('VALIDATION_FAILED: a missing or malformed body'),
       401: error('INVALID_CREDENTIALS, AUTHENTICATION_REQUIRED'),
       403: error(`SESSION_REQUIRED, ${CSRF}`),
     },
@@ -176,7 +189,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     request: body(ChangeEmailSchema),
     responses: {
       200: { description: 'The account as it is now.', ...json(AccountSchema) },
-      400: error('INVALID_EMAIL'),
+      400: error('VALIDATION_FAILED: a missing or malformed body; INVALID_EMAIL'),
       401: error('INVALID_CREDENTIALS: the password is wrong'),
       403: error(`SESSION_REQUIRED, ${CSRF}`),
       409: error('EMAIL_TAKEN'),
@@ -191,7 +204,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     request: body(ChangePasswordSchema),
     responses: {
       204: { description: 'Changed; sign in again.' },
-      400: error('WEAK_PASSWORD'),
+      400: error('VALIDATION_FAILED: a missing or malformed body; WEAK_PASSWORD'),
       401: error('INVALID_CREDENTIALS: the current password is wrong'),
       403: error(`SESSION_REQUIRED, ${CSRF}`),
     },
@@ -203,6 +216,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     security: sessionOnly,
     responses: {
       200: { description: 'Tokens, oldest first.', ...json(z.object({ tokens: z.array(TokenSchema) })) },
+      401: error('AUTHENTICATION_REQUIRED: no session, or a revoked or expired token'),
       403: error('SESSION_REQUIRED'),
     },
   });
@@ -214,6 +228,8 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     request: body(CreateTokenSchema),
     responses: {
       201: { description: 'The token, with its secret this one time.', ...json(CreatedTokenSchema) },
+      400: error('VALIDATION_FAILED: a missing or malformed body'),
+      401: error('AUTHENTICATION_REQUIRED: no session, or a revoked or expired token'),
       403: error(`SESSION_REQUIRED, ${CSRF}`),
       409: error('TOO_MANY_TOKENS'),
     },
@@ -224,7 +240,13 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     summary: 'Revoke a token (at once, on every api pod)',
     security: sessionOnly,
     request: { params: PublicIdParam },
-    responses: { 204: { description: 'Revoked.' }, 404: error('TOKEN_NOT_FOUND') },
+    responses: {
+      204: { description: 'Revoked.' },
+      400: error('VALIDATION_FAILED: not a token id'),
+      401: error('AUTHENTICATION_REQUIRED: no session, or a revoked or expired token'),
+      403: error(`SESSION_REQUIRED, ${CSRF}`),
+      404: error('TOKEN_NOT_FOUND'),
+    },
   });
   registry.registerPath({
     method: 'get',
@@ -236,6 +258,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
         description: 'A .sxcu file (JSON) that uploads with this token.',
         ...json(z.record(z.string(), z.unknown())),
       },
+      401: error('AUTHENTICATION_REQUIRED: no token (a session cannot download this; it POSTs)'),
       403: error('TOKEN_SCOPE: the token lacks images:write'),
     },
   });
@@ -244,7 +267,14 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     path: '/api/v1/account/sharex.sxcu',
     summary: 'Make a ShareX token and download its uploader',
     security: sessionOnly,
-    responses: { 200: { description: 'A .sxcu file with a new token (images:write, images:delete).' } },
+    responses: {
+      200: {
+        description: 'A .sxcu file with a new token (images:write, images:delete).',
+        ...json(z.record(z.string(), z.unknown())),
+      },
+      401: error('AUTHENTICATION_REQUIRED: no session, or a revoked or expired token'),
+      403: error(`SESSION_REQUIRED, ${CSRF}`),
+    },
   });
   registry.registerPath({
     method: 'get',
@@ -254,6 +284,8 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     request: { query: ListQuerySchema },
     responses: {
       200: { description: 'A page of images.', ...json(ListResponseSchema) },
+      400: error('VALIDATION_FAILED: a limit out of range or a cursor not from a previous page'),
+      401: error('AUTHENTICATION_REQUIRED: no session, or a revoked or expired token'),
       403: error('TOKEN_SCOPE: a token without account:read'),
     },
   });
@@ -261,10 +293,12 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     method: 'patch',
     path: '/api/v1/images/{id}',
     summary: "Change an image's title, visibility or expiry (owner or admin)",
-    security: signedIn,
+    security: [...signedIn, { adminToken: [] }],
     request: { params: ImageIdParam, ...body(UpdateImageSchema) },
     responses: {
       200: { description: 'The image as it is now.', ...json(ImageSchema) },
+      400: error('VALIDATION_FAILED: a missing or malformed body'),
+      401: error('AUTHENTICATION_REQUIRED: no session, or a revoked or expired token'),
       403: error(`NOT_OWNER, TOKEN_SCOPE (images:write), ${CSRF}`),
       404: error('IMAGE_NOT_FOUND'),
     },
@@ -281,8 +315,23 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
         description: 'Newest first.',
         ...json(z.object({ users: z.array(AccountSchema), nextCursor: z.string().nullable() })),
       },
+      400: error('VALIDATION_FAILED: a limit out of range or a cursor not from a previous page'),
       401: error('AUTHENTICATION_REQUIRED'),
       403: error('FORBIDDEN: not an admin'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/admin/users/{id}',
+    summary: 'One account (admins)',
+    security: adminOnly,
+    request: { params: PublicIdParam },
+    responses: {
+      200: { description: 'The account.', ...json(AccountSchema) },
+      400: error('VALIDATION_FAILED: not an account id'),
+      401: error('AUTHENTICATION_REQUIRED'),
+      403: error('FORBIDDEN: not an admin'),
+      404: error('ACCOUNT_NOT_FOUND'),
     },
   });
   registry.registerPath({
@@ -295,6 +344,10 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     request: { params: PublicIdParam, ...body(AdminUpdateUserSchema) },
     responses: {
       200: { description: 'The account as it is now.', ...json(AccountSchema) },
+      400: error(
+        'VALIDATION_FAILED: a missing or malformed body; VALIDATION_FAILED: not an account id, or an admin blocking or demoting themself',
+      ),
+      401: error('AUTHENTICATION_REQUIRED'),
       403: error(`FORBIDDEN, ${CSRF}`),
       404: error('ACCOUNT_NOT_FOUND'),
     },
@@ -305,7 +358,13 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     summary: 'Delete an account and its uploads (admins)',
     security: adminOnly,
     request: { params: PublicIdParam },
-    responses: { 204: { description: 'Deleted.' }, 404: error('ACCOUNT_NOT_FOUND') },
+    responses: {
+      204: { description: 'Deleted.' },
+      400: error('VALIDATION_FAILED: not an account id'),
+      401: error('AUTHENTICATION_REQUIRED'),
+      403: error(`FORBIDDEN, ${CSRF}`),
+      404: error('ACCOUNT_NOT_FOUND'),
+    },
   });
   registry.registerPath({
     method: 'post',
@@ -318,6 +377,9 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
         description: 'The code, shown once.',
         ...json(z.object({ code: z.string(), expiresAt: z.iso.datetime() })),
       },
+      400: error('VALIDATION_FAILED: a body that is not JSON, or no duration'),
+      401: error('AUTHENTICATION_REQUIRED'),
+      403: error(`FORBIDDEN, ${CSRF}`),
     },
   });
 }
