@@ -1,6 +1,6 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { TOKEN_SCOPES } from '@pictor/core';
+import { DURATION_PATTERN, TOKEN_SCOPES } from '@pictor/core';
 import { ONE_LINE } from './schemas.js';
 
 extendZodWithOpenApi(z);
@@ -18,7 +18,10 @@ export const RegisterSchema = z
   .object({
     username: text(64).openapi({ example: 'ann', description: '3–32 of a–z, 0–9, _ and -; case-insensitive.' }),
     email: text(254).openapi({ example: 'ann@example.org' }),
-    password: z.string().max(1024).openapi({ minLength: 10, description: '10–128 characters, not a common password.' }),
+    password: z
+      .string()
+      .max(1024)
+      .openapi({ minLength: 10, maxLength: 128, description: '10–128 characters, not a common password.' }),
     invite: text(200).optional().openapi({ description: 'Needed when REGISTRATION=invite.' }),
   })
   .openapi('Register');
@@ -38,10 +41,11 @@ export const ResetConfirmSchema = z
   .object({
     login: text(1024).openapi({ example: 'ann@example.org' }),
     code: text(64).openapi({ example: 'K7QX-4MRPA', description: 'The code from the message.' }),
-    password: z
-      .string()
-      .max(1024)
-      .openapi({ minLength: 10, description: 'The new password: 10–128 characters, not a common password.' }),
+    password: z.string().max(1024).openapi({
+      minLength: 10,
+      maxLength: 128,
+      description: 'The new password: 10–128 characters, not a common password.',
+    }),
   })
   .openapi('PasswordResetConfirm');
 
@@ -53,7 +57,13 @@ export const VerifyEmailSchema = z
   .openapi('VerifyEmail');
 
 export const ChangePasswordSchema = z
-  .object({ currentPassword: z.string().max(1024), newPassword: z.string().max(1024) })
+  .object({
+    currentPassword: z.string().max(1024),
+    newPassword: z
+      .string()
+      .max(1024)
+      .openapi({ minLength: 10, maxLength: 128, description: '10–128 characters, not a common password.' }),
+  })
   .openapi('ChangePassword');
 
 export const ChangeEmailSchema = z
@@ -77,7 +87,7 @@ export const CreateTokenSchema = z
       .openapi({ description: `Any of ${TOKEN_SCOPES.join(', ')}.` }),
     expiresIn: z
       .string()
-      .regex(/^(never|\d{1,9}(s|m|h|d|w|mo|y)?)$/i, 'a duration such as 30d, 1y or never')
+      .regex(DURATION_PATTERN, 'a duration within 100 years such as 30d, 1y (units case-exact) or never')
       .default('never')
       .openapi({ example: '1y' }),
   })
@@ -131,7 +141,7 @@ export const UpdateImageSchema = z
     visibility: z.enum(['public', 'unlisted']).optional(),
     expiresIn: z
       .string()
-      .regex(/^(never|\d{1,9}(s|m|h|d|w|mo|y)?)$/i, 'a duration such as 10m, 1h, 7d or never')
+      .regex(DURATION_PATTERN, 'a duration within 100 years such as 10m, 1h, 7d (units case-exact) or never')
       .optional()
       .openapi({ description: 'A new time to live from now; never removes the expiry.' }),
   })
@@ -160,11 +170,14 @@ export const AdminUpdateUserSchema = z
   .refine((v) => v.status !== undefined || v.role !== undefined, 'status or role')
   .openapi('AdminUpdateUser', { minProperties: 1 });
 
+/** An invite always expires: any duration but `never`. */
+const INVITE_DURATION_PATTERN = new RegExp(DURATION_PATTERN.source.replace('never|', ''));
+
 export const CreateInviteSchema = z
   .object({
     expiresIn: z
       .string()
-      .regex(/^\d{1,9}(s|m|h|d|w)$/, 'a duration such as 7d')
+      .regex(INVITE_DURATION_PATTERN, 'a duration within 100 years such as 7d (units case-exact)')
       .default('7d'),
   })
   .strict()

@@ -25,6 +25,8 @@ const error = (description: string) => ({ description, content: { 'application/j
 const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
 const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, ...json(schema) } });
 
+/** What the body parsers refuse before any rule runs: a body over the route's few kilobytes. */
+const TOO_LARGE = { 413: error('FORM_TOO_LARGE: a body over the limit of the route') };
 const CSRF = 'CSRF_REJECTED: a session request from another site, or without X-CSRF-Token';
 type Security = Record<string, string[]>[];
 const signedIn: Security = [{ session: [] }, { personalToken: [] }];
@@ -55,6 +57,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
       'Subject to REGISTRATION (open, invite, closed). The account registering with ADMIN_EMAIL becomes an admin.',
     request: body(RegisterSchema),
     responses: {
+      ...TOO_LARGE,
       201: { description: 'Created; sign in next.', ...json(AccountSchema) },
       202: {
         description: 'REGISTRATION=verify-email: a code is on its way (the same answer when the email is taken).',
@@ -74,6 +77,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
       'Sets a new session cookie (any earlier session of this browser ends) and answers the account with its csrfToken. The same answer whether the account is unknown or the password wrong.',
     request: body(LoginSchema),
     responses: {
+      ...TOO_LARGE,
       200: { description: 'Signed in.', ...json(AccountSchema) },
       400: error('VALIDATION_FAILED: a missing or malformed body'),
       401: error('INVALID_CREDENTIALS'),
@@ -87,6 +91,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     summary: 'Confirm the email of a new account with the emailed code (REGISTRATION=verify-email)',
     request: body(VerifyEmailSchema),
     responses: {
+      ...TOO_LARGE,
       204: { description: 'The account is active; sign in.' },
       400: error(
         'VALIDATION_FAILED: a missing or malformed body; VERIFICATION_CODE_INVALID (also after 5 tries), VERIFICATION_CODE_EXPIRED',
@@ -100,6 +105,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     summary: 'Send a new confirmation code',
     request: body(ResetRequestSchema),
     responses: {
+      ...TOO_LARGE,
       202: { description: 'Always the same answer.', ...json(z.object({ message: z.string() })) },
       400: error('VALIDATION_FAILED: a missing or malformed body'),
       429: error('RATE_LIMITED'),
@@ -132,6 +138,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
       'Always 202, in the same time, whether or not an account matches. The code (10 characters) works once, for 15 minutes, and replaces any earlier one.',
     request: body(ResetRequestSchema),
     responses: {
+      ...TOO_LARGE,
       202: {
         description: 'If an account matches, the code is on its way.',
         ...json(z.object({ message: z.string() })),
@@ -148,6 +155,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
       'Every try counts against the code: after 5 it is dead. Success signs out every session and API token and emails a notice; it does not sign in.',
     request: body(ResetConfirmSchema),
     responses: {
+      ...TOO_LARGE,
       204: { description: 'Password changed.' },
       400: error(
         'VALIDATION_FAILED: a missing or malformed body; RESET_CODE_INVALID, RESET_CODE_EXPIRED, WEAK_PASSWORD',
@@ -174,6 +182,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     security: sessionOnly,
     request: body(DeleteAccountSchema),
     responses: {
+      ...TOO_LARGE,
       204: { description: 'Deleted, images included.' },
       400: error('VALIDATION_FAILED: a missing or malformed body'),
       401: error('INVALID_CREDENTIALS, AUTHENTICATION_REQUIRED'),
@@ -188,6 +197,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     security: sessionOnly,
     request: body(ChangeEmailSchema),
     responses: {
+      ...TOO_LARGE,
       200: { description: 'The account as it is now.', ...json(AccountSchema) },
       400: error('VALIDATION_FAILED: a missing or malformed body; INVALID_EMAIL'),
       401: error('INVALID_CREDENTIALS: the password is wrong'),
@@ -203,6 +213,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     security: sessionOnly,
     request: body(ChangePasswordSchema),
     responses: {
+      ...TOO_LARGE,
       204: { description: 'Changed; sign in again.' },
       400: error('VALIDATION_FAILED: a missing or malformed body; WEAK_PASSWORD'),
       401: error('INVALID_CREDENTIALS: the current password is wrong'),
@@ -227,6 +238,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     security: sessionOnly,
     request: body(CreateTokenSchema),
     responses: {
+      ...TOO_LARGE,
       201: { description: 'The token, with its secret this one time.', ...json(CreatedTokenSchema) },
       400: error('VALIDATION_FAILED: a missing or malformed body'),
       401: error('AUTHENTICATION_REQUIRED: no session, or a revoked or expired token'),
@@ -296,6 +308,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     security: [...signedIn, { adminToken: [] }],
     request: { params: ImageIdParam, ...body(UpdateImageSchema) },
     responses: {
+      ...TOO_LARGE,
       200: { description: 'The image as it is now.', ...json(ImageSchema) },
       400: error('VALIDATION_FAILED: a missing or malformed body'),
       401: error('AUTHENTICATION_REQUIRED: no session, or a revoked or expired token'),
@@ -343,6 +356,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     security: adminOnly,
     request: { params: PublicIdParam, ...body(AdminUpdateUserSchema) },
     responses: {
+      ...TOO_LARGE,
       200: { description: 'The account as it is now.', ...json(AccountSchema) },
       400: error(
         'VALIDATION_FAILED: a missing or malformed body; VALIDATION_FAILED: not an account id, or an admin blocking or demoting themself',
@@ -373,6 +387,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     security: adminOnly,
     request: { body: { required: false, ...json(CreateInviteSchema) } },
     responses: {
+      ...TOO_LARGE,
       201: {
         description: 'The code, shown once.',
         ...json(z.object({ code: z.string(), expiresAt: z.iso.datetime() })),
