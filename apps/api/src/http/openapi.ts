@@ -112,9 +112,9 @@ export function buildOpenApiDocument(
       204: { description: 'Deleted: every link now answers 404.' },
       400: errorResponse('VALIDATION_FAILED: the token given twice'),
       403: errorResponse(
-        'INVALID_DELETE_TOKEN: missing, empty or wrong; NOT_OWNER, TOKEN_SCOPE (images:delete), CSRF_REJECTED when deleting as the owner',
+        'INVALID_DELETE_TOKEN: missing, empty or wrong (every token is wrong for an id that names no image); NOT_OWNER, TOKEN_SCOPE (images:delete), CSRF_REJECTED when deleting as the owner',
       ),
-      404: errorResponse('IMAGE_NOT_FOUND'),
+      404: errorResponse('IMAGE_NOT_FOUND: deleting as the owner or an admin'),
     },
   });
   registry.registerPath({
