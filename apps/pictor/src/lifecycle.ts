@@ -216,18 +216,18 @@ export async function backupDatabase(
   const result = await withTempDir(async (dir) => {
     const file = path.join(dir, path.posix.basename(key));
     if (embedded) {
-      // Only the snapshot (a copy of the data directory) runs here, with the database held still;
-      // the dump and its verification, minutes of WASM work on a large database, run in a worker
-      // thread so that requests and probes keep their answers.
-      let snapshot: Uint8Array;
+      // Only the copy of the data directory is made with the database held still, and it does not
+      // block the event loop; the dump and its verification, minutes of WASM work on a large
+      // database, run in a worker thread so that requests and probes keep their answers.
+      const copy = path.join(dir, 'pgdata');
       try {
-        snapshot = await exclusively(database.pool, () => embedded.snapshot());
+        await exclusively(database.pool, () => embedded.snapshotTo(copy));
       } catch (error) {
         throw ERRORS.backupFailed(error instanceof Error ? error.message : String(error), error);
       }
       let tables: string[];
       try {
-        ({ tables } = await dumpSnapshotOffThread(snapshot, file, DUMP_ARGS));
+        ({ tables } = await dumpSnapshotOffThread(copy, file, DUMP_ARGS));
       } catch (error) {
         if (error instanceof OffThreadDumpError && error.stage === 'verify') {
           throw ERRORS.backupCorrupt(key, `the fresh dump does not restore into an empty database (${error.message})`);

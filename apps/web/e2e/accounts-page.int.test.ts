@@ -131,6 +131,9 @@ describe('accounts in a browser', () => {
 
     // Forgot: the code arrives by email; the reset page takes it.
     await page.getByRole('link', { name: 'Forgot your password?' }).click();
+    // The sign-in page has a "Username or email" field too: filling before the hash route has
+    // swapped the page in would fill the old form and submit the new one empty.
+    await page.getByRole('heading', { name: 'Forgot your password?' }).waitFor();
     await fill(page, 'Username or email', 'maria@example.org');
     await page.getByRole('button', { name: 'Send me a code' }).click();
     await page.getByRole('link', { name: 'Enter the code' }).click();

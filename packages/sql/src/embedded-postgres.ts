@@ -1,4 +1,5 @@
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { pgDump } from '@electric-sql/pglite-tools/pg_dump';
@@ -12,8 +13,14 @@ export interface EmbeddedPostgres {
    * socket server (hold the pool's only client).
    */
   dumpSql(): Promise<string>;
-  /** A consistent copy of the whole data directory (a tarball), cheap next to a dump; see dumpSnapshotOffThread. */
-  snapshot(): Promise<Uint8Array>;
+  /**
+   * Copies the whole data directory into the directory `into` (made if missing): a consistent
+   * copy while every other session is idle (hold the pool's only client), which PGlite opens as
+   * it would after a crash; see dumpSnapshotOffThread. The files go through the thread pool
+   * (or, in memory, one at a time between turns of the event loop), so requests and probes keep
+   * being answered while a large database is copied.
+   */
+  snapshotTo(into: string): Promise<void>;
   /**
    * Replaces everything in the `public` schema by what `sql` (a dump of dumpSql) creates, in one
    * transaction: a failure leaves the database as it was. Same caveat as dumpSql.
@@ -58,7 +65,9 @@ export async function startEmbeddedPostgres(dir: string | undefined): Promise<Em
   return {
     connectionString: `postgres://postgres@${address}/postgres?sslmode=disable`,
     dumpSql: () => dumpSql(db),
-    snapshot: async () => new Uint8Array(await (await db.dumpDataDir('none')).arrayBuffer()),
+    // On disk, PGlite writes through to the files at once (no cache of its own), so the files are
+    // the database; in memory they live in its WASM file system, read out file by file.
+    snapshotTo: (into) => (dir ? cp(dir, into, { recursive: true }) : copyMemoryDataDir(db, into)),
     async restoreSql(sql) {
       await db.transaction(async (tx) => {
         await tx.exec('DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;');
@@ -73,6 +82,32 @@ export async function startEmbeddedPostgres(dir: string | undefined): Promise<Em
       await unlock();
     },
   };
+}
+
+/** Where PGlite's file system holds the data directory. */
+const PGDATA = '/pglite/data';
+
+/** The part of Emscripten's FS API used here (its type package is not a dependency). */
+interface MemoryFs {
+  readdir(path: string): string[];
+  stat(path: string): { mode: number };
+  isDir(mode: number): boolean;
+  readFile(path: string): Uint8Array;
+}
+
+async function copyMemoryDataDir(db: PGlite, into: string): Promise<void> {
+  const fs = db.Module.FS as unknown as MemoryFs;
+  const walk = async (from: string, to: string): Promise<void> => {
+    await mkdir(to, { recursive: true });
+    for (const name of fs.readdir(from)) {
+      if (name === '.' || name === '..') continue;
+      const source = `${from}/${name}`;
+      const target = path.join(to, name);
+      if (fs.isDir(fs.stat(source).mode)) await walk(source, target);
+      else await writeFile(target, fs.readFile(source));
+    }
+  };
+  await walk(PGDATA, into);
 }
 
 async function dumpSql(db: PGlite): Promise<string> {

@@ -5,7 +5,7 @@ const require = createRequire(import.meta.url);
 
 /**
  * Runs in a worker thread (plain CommonJS, so it loads the same way from the built code and from
- * the TypeScript sources under test): opens a copy of the database from its snapshot, dumps it
+ * the TypeScript sources under test): opens the copy of the data directory, dumps it
  * with PGlite's pg_dump, writes the SQL to `file`, replays it into a fresh in-memory database and
  * answers the tables that came back.
  */
@@ -15,7 +15,7 @@ const { writeFile } = require('node:fs/promises');
 const { PGlite } = require(workerData.pglite);
 const { pgDump } = require(workerData.pgDump);
 (async () => {
-  const copy = await PGlite.create({ loadDataDir: new Blob([workerData.snapshot]) });
+  const copy = await PGlite.create(workerData.dataDir);
   let sql;
   try {
     sql = await (await pgDump({ pg: copy, args: workerData.args })).text();
@@ -49,13 +49,14 @@ export class OffThreadDumpError extends Error {
 }
 
 /**
- * Dumps a snapshot of an embedded database (`EmbeddedPostgres.snapshot()`) to plain SQL in
- * `file` and verifies it restores, in a worker thread: the minutes of WASM work a large database
- * takes never block the event loop that answers requests and probes. Fails with an
- * {@link OffThreadDumpError} naming the stage.
+ * Dumps a copy of an embedded database's data directory (`EmbeddedPostgres.snapshotTo()`, which
+ * this opens and changes: give it a copy of its own) to plain SQL in `file` and verifies it
+ * restores, in a worker thread: the minutes of WASM work a large database takes never block the
+ * event loop that answers requests and probes. Fails with an {@link OffThreadDumpError} naming
+ * the stage.
  */
 export function dumpSnapshotOffThread(
-  snapshot: Uint8Array,
+  dataDir: string,
   file: string,
   args: readonly string[],
 ): Promise<{ tables: string[]; bytes: number }> {
@@ -63,13 +64,12 @@ export function dumpSnapshotOffThread(
     const worker = new Worker(WORKER, {
       eval: true,
       workerData: {
-        snapshot,
+        dataDir,
         file,
         args: [...args],
         pglite: require.resolve('@electric-sql/pglite'),
         pgDump: require.resolve('@electric-sql/pglite-tools/pg_dump'),
       },
-      transferList: [snapshot.buffer as ArrayBuffer],
     });
     let settled = false;
     worker.once(

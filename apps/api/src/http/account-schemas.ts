@@ -1,54 +1,73 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { TOKEN_SCOPES } from '@pictor/core';
+import { DURATION_PATTERN, TOKEN_SCOPES } from '@pictor/core';
+import { ONE_LINE } from './schemas.js';
 
 extendZodWithOpenApi(z);
+
+/**
+ * Text that is stored or looked up: no NUL character, which PostgreSQL cannot hold in text (a
+ * clear 400, not a failed query). Passwords are only hashed, so they may hold anything.
+ */
+// eslint-disable-next-line no-control-regex -- NUL is the character refused
+const NO_NUL = /^[^\u0000]*$/;
+const text = (max: number) => z.string().max(max).regex(NO_NUL, 'no NUL character');
 
 // Lengths are capped generously here (clear 400s for 1 KB strings); the domain applies the real rules.
 export const RegisterSchema = z
   .object({
-    username: z
+    username: text(64).openapi({ example: 'ann', description: '3–32 of a–z, 0–9, _ and -; case-insensitive.' }),
+    email: text(254).openapi({ example: 'ann@example.org' }),
+    password: z
       .string()
-      .max(64)
-      .openapi({ example: 'ann', description: '3–32 of a–z, 0–9, _ and -; case-insensitive.' }),
-    email: z.string().max(254).openapi({ example: 'ann@example.org' }),
-    password: z.string().max(1024).openapi({ description: '10–128 characters, not a common password.' }),
-    invite: z.string().max(200).optional().openapi({ description: 'Needed when REGISTRATION=invite.' }),
+      .max(1024)
+      .openapi({ minLength: 10, maxLength: 128, description: '10–128 characters, not a common password.' }),
+    invite: text(200).optional().openapi({ description: 'Needed when REGISTRATION=invite.' }),
   })
   .openapi('Register');
 
 export const LoginSchema = z
   .object({
-    login: z.string().max(1024).openapi({ example: 'ann', description: 'Username or email.' }),
+    login: text(1024).openapi({ example: 'ann', description: 'Username or email.' }),
     password: z.string().max(1024),
   })
   .openapi('Login');
 
 export const ResetRequestSchema = z
-  .object({ login: z.string().max(1024).openapi({ example: 'ann@example.org', description: 'Username or email.' }) })
+  .object({ login: text(1024).openapi({ example: 'ann@example.org', description: 'Username or email.' }) })
   .openapi('PasswordResetRequest');
 
 export const ResetConfirmSchema = z
   .object({
-    login: z.string().max(1024).openapi({ example: 'ann@example.org' }),
-    code: z.string().max(64).openapi({ example: 'K7QX-4MRPA', description: 'The code from the message.' }),
-    password: z.string().max(1024).openapi({ description: 'The new password.' }),
+    login: text(1024).openapi({ example: 'ann@example.org' }),
+    code: text(64).openapi({ example: 'K7QX-4MRPA', description: 'The code from the message.' }),
+    password: z.string().max(1024).openapi({
+      minLength: 10,
+      maxLength: 128,
+      description: 'The new password: 10–128 characters, not a common password.',
+    }),
   })
   .openapi('PasswordResetConfirm');
 
 export const VerifyEmailSchema = z
   .object({
-    login: z.string().max(1024).openapi({ example: 'ann' }),
-    code: z.string().max(64).openapi({ description: 'The code from the confirmation email.' }),
+    login: text(1024).openapi({ example: 'ann' }),
+    code: text(64).openapi({ description: 'The code from the confirmation email.' }),
   })
   .openapi('VerifyEmail');
 
 export const ChangePasswordSchema = z
-  .object({ currentPassword: z.string().max(1024), newPassword: z.string().max(1024) })
+  .object({
+    currentPassword: z.string().max(1024),
+    newPassword: z
+      .string()
+      .max(1024)
+      .openapi({ minLength: 10, maxLength: 128, description: '10–128 characters, not a common password.' }),
+  })
   .openapi('ChangePassword');
 
 export const ChangeEmailSchema = z
-  .object({ password: z.string().max(1024), email: z.string().max(254).openapi({ example: 'ann@example.org' }) })
+  .object({ password: z.string().max(1024), email: text(254).openapi({ example: 'ann@example.org' }) })
   .openapi('ChangeEmail');
 
 export const DeleteAccountSchema = z
@@ -59,7 +78,7 @@ export const TokenScopeSchema = z.enum(TOKEN_SCOPES);
 
 export const CreateTokenSchema = z
   .object({
-    name: z.string().trim().min(1).max(64).openapi({ example: 'ShareX on my laptop' }),
+    name: text(64).trim().min(1).openapi({ example: 'ShareX on my laptop' }),
     scopes: z
       .array(TokenScopeSchema)
       .min(1)
@@ -68,7 +87,7 @@ export const CreateTokenSchema = z
       .openapi({ description: `Any of ${TOKEN_SCOPES.join(', ')}.` }),
     expiresIn: z
       .string()
-      .regex(/^(never|\d{1,9}(s|m|h|d|w|mo|y)?)$/i, 'a duration such as 30d, 1y or never')
+      .regex(DURATION_PATTERN, 'a duration within 100 years such as 30d, 1y (units case-exact) or never')
       .default('never')
       .openapi({ example: '1y' }),
   })
@@ -76,6 +95,9 @@ export const CreateTokenSchema = z
   .openapi('CreateToken');
 
 export const PublicIdParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'an id') });
+
+/** `nextCursor` of the admin users list: the last account's creation time (base 36 ms) and id. */
+export const ACCOUNT_CURSOR_PATTERN = /^[0-9a-z]{1,10}_[A-Za-z0-9_-]{22}$/;
 
 export const AccountSchema = z
   .object({
@@ -109,11 +131,17 @@ export const CreatedTokenSchema = TokenSchema.extend({
 
 export const UpdateImageSchema = z
   .object({
-    title: z.string().trim().max(200).nullable().optional(),
+    title: z
+      .string()
+      .max(200)
+      .regex(ONE_LINE, 'one line of text, without control or bidi-override characters')
+      .trim()
+      .nullable()
+      .optional(),
     visibility: z.enum(['public', 'unlisted']).optional(),
     expiresIn: z
       .string()
-      .regex(/^(never|\d{1,9}(s|m|h|d|w|mo|y)?)$/i, 'a duration such as 10m, 1h, 7d or never')
+      .regex(DURATION_PATTERN, 'a duration within 100 years such as 10m, 1h, 7d (units case-exact) or never')
       .optional()
       .openapi({ description: 'A new time to live from now; never removes the expiry.' }),
   })
@@ -121,9 +149,13 @@ export const UpdateImageSchema = z
   .openapi('UpdateImage');
 
 export const AdminUsersQuery = z.object({
-  q: z.string().max(254).optional().openapi({ description: 'Part of a username or email.' }),
+  q: text(254).optional().openapi({ description: 'Part of a username or email.' }),
   limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(200).optional(),
+  cursor: z
+    .string()
+    .regex(ACCOUNT_CURSOR_PATTERN, 'nextCursor of the previous page')
+    .optional()
+    .openapi({ description: 'nextCursor of the previous page.' }),
 });
 
 export const AdminUpdateUserSchema = z
@@ -136,13 +168,16 @@ export const AdminUpdateUserSchema = z
   })
   .strict()
   .refine((v) => v.status !== undefined || v.role !== undefined, 'status or role')
-  .openapi('AdminUpdateUser');
+  .openapi('AdminUpdateUser', { minProperties: 1 });
+
+/** An invite always expires: any duration but `never`. */
+const INVITE_DURATION_PATTERN = new RegExp(DURATION_PATTERN.source.replace('never|', ''));
 
 export const CreateInviteSchema = z
   .object({
     expiresIn: z
       .string()
-      .regex(/^\d{1,9}(s|m|h|d|w)$/, 'a duration such as 7d')
+      .regex(INVITE_DURATION_PATTERN, 'a duration within 100 years such as 7d (units case-exact)')
       .default('7d'),
   })
   .strict()

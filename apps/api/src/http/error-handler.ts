@@ -19,8 +19,11 @@ export function toAppError(error: unknown): AppError {
   if (typeof error === 'object' && error !== null) {
     const { type, status } = error as { type?: unknown; status?: unknown };
     switch (type) {
-      case 'entity.too.large':
-        return ERRORS.formTooLarge(FORM_LIMIT_BYTES);
+      case 'entity.too.large': {
+        // The parser knows the limit of its route (the account forms take 8 KB, the delete form 4 KB).
+        const { limit } = error as { limit?: unknown };
+        return ERRORS.formTooLarge(typeof limit === 'number' ? limit : FORM_LIMIT_BYTES);
+      }
       case 'parameters.too.many':
         return ERRORS.tooManyFields(FORM_FIELDS);
       case 'encoding.unsupported':

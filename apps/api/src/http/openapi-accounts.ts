@@ -26,6 +26,8 @@ const error = (description: string) => ({ description, content: { 'application/j
 const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
 const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, ...json(schema) } });
 
+/** What the body parsers refuse before any rule runs: a body over the route's few kilobytes. */
+const TOO_LARGE = { 413: error('FORM_TOO_LARGE: a body over the limit of the route') };
 const CSRF = 'CSRF_REJECTED: a session request from another site, or without X-CSRF-Token';
 type Security = Record<string, string[]>[];
 const signedIn: Security = [{ session: [] }, { personalToken: [] }];
@@ -56,6 +58,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
       'Subject to REGISTRATION (open, invite, closed). The account registering with ADMIN_EMAIL becomes an admin.',
     request: body(RegisterSchema),
     responses: {
+      ...TOO_LARGE,
       201: { description: 'Created; sign in next.', ...json(AccountSchema) },
       202: {
         description: 'REGISTRATION=verify-email: a code is on its way (the same answer when the email is taken).',
@@ -75,7 +78,9 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
       'Sets a new session cookie (any earlier session of this browser ends) and answers the account with its csrfToken. The same answer whether the account is unknown or the password wrong.',
     request: body(LoginSchema),
     responses: {
+      ...TOO_LARGE,
       200: { description: 'Signed in.', ...json(AccountSchema) },
+      400: error('VALIDATION_FAILED: a missing or malformed body'),
       401: error('INVALID_CREDENTIALS'),
       403: error('ACCOUNT_BLOCKED, ACCOUNT_PENDING (both only after the right password), CSRF_REJECTED'),
       429: error('RATE_LIMITED: per account name and per client address; see Retry-After'),
@@ -87,8 +92,11 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     summary: 'Confirm the email of a new account with the emailed code (REGISTRATION=verify-email)',
     request: body(VerifyEmailSchema),
     responses: {
+      ...TOO_LARGE,
       204: { description: 'The account is active; sign in.' },
-      400: error('VERIFICATION_CODE_INVALID (also after 5 tries), VERIFICATION_CODE_EXPIRED'),
+      400: error(
+        'VALIDATION_FAILED: a missing or malformed body; VERIFICATION_CODE_INVALID (also after 5 tries), VERIFICATION_CODE_EXPIRED',
+      ),
       429: error('RATE_LIMITED'),
     },
   });
@@ -98,7 +106,9 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     summary: 'Send a new confirmation code',
     request: body(ResetRequestSchema),
     responses: {
+      ...TOO_LARGE,
       202: { description: 'Always the same answer.', ...json(z.object({ message: z.string() })) },
+      400: error('VALIDATION_FAILED: a missing or malformed body'),
       429: error('RATE_LIMITED'),
     },
   });
@@ -107,7 +117,12 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     path: '/api/v1/auth/session',
     summary: 'Who is signed in (for the web page): the account with its csrfToken, or null',
     responses: {
-      200: { description: 'Always 200.', ...json(z.object({ account: AccountSchema.nullable() })) },
+      200: {
+        description: 'Always 200.',
+        // A union, not .nullable(): the generator puts a nullable $ref under allOf with the object
+        // it refers to, which no null can match.
+        ...json(z.object({ account: z.union([AccountSchema, z.null()]) })),
+      },
     },
   });
   registry.registerPath({
@@ -124,10 +139,12 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
       'Always 202, in the same time, whether or not an account matches. The code (10 characters) works once, for 15 minutes, and replaces any earlier one.',
     request: body(ResetRequestSchema),
     responses: {
+      ...TOO_LARGE,
       202: {
         description: 'If an account matches, the code is on its way.',
         ...json(z.object({ message: z.string() })),
       },
+      400: error('VALIDATION_FAILED: a missing or malformed body'),
       429: error('RATE_LIMITED: per account name and per client address'),
     },
   });
@@ -139,8 +156,11 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
       'Every try counts against the code: after 5 it is dead. Success signs out every session and API token and emails a notice; it does not sign in.',
     request: body(ResetConfirmSchema),
     responses: {
+      ...TOO_LARGE,
       204: { description: 'Password changed.' },
-      400: error('RESET_CODE_INVALID, RESET_CODE_EXPIRED, WEAK_PASSWORD'),
+      400: error(
+        'VALIDATION_FAILED: a missing or malformed body; RESET_CODE_INVALID, RESET_CODE_EXPIRED, WEAK_PASSWORD',
+      ),
       429: error('RATE_LIMITED'),
     },
   });
@@ -163,7 +183,9 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     security: sessionOnly,
     request: body(DeleteAccountSchema),
     responses: {
+      ...TOO_LARGE,
       204: { description: 'Deleted, images included.' },
+      400: error('VALIDATION_FAILED: a missing or malformed body'),
       401: error('INVALID_CREDENTIALS, AUTHENTICATION_REQUIRED'),
       403: error(`SESSION_REQUIRED, ${CSRF}`),
     },
@@ -176,8 +198,9 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     security: sessionOnly,
     request: body(ChangeEmailSchema),
     responses: {
+      ...TOO_LARGE,
       200: { description: 'The account as it is now.', ...json(AccountSchema) },
-      400: error('INVALID_EMAIL'),
+      400: error('VALIDATION_FAILED: a missing or malformed body; INVALID_EMAIL'),
       401: error('INVALID_CREDENTIALS: the password is wrong'),
       403: error(`SESSION_REQUIRED, ${CSRF}`),
       409: error('EMAIL_TAKEN'),
@@ -191,8 +214,9 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     security: sessionOnly,
     request: body(ChangePasswordSchema),
     responses: {
+      ...TOO_LARGE,
       204: { description: 'Changed; sign in again.' },
-      400: error('WEAK_PASSWORD'),
+      400: error('VALIDATION_FAILED: a missing or malformed body; WEAK_PASSWORD'),
       401: error('INVALID_CREDENTIALS: the current password is wrong'),
       403: error(`SESSION_REQUIRED, ${CSRF}`),
     },
@@ -204,6 +228,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     security: sessionOnly,
     responses: {
       200: { description: 'Tokens, oldest first.', ...json(z.object({ tokens: z.array(TokenSchema) })) },
+      401: error('AUTHENTICATION_REQUIRED: no session, or a revoked or expired token'),
       403: error('SESSION_REQUIRED'),
     },
   });
@@ -214,7 +239,10 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     security: sessionOnly,
     request: body(CreateTokenSchema),
     responses: {
+      ...TOO_LARGE,
       201: { description: 'The token, with its secret this one time.', ...json(CreatedTokenSchema) },
+      400: error('VALIDATION_FAILED: a missing or malformed body'),
+      401: error('AUTHENTICATION_REQUIRED: no session, or a revoked or expired token'),
       403: error(`SESSION_REQUIRED, ${CSRF}`),
       409: error('TOO_MANY_TOKENS'),
     },
@@ -225,7 +253,13 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     summary: 'Revoke a token (at once, on every api pod)',
     security: sessionOnly,
     request: { params: PublicIdParam },
-    responses: { 204: { description: 'Revoked.' }, 404: error('TOKEN_NOT_FOUND') },
+    responses: {
+      204: { description: 'Revoked.' },
+      400: error('VALIDATION_FAILED: not a token id'),
+      401: error('AUTHENTICATION_REQUIRED: no session, or a revoked or expired token'),
+      403: error(`SESSION_REQUIRED, ${CSRF}`),
+      404: error('TOKEN_NOT_FOUND'),
+    },
   });
   registry.registerPath({
     method: 'get',
@@ -237,6 +271,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
         description: 'A .sxcu file (JSON) that uploads with this token.',
         ...json(z.record(z.string(), z.unknown())),
       },
+      401: error('AUTHENTICATION_REQUIRED: no token (a session cannot download this; it POSTs)'),
       403: error('TOKEN_SCOPE: the token lacks images:write'),
     },
   });
@@ -245,7 +280,14 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     path: '/api/v1/account/sharex.sxcu',
     summary: 'Make a ShareX token and download its uploader',
     security: sessionOnly,
-    responses: { 200: { description: 'A .sxcu file with a new token (images:write, images:delete).' } },
+    responses: {
+      200: {
+        description: 'A .sxcu file with a new token (images:write, images:delete).',
+        ...json(z.record(z.string(), z.unknown())),
+      },
+      401: error('AUTHENTICATION_REQUIRED: no session, or a revoked or expired token'),
+      403: error(`SESSION_REQUIRED, ${CSRF}`),
+    },
   });
   registry.registerPath({
     method: 'get',
@@ -255,6 +297,8 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     request: { query: ListQuerySchema },
     responses: {
       200: { description: 'A page of images.', ...json(ListResponseSchema) },
+      400: error('VALIDATION_FAILED: a limit out of range or a cursor not from a previous page'),
+      401: error('AUTHENTICATION_REQUIRED: no session, or a revoked or expired token'),
       403: error('TOKEN_SCOPE: a token without account:read'),
     },
   });
@@ -299,10 +343,13 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     method: 'patch',
     path: '/api/v1/images/{id}',
     summary: "Change an image's title, visibility or expiry (owner or admin)",
-    security: signedIn,
+    security: [...signedIn, { adminToken: [] }],
     request: { params: ImageIdParam, ...body(UpdateImageSchema) },
     responses: {
+      ...TOO_LARGE,
       200: { description: 'The image as it is now.', ...json(ImageSchema) },
+      400: error('VALIDATION_FAILED: a missing or malformed body'),
+      401: error('AUTHENTICATION_REQUIRED: no session, or a revoked or expired token'),
       403: error(`NOT_OWNER, TOKEN_SCOPE (images:write), ${CSRF}`),
       404: error('IMAGE_NOT_FOUND'),
     },
@@ -319,8 +366,23 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
         description: 'Newest first.',
         ...json(z.object({ users: z.array(AccountSchema), nextCursor: z.string().nullable() })),
       },
+      400: error('VALIDATION_FAILED: a limit out of range or a cursor not from a previous page'),
       401: error('AUTHENTICATION_REQUIRED'),
       403: error('FORBIDDEN: not an admin'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/admin/users/{id}',
+    summary: 'One account (admins)',
+    security: adminOnly,
+    request: { params: PublicIdParam },
+    responses: {
+      200: { description: 'The account.', ...json(AccountSchema) },
+      400: error('VALIDATION_FAILED: not an account id'),
+      401: error('AUTHENTICATION_REQUIRED'),
+      403: error('FORBIDDEN: not an admin'),
+      404: error('ACCOUNT_NOT_FOUND'),
     },
   });
   registry.registerPath({
@@ -332,7 +394,12 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     security: adminOnly,
     request: { params: PublicIdParam, ...body(AdminUpdateUserSchema) },
     responses: {
+      ...TOO_LARGE,
       200: { description: 'The account as it is now.', ...json(AccountSchema) },
+      400: error(
+        'VALIDATION_FAILED: a missing or malformed body; VALIDATION_FAILED: not an account id, or an admin blocking or demoting themself',
+      ),
+      401: error('AUTHENTICATION_REQUIRED'),
       403: error(`FORBIDDEN, ${CSRF}`),
       404: error('ACCOUNT_NOT_FOUND'),
     },
@@ -343,7 +410,13 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     summary: 'Delete an account and its uploads (admins)',
     security: adminOnly,
     request: { params: PublicIdParam },
-    responses: { 204: { description: 'Deleted.' }, 404: error('ACCOUNT_NOT_FOUND') },
+    responses: {
+      204: { description: 'Deleted.' },
+      400: error('VALIDATION_FAILED: not an account id'),
+      401: error('AUTHENTICATION_REQUIRED'),
+      403: error(`FORBIDDEN, ${CSRF}`),
+      404: error('ACCOUNT_NOT_FOUND'),
+    },
   });
   registry.registerPath({
     method: 'post',
@@ -352,10 +425,14 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     security: adminOnly,
     request: { body: { required: false, ...json(CreateInviteSchema) } },
     responses: {
+      ...TOO_LARGE,
       201: {
         description: 'The code, shown once.',
         ...json(z.object({ code: z.string(), expiresAt: z.iso.datetime() })),
       },
+      400: error('VALIDATION_FAILED: a body that is not JSON, or no duration'),
+      401: error('AUTHENTICATION_REQUIRED'),
+      403: error(`FORBIDDEN, ${CSRF}`),
     },
   });
 }

@@ -104,15 +104,18 @@ export function buildOpenApiDocument(
   registry.registerPath({
     method: 'delete',
     path: '/api/v1/images/{id}',
-    summary: 'Delete an image with its delete token',
-    description: 'The token goes in the X-Delete-Token header or the `token` query parameter.',
-    security: [{ deleteToken: [] }],
+    summary: 'Delete an image with its delete token, or as its owner',
+    description:
+      'The token goes in the X-Delete-Token header or the `token` query parameter. Signed in (a session, or a personal token with images:delete), the owner or an admin deletes without it; a token given is still checked.',
+    security: [{ deleteToken: [] }, { session: [] }, { personalToken: [] }, { adminToken: [] }],
     request: { params: ImageIdParam, query: DeleteTokenSchema.partial() },
     responses: {
       204: { description: 'Deleted: every link now answers 404.' },
       400: errorResponse('VALIDATION_FAILED: the token given twice'),
-      403: errorResponse('INVALID_DELETE_TOKEN: missing, empty or wrong'),
-      404: errorResponse('IMAGE_NOT_FOUND'),
+      403: errorResponse(
+        'INVALID_DELETE_TOKEN: missing, empty or wrong (every token is wrong for an id that names no image); NOT_OWNER, TOKEN_SCOPE (images:delete), CSRF_REJECTED when deleting as the owner',
+      ),
+      404: errorResponse('IMAGE_NOT_FOUND: deleting as the owner or an admin'),
     },
   });
   registry.registerPath({

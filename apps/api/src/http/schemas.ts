@@ -23,7 +23,7 @@ const blankable = <T extends z.ZodType<string>>(schema: T) =>
  * shown the way it was typed (no right-to-left override turning `gnp.exe` into `exe.png`).
  */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-const ONE_LINE = /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$/;
+export const ONE_LINE = /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$/;
 const oneLine = (max: number) =>
   z
     .string()

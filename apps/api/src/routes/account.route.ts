@@ -18,6 +18,7 @@ import {
 } from '../http/account-schemas.js';
 import { presentAccount, presentToken, shareXConfig } from '../http/account-presenter.js';
 import { decodeCursor, encodeCursor, presentImage } from '../http/presenter.js';
+import { allowOnly } from '../http/method-not-allowed.js';
 import { ListQuerySchema } from '../http/schemas.js';
 import { parseOrThrow } from '../http/validate.js';
 
@@ -121,6 +122,12 @@ export function accountRoute(deps: AccountRouteDeps): Router {
     });
   });
 
+  router.all('/', allowOnly('GET', 'DELETE'));
+  router.all(['/password', '/email'], allowOnly('POST'));
+  router.all('/tokens', allowOnly('GET', 'POST'));
+  router.all('/tokens/:id', allowOnly('DELETE'));
+  router.all('/sharex.sxcu', allowOnly('GET', 'POST'));
+  router.all('/images', allowOnly('GET'));
   return router;
 }
 

@@ -1,21 +1,24 @@
 import express, { Router } from 'express';
 import { ERRORS, parseDuration, type AccountService } from '@pictor/core';
 import { checkCsrf, requireAdmin, type AuthSettings } from '../http/auth.js';
-import { AdminUpdateUserSchema, AdminUsersQuery, CreateInviteSchema, PublicIdParam } from '../http/account-schemas.js';
+import {
+  ACCOUNT_CURSOR_PATTERN,
+  AdminUpdateUserSchema,
+  AdminUsersQuery,
+  CreateInviteSchema,
+  PublicIdParam,
+} from '../http/account-schemas.js';
 import { presentAccount } from '../http/account-presenter.js';
+import { allowOnly } from '../http/method-not-allowed.js';
 import { parseOrThrow } from '../http/validate.js';
 
-const encodeCursor = (a: { createdAt: Date; id: string }) =>
-  Buffer.from(JSON.stringify([a.createdAt.toISOString(), a.id])).toString('base64url');
+const encodeCursor = (a: { createdAt: Date; id: string }) => `${a.createdAt.getTime().toString(36)}_${a.id}`;
 
 function decodeCursor(cursor: string): { createdAt: Date; id: string } | null {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    const createdAt = new Date(String(at));
-    return typeof id === 'string' && !Number.isNaN(createdAt.getTime()) ? { createdAt, id } : null;
-  } catch {
-    return null;
-  }
+  if (!ACCOUNT_CURSOR_PATTERN.test(cursor)) return null;
+  const split = cursor.indexOf('_');
+  const createdAt = new Date(Number.parseInt(cursor.slice(0, split), 36));
+  return Number.isNaN(createdAt.getTime()) ? null : { createdAt, id: cursor.slice(split + 1) };
 }
 
 /** `/api/v1/admin/users` and `/api/v1/admin/invites`: for admin sessions and ADMIN_TOKEN. */
@@ -86,5 +89,8 @@ export function adminUsersRoute(deps: AuthSettings & { accounts: AccountService 
     res.status(201).json({ code: invite.code, expiresAt: invite.expiresAt.toISOString() });
   });
 
+  router.all('/users', allowOnly('GET'));
+  router.all('/users/:id', allowOnly('GET', 'PATCH', 'DELETE'));
+  router.all('/invites', allowOnly('POST'));
   return router;
 }

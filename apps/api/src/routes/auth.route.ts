@@ -17,6 +17,7 @@ import {
   VerifyEmailSchema,
 } from '../http/account-schemas.js';
 import { presentAccount } from '../http/account-presenter.js';
+import { allowOnly } from '../http/method-not-allowed.js';
 import { parseOrThrow } from '../http/validate.js';
 
 /** `/api/v1/auth`: register, sign in and out, password reset by one-time code. */
@@ -134,5 +135,18 @@ export function authRoute(settings: AuthSettings): Router {
     res.status(204).end();
   });
 
+  router.all(
+    [
+      '/register',
+      '/verify-email',
+      '/verify-email/resend',
+      '/login',
+      '/logout',
+      '/password-reset',
+      '/password-reset/confirm',
+    ],
+    allowOnly('POST'),
+  );
+  router.all('/session', allowOnly('GET'));
   return router;
 }

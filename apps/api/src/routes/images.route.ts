@@ -109,7 +109,9 @@ export function imagesRoute(deps: ImagesRouteDeps): Router {
       res.status(204).end();
       return;
     }
-    const { token } = parseOrThrow(DeleteTokenSchema, { token: given ?? '' });
+    // Neither a token nor a signed-in caller: refused as such, whether or not the image exists.
+    if (given === undefined) throw ERRORS.invalidDeleteToken();
+    const { token } = parseOrThrow(DeleteTokenSchema, { token: given });
     await deps.images.delete(id, token);
     res.status(204).end();
   });

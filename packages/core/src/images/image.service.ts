@@ -304,9 +304,11 @@ export class ImageService {
    * processing it cannot mark it ready; then every object goes; then the row.
    */
   async delete(id: string, token: string): Promise<void> {
-    if (!isImageId(id)) throw ERRORS.imageNotFound();
+    // A token matches only an image that is there: for an id that names none (any more), every
+    // token is wrong, and the answer does not tell whether the id ever existed.
+    if (!isImageId(id)) throw ERRORS.invalidDeleteToken();
     const image = await this.withDependency('database', () => this.deps.images.findById(id));
-    if (!image || !isVisible(image, this.clock())) throw ERRORS.imageNotFound();
+    if (!image || !isVisible(image, this.clock())) throw ERRORS.invalidDeleteToken();
     if (!deleteTokenMatches(token, image.deleteTokenHash)) throw ERRORS.invalidDeleteToken();
     await this.claimAndPurge(id);
   }
