@@ -30,3 +30,7 @@ export * from './ports/account-repository.port.js';
 export * from './ports/notifier.port.js';
 export * from './notifications/email-templates.js';
 export * from './notifications/email.notifier.js';
+export * from './follows/follow.js';
+export * from './follows/follow.service.js';
+export * from './ports/follow-repository.port.js';
+export * from './notifications/notification-event.js';

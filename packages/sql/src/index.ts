@@ -9,3 +9,4 @@ export * from './outbox-listener.js';
 export * from './pg-metrics.repository.js';
 export * from './offthread-dump.js';
 export * from './pg-account.repository.js';
+export * from './pg-follow.repository.js';

@@ -1,8 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { describeAccountRepositoryContract, describeImageRepositoryContract } from '@pictor/testing';
+import {
+  describeAccountRepositoryContract,
+  describeFollowRepositoryContract,
+  describeImageRepositoryContract,
+} from '@pictor/testing';
 import { createTestDatabase } from '../../../scripts/engines/engines.mjs';
 import { loadMigrations, migrate } from './migrations.js';
 import { PgAccountRepository } from './pg-account.repository.js';
+import { PgFollowRepository } from './pg-follow.repository.js';
 import { PgImageRepository } from './pg-image.repository.js';
 import { PgOutboxRepository } from './pg-outbox.repository.js';
 import { createPool, type Pool } from './pool.js';
@@ -37,6 +42,16 @@ describeAccountRepositoryContract('PgAccountRepository on PostgreSQL', async () 
   return {
     accounts: new PgAccountRepository(pool),
     images: new PgImageRepository(pool),
+    teardown: () => Promise.resolve(),
+  };
+});
+
+describeFollowRepositoryContract('PgFollowRepository on PostgreSQL', async () => {
+  await pool.query('TRUNCATE images, outbox, accounts CASCADE');
+  return {
+    follows: new PgFollowRepository(pool),
+    accounts: new PgAccountRepository(pool),
+    outbox: new PgOutboxRepository(pool),
     teardown: () => Promise.resolve(),
   };
 });

@@ -5,3 +5,4 @@ export * from './image-repository.contract.js';
 export * from './account-repository.contract.js';
 export * from './mail-transport.contract.js';
 export * from './smtp-server.js';
+export * from './follow-repository.contract.js';

@@ -184,6 +184,8 @@ export const ERRORS = {
       limit,
     }),
   accountNotFound: () => new AppError('ACCOUNT_NOT_FOUND', 404, 'No such account.'),
+  userNotFound: () => new AppError('USER_NOT_FOUND', 404, 'No such user.'),
+  cannotFollowSelf: () => new AppError('CANNOT_FOLLOW_SELF', 422, 'You cannot follow yourself.'),
   internal: (cause?: unknown) =>
     new AppError('INTERNAL', 500, 'Something went wrong on our side.', false, undefined, { cause }),
 } as const;
