@@ -9,6 +9,7 @@ import {
   type AccountService,
   type BackupJobs,
   type BackupRecord,
+  type FollowService,
   type ImageFormat,
   type ImageService,
   type ObjectStore,
@@ -25,6 +26,7 @@ import { requestContext } from './http/request-context.js';
 import { initialiseApiSeries } from './http/route-table.js';
 import { authenticate, type AccountLimiters, type AuthSettings } from './http/auth.js';
 import { accountRoute } from './routes/account.route.js';
+import { usersRoute } from './routes/users.route.js';
 import { adminRoute } from './routes/admin.route.js';
 import { adminUsersRoute } from './routes/admin-users.route.js';
 import { authRoute } from './routes/auth.route.js';
@@ -76,6 +78,8 @@ export interface ApiDeps {
     secureCookies: boolean;
     sessionTtlSeconds: number;
     limiters?: AccountLimiters;
+    /** Follows between accounts (`/api/v1/users/:username/…`); absent: those routes answer 404. */
+    follows?: FollowService;
   };
 }
 
@@ -173,6 +177,7 @@ export function createApp(deps: ApiDeps): Express {
   if (auth) {
     app.use('/api/v1/auth', authRoute(auth));
     app.use('/api/v1/account', accountRoute({ ...auth, images: deps.images }));
+    if (deps.accounts?.follows) app.use('/api/v1/users', usersRoute({ ...auth, follows: deps.accounts.follows }));
     app.use('/api/v1/admin', adminUsersRoute(auth));
   }
   if (deps.admin) app.use('/api/v1/admin', adminRoute({ ...deps.admin, publicUrl: deps.publicUrl }));

@@ -96,7 +96,12 @@ export async function openInfrastructure(config: Config, logger: Logger): Promis
       bus = await new KafkaEventBus({
         brokers: config.kafka.brokers,
         clientId: config.kafka.clientId,
-        topics: [TOPICS.imageUploaded, TOPICS.imageUploadedDeadLetter],
+        topics: [
+          TOPICS.imageUploaded,
+          TOPICS.imageUploadedDeadLetter,
+          TOPICS.notifications,
+          TOPICS.notificationsDeadLetter,
+        ],
         partitions: config.kafka.partitions,
         replicationFactor: config.kafka.replicationFactor,
         sessionTimeoutMs: config.kafka.sessionTimeoutMs,

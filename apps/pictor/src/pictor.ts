@@ -8,6 +8,7 @@ import {
   DEFAULT_ACCOUNT_SETTINGS,
   EmailNotifier,
   expiryChoicesWithin,
+  FollowService,
   ImageService,
   parseDuration,
   PasswordHasher,
@@ -25,6 +26,7 @@ import {
   listenForOutbox,
   migrate,
   PgAccountRepository,
+  PgFollowRepository,
   PgImageRepository,
   PgLifecycleRepository,
   PgMetricsRepository,
@@ -252,6 +254,10 @@ export async function startPictor(
           secureCookies: config.accounts.secureCookies,
           sessionTtlSeconds: config.accounts.sessionTtlSeconds,
           limiters: accountLimiters(config, infra),
+          follows: new FollowService({
+            accounts: new PgAccountRepository(infra.pool),
+            follows: new PgFollowRepository(infra.pool),
+          }),
         },
       });
       const reads = new PgMetricsRepository(infra.pool);

@@ -17,6 +17,7 @@ import {
   UploadResponseSchema,
 } from './schemas.js';
 import { registerAccountPaths } from './openapi-accounts.js';
+import { registerFollowPaths } from './openapi-follows.js';
 
 const errorResponse = (description: string) => ({
   description,
@@ -178,6 +179,7 @@ export function buildOpenApiDocument(
   });
 
   registerAccountPaths(registry, secureCookies);
+  registerFollowPaths(registry);
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
