@@ -10,6 +10,7 @@ import {
   type BackupJobs,
   type BackupRecord,
   type FollowService,
+  type NotificationInbox,
   type ImageFormat,
   type ImageService,
   type ObjectStore,
@@ -27,6 +28,7 @@ import { initialiseApiSeries } from './http/route-table.js';
 import { authenticate, type AccountLimiters, type AuthSettings } from './http/auth.js';
 import { accountRoute } from './routes/account.route.js';
 import { usersRoute } from './routes/users.route.js';
+import { notificationsRoute } from './routes/notifications.route.js';
 import { adminRoute } from './routes/admin.route.js';
 import { adminUsersRoute } from './routes/admin-users.route.js';
 import { authRoute } from './routes/auth.route.js';
@@ -80,6 +82,8 @@ export interface ApiDeps {
     limiters?: AccountLimiters;
     /** Follows between accounts (`/api/v1/users/:username/…`); absent: those routes answer 404. */
     follows?: FollowService;
+    /** In-app notifications (`/api/v1/notifications`); absent: those routes answer 404. */
+    inbox?: NotificationInbox;
   };
 }
 
@@ -178,6 +182,9 @@ export function createApp(deps: ApiDeps): Express {
     app.use('/api/v1/auth', authRoute(auth));
     app.use('/api/v1/account', accountRoute({ ...auth, images: deps.images }));
     if (deps.accounts?.follows) app.use('/api/v1/users', usersRoute({ ...auth, follows: deps.accounts.follows }));
+    if (deps.accounts?.inbox) {
+      app.use('/api/v1/notifications', notificationsRoute({ ...auth, inbox: deps.accounts.inbox }));
+    }
     app.use('/api/v1/admin', adminUsersRoute(auth));
   }
   if (deps.admin) app.use('/api/v1/admin', adminRoute({ ...deps.admin, publicUrl: deps.publicUrl }));

@@ -6,7 +6,13 @@ import { createApp, descriptorHeadroom, objectsWritable, startHttpServer } from 
 import {
   AccountService,
   DEFAULT_ACCOUNT_SETTINGS,
+  DELIVERY_CHANNELS,
+  EmailChannel,
   EmailNotifier,
+  InAppChannel,
+  NotificationDispatcher,
+  NotificationHub,
+  NotificationInbox,
   expiryChoicesWithin,
   FollowService,
   ImageService,
@@ -20,7 +26,7 @@ import { EmlFileMailTransport, SmtpMailTransport } from '@pictor/notifications';
 import { KafkaEventBus } from '@pictor/events';
 import { SharpImageInspector, SharpImageProcessor } from '@pictor/imaging';
 import { KubernetesBackupJobs } from '@pictor/kubernetes';
-import { createMetrics, startMetricsServer, type Logger, type Metrics } from '@pictor/observability';
+import { createMetrics, initialiseSeries, startMetricsServer, type Logger, type Metrics } from '@pictor/observability';
 import { startRelay, type RelayHandle } from '@pictor/relay';
 import {
   listenForOutbox,
@@ -30,11 +36,13 @@ import {
   PgImageRepository,
   PgLifecycleRepository,
   PgMetricsRepository,
+  PgNotificationRepository,
   PgOutboxRepository,
 } from '@pictor/sql';
 import { ProcessImageHandler, startWorker, WORKER_GROUP } from '@pictor/worker';
 import { openDatabase, openInfrastructure, type Infrastructure } from './infrastructure.js';
 import { InProcessBackupJobs } from './in-process-backup-jobs.js';
+import { deadLetterTo, startNotifier } from './notifier.js';
 import { backupDatabase, createCleanup, scheduleCleanup } from './lifecycle.js';
 
 /**
@@ -64,13 +72,14 @@ export interface PictorHandle {
   stop(): Promise<void>;
 }
 
-type Component = 'api' | 'relay' | 'worker';
+type Component = 'api' | 'relay' | 'worker' | 'notifier';
 
 const COMPONENTS: Record<Target, readonly Component[]> = {
-  all: ['api', 'relay', 'worker'],
+  all: ['api', 'relay', 'worker', 'notifier'],
   api: ['api'],
   relay: ['relay'],
   worker: ['worker'],
+  notifier: ['notifier'],
   migrate: [],
   // One-shot targets, run by main.ts without startPictor.
   cleanup: [],
@@ -112,6 +121,8 @@ export async function startPictor(
     if (config.target === 'api' && config.relayInApi) components.push('relay');
     const images = new PgImageRepository(infra.pool);
     const outbox = new PgOutboxRepository(infra.pool);
+    // In-app notifications reach open pages of this process at once (all-in-one).
+    const hub = new NotificationHub();
     let relay: RelayHandle | undefined;
 
     const metrics = createMetrics({ labels: { target: config.target }, version: VERSION });
@@ -157,6 +168,10 @@ export async function startPictor(
         logger: logger.child({ module: 'worker' }),
       });
       stops.push(() => worker.stop());
+    }
+
+    if (components.includes('notifier')) {
+      stops.push(await openNotifier(config, infra, metrics, logger, hub));
     }
 
     if (components.includes('relay')) {
@@ -258,6 +273,7 @@ export async function startPictor(
             accounts: new PgAccountRepository(infra.pool),
             follows: new PgFollowRepository(infra.pool),
           }),
+          inbox: new NotificationInbox(new PgNotificationRepository(infra.pool), hub),
         },
       });
       const reads = new PgMetricsRepository(infra.pool);
@@ -277,6 +293,45 @@ export async function startPictor(
     await stopAll();
     throw error;
   }
+}
+
+/** The notifier target: the dispatcher over email and in-app, consuming `pictor.notifications`. */
+async function openNotifier(
+  config: Config,
+  infra: Infrastructure,
+  metrics: Metrics,
+  logger: Logger,
+  hub: NotificationHub,
+): Promise<() => Promise<void>> {
+  const log = logger.child({ module: 'notifier' });
+  const transport = openMailTransport(config, logger);
+  const repository = new PgNotificationRepository(infra.pool);
+  initialiseSeries(metrics.notificationDeliveries, {
+    channel: DELIVERY_CHANNELS,
+    outcome: ['sent', 'retried', 'failed', 'duplicate'],
+  });
+  const dispatcher = new NotificationDispatcher({
+    repository,
+    channels: [new InAppChannel(repository, (n) => hub.publish(n)), new EmailChannel(transport, config.http.publicUrl)],
+    deadLetter: deadLetterTo(infra.bus),
+    maxAttempts: config.notifier.maxAttempts,
+    retryBaseMs: config.notifier.retryBaseMs,
+    fanoutBatch: config.notifier.fanoutBatch,
+    onOutcome: (channel, outcome) => {
+      metrics.notificationDeliveries.inc({ channel, outcome });
+      if (outcome === 'failed') log.warn('notification delivery failed', { channel });
+    },
+  });
+  const notifier = await startNotifier({
+    bus: infra.bus,
+    dispatcher,
+    concurrency: config.notifier.concurrency,
+    logger: log,
+  });
+  return async () => {
+    await notifier.stop();
+    await transport.close();
+  };
 }
 
 /** Email delivery: SMTP when SMTP_URL is set, else `.eml` files under DATA_DIR/mail. */

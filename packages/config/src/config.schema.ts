@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
-export const TARGETS = ['all', 'api', 'worker', 'relay', 'migrate', 'cleanup', 'backup', 'restore'] as const;
+export const TARGETS = ['all', 'api', 'worker', 'relay', 'notifier', 'migrate', 'cleanup', 'backup', 'restore'] as const;
 export type Target = (typeof TARGETS)[number];
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -205,6 +205,26 @@ export const SETTINGS = {
     positiveInt.max(50),
     'Attempts before an image is dead-lettered and marked failed.',
     '5',
+  ),
+  NOTIFY_MAX_ATTEMPTS: setting(
+    positiveInt.max(50),
+    'Attempts per notification delivery (crashes included) before it is marked failed and dead-lettered to `pictor.notifications.dlq`.',
+    '5',
+  ),
+  NOTIFY_RETRY_BASE_MS: setting(
+    positiveInt.max(600_000),
+    'First delay between delivery attempts; doubled per attempt with jitter, at most a minute, never shorter than the provider asks.',
+    '1000',
+  ),
+  NOTIFY_FANOUT_BATCH: setting(
+    positiveInt.max(10_000),
+    'Followers notified per batch of a fan-out; a restarted notifier resumes after the last finished batch.',
+    '500',
+  ),
+  NOTIFIER_CONCURRENCY: setting(
+    positiveInt.max(64),
+    'Notification events handled at once per notifier process (never two of one recipient key at once).',
+    '4',
   ),
   RELAY_BATCH_SIZE: setting(positiveInt.max(10000), 'Outbox rows published per batch.', '100'),
   RELAY_POLL_INTERVAL_MS: setting(positiveInt, 'Safety-net poll of the outbox.', '1000'),

@@ -43,6 +43,7 @@ export interface Config {
     avifEffort: number;
   };
   worker: { concurrency: number; maxAttempts: number };
+  notifier: { concurrency: number; maxAttempts: number; retryBaseMs: number; fanoutBatch: number };
   relay: { batchSize: number; pollIntervalMs: number };
   serveWaitMs: number;
   cacheTtlSeconds: number;
@@ -105,7 +106,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
   const brokers = s.KAFKA_BROKERS?.split(',')
     .map((b) => b.trim())
     .filter(Boolean);
-  const needsBus = s.PICTOR_TARGET === 'api' || s.PICTOR_TARGET === 'relay' || s.PICTOR_TARGET === 'worker';
+  const needsBus = ['api', 'relay', 'worker', 'notifier'].includes(s.PICTOR_TARGET);
   // backup and restore of the embedded database open its files directly (Pictor stopped).
   if (!['all', 'migrate', 'backup', 'restore'].includes(s.PICTOR_TARGET)) {
     if (needsBus && !brokers) {
@@ -186,6 +187,12 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
       avifEffort: s.AVIF_EFFORT,
     },
     worker: { concurrency: s.WORKER_CONCURRENCY, maxAttempts: s.WORKER_MAX_ATTEMPTS },
+    notifier: {
+      concurrency: s.NOTIFIER_CONCURRENCY,
+      maxAttempts: s.NOTIFY_MAX_ATTEMPTS,
+      retryBaseMs: s.NOTIFY_RETRY_BASE_MS,
+      fanoutBatch: s.NOTIFY_FANOUT_BATCH,
+    },
     relay: { batchSize: s.RELAY_BATCH_SIZE, pollIntervalMs: s.RELAY_POLL_INTERVAL_MS },
     serveWaitMs: s.SERVE_WAIT_MS,
     cacheTtlSeconds: s.CACHE_TTL_SECONDS,

@@ -34,3 +34,7 @@ export * from './follows/follow.js';
 export * from './follows/follow.service.js';
 export * from './ports/follow-repository.port.js';
 export * from './notifications/notification-event.js';
+export * from './ports/notification-repository.port.js';
+export * from './notifications/notification-dispatcher.js';
+export * from './notifications/notification-channels.js';
+export * from './notifications/notification-inbox.js';

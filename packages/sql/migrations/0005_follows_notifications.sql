@@ -13,3 +13,48 @@ CREATE TABLE follows (
 CREATE INDEX follows_followee_recent ON follows (followee_id, created_at DESC, follower_id DESC);
 -- Pages of whom an account follows, newest first.
 CREATE INDEX follows_follower_recent ON follows (follower_id, created_at DESC, followee_id DESC);
+
+-- One row per (event, recipient, channel), claimed before sending: a redelivered event or a
+-- restarted notifier finds it and sends nothing twice. `id` is the delivery id that channels carry
+-- (email Message-ID, webhook-id), so a resend after a crash between "accepted" and "sent" can be
+-- dropped by the receiver.
+CREATE TABLE notification_deliveries (
+  id           text PRIMARY KEY,
+  event_id     text NOT NULL,
+  recipient_id text NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+  channel      text NOT NULL,
+  status       text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+  attempts     integer NOT NULL DEFAULT 0,
+  last_error   text,
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  finished_at  timestamptz,
+  UNIQUE (event_id, recipient_id, channel)
+);
+
+CREATE INDEX notification_deliveries_failed ON notification_deliveries (finished_at) WHERE status = 'failed';
+
+-- How far the fan-out of an event to its author's followers got: a restarted notifier resumes
+-- after the last finished batch instead of starting over.
+CREATE TABLE notification_fanouts (
+  event_id          text PRIMARY KEY,
+  after_created_at  timestamptz,
+  after_account_id  text,
+  done_at           timestamptz,
+  updated_at        timestamptz NOT NULL DEFAULT now()
+);
+
+-- In-app notifications: the list with the unread count on the web page.
+CREATE TABLE notifications (
+  id         text PRIMARY KEY,
+  account_id text NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+  event_id   text NOT NULL,
+  type       text NOT NULL,
+  actor      text NOT NULL,
+  data       jsonb NOT NULL DEFAULT '{}',
+  created_at timestamptz NOT NULL DEFAULT now(),
+  read_at    timestamptz,
+  UNIQUE (event_id, account_id)
+);
+
+CREATE INDEX notifications_account_recent ON notifications (account_id, created_at DESC, id DESC);
+CREATE INDEX notifications_unread ON notifications (account_id) WHERE read_at IS NULL;

@@ -10,3 +10,4 @@ export * from './pg-metrics.repository.js';
 export * from './offthread-dump.js';
 export * from './pg-account.repository.js';
 export * from './pg-follow.repository.js';
+export * from './pg-notification.repository.js';

@@ -18,6 +18,7 @@ import {
 } from './schemas.js';
 import { registerAccountPaths } from './openapi-accounts.js';
 import { registerFollowPaths } from './openapi-follows.js';
+import { registerNotificationPaths } from './openapi-notifications.js';
 
 const errorResponse = (description: string) => ({
   description,
@@ -180,6 +181,7 @@ export function buildOpenApiDocument(
 
   registerAccountPaths(registry, secureCookies);
   registerFollowPaths(registry);
+  registerNotificationPaths(registry);
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
