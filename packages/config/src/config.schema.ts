@@ -1,7 +1,17 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
-export const TARGETS = ['all', 'api', 'worker', 'relay', 'notifier', 'migrate', 'cleanup', 'backup', 'restore'] as const;
+export const TARGETS = [
+  'all',
+  'api',
+  'worker',
+  'relay',
+  'notifier',
+  'migrate',
+  'cleanup',
+  'backup',
+  'restore',
+] as const;
 export type Target = (typeof TARGETS)[number];
 
 const port = z.coerce.number().int().min(1).max(65535);
