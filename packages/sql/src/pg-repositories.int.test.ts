@@ -3,12 +3,14 @@ import {
   describeAccountRepositoryContract,
   describeFollowRepositoryContract,
   describeImageRepositoryContract,
+  describeNotificationRepositoryContract,
 } from '@pictor/testing';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
 import { migrate } from './migrations.js';
 import { PgAccountRepository } from './pg-account.repository.js';
 import { PgFollowRepository } from './pg-follow.repository.js';
 import { PgImageRepository } from './pg-image.repository.js';
+import { PgNotificationRepository } from './pg-notification.repository.js';
 import { PgOutboxRepository } from './pg-outbox.repository.js';
 import { createPool, type Pool } from './pool.js';
 
@@ -52,6 +54,16 @@ describeFollowRepositoryContract('PgFollowRepository on embedded PostgreSQL', as
     follows: new PgFollowRepository(pool),
     accounts: new PgAccountRepository(pool),
     outbox: new PgOutboxRepository(pool),
+    teardown: () => Promise.resolve(),
+  };
+});
+
+describeNotificationRepositoryContract('PgNotificationRepository on embedded PostgreSQL', async () => {
+  await pool.query('TRUNCATE images, outbox, accounts, notification_fanouts CASCADE');
+  return {
+    notifications: new PgNotificationRepository(pool),
+    follows: new PgFollowRepository(pool),
+    accounts: new PgAccountRepository(pool),
     teardown: () => Promise.resolve(),
   };
 });
