@@ -11,6 +11,7 @@ import {
   type BackupRecord,
   type FollowService,
   type NotificationInbox,
+  type WebhookService,
   type ImageFormat,
   type ImageService,
   type ObjectStore,
@@ -29,6 +30,7 @@ import { authenticate, type AccountLimiters, type AuthSettings } from './http/au
 import { accountRoute } from './routes/account.route.js';
 import { usersRoute } from './routes/users.route.js';
 import { notificationsRoute } from './routes/notifications.route.js';
+import { webhooksRoute } from './routes/webhooks.route.js';
 import { adminRoute } from './routes/admin.route.js';
 import { adminUsersRoute } from './routes/admin-users.route.js';
 import { authRoute } from './routes/auth.route.js';
@@ -84,6 +86,8 @@ export interface ApiDeps {
     follows?: FollowService;
     /** In-app notifications (`/api/v1/notifications`); absent: those routes answer 404. */
     inbox?: NotificationInbox;
+    /** Webhook endpoints of accounts (`/api/v1/account/webhooks`); absent: 404. */
+    webhooks?: WebhookService;
   };
 }
 
@@ -180,6 +184,9 @@ export function createApp(deps: ApiDeps): Express {
   );
   if (auth) {
     app.use('/api/v1/auth', authRoute(auth));
+    if (deps.accounts?.webhooks) {
+      app.use('/api/v1/account/webhooks', webhooksRoute({ ...auth, webhooks: deps.accounts.webhooks }));
+    }
     app.use('/api/v1/account', accountRoute({ ...auth, images: deps.images }));
     if (deps.accounts?.follows) app.use('/api/v1/users', usersRoute({ ...auth, follows: deps.accounts.follows }));
     if (deps.accounts?.inbox) {

@@ -13,6 +13,8 @@ import {
   NotificationDispatcher,
   NotificationHub,
   NotificationInbox,
+  WebhookChannel,
+  WebhookService,
   expiryChoicesWithin,
   FollowService,
   ImageService,
@@ -22,7 +24,7 @@ import {
   type BackupJobs,
   type MailTransport,
 } from '@pictor/core';
-import { EmlFileMailTransport, SmtpMailTransport } from '@pictor/notifications';
+import { EmlFileMailTransport, HttpWebhookSender, SmtpMailTransport } from '@pictor/notifications';
 import { KafkaEventBus } from '@pictor/events';
 import { SharpImageInspector, SharpImageProcessor } from '@pictor/imaging';
 import { KubernetesBackupJobs } from '@pictor/kubernetes';
@@ -37,6 +39,7 @@ import {
   PgLifecycleRepository,
   PgMetricsRepository,
   PgNotificationRepository,
+  PgWebhookRepository,
   PgOutboxRepository,
 } from '@pictor/sql';
 import { ProcessImageHandler, startWorker, WORKER_GROUP } from '@pictor/worker';
@@ -274,6 +277,7 @@ export async function startPictor(
             follows: new PgFollowRepository(infra.pool),
           }),
           inbox: new NotificationInbox(new PgNotificationRepository(infra.pool), hub),
+          webhooks: new WebhookService(new PgWebhookRepository(infra.pool), webhookSender(config)),
         },
       });
       const reads = new PgMetricsRepository(infra.pool);
@@ -312,7 +316,11 @@ async function openNotifier(
   });
   const dispatcher = new NotificationDispatcher({
     repository,
-    channels: [new InAppChannel(repository, (n) => hub.publish(n)), new EmailChannel(transport, config.http.publicUrl)],
+    channels: [
+      new InAppChannel(repository, (n) => hub.publish(n)),
+      new EmailChannel(transport, config.http.publicUrl),
+      new WebhookChannel(new PgWebhookRepository(infra.pool), webhookSender(config)),
+    ],
     deadLetter: deadLetterTo(infra.bus),
     maxAttempts: config.notifier.maxAttempts,
     retryBaseMs: config.notifier.retryBaseMs,
@@ -332,6 +340,11 @@ async function openNotifier(
     await notifier.stop();
     await transport.close();
   };
+}
+
+/** Webhook requests, closed to private addresses except WEBHOOK_ALLOWED_CIDRS. */
+function webhookSender(config: Config): HttpWebhookSender {
+  return new HttpWebhookSender({ allowedCidrs: config.notifier.webhookAllowedCidrs });
 }
 
 /** Email delivery: SMTP when SMTP_URL is set, else `.eml` files under DATA_DIR/mail. */

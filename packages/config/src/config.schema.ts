@@ -231,6 +231,31 @@ export const SETTINGS = {
     'Followers notified per batch of a fan-out; a restarted notifier resumes after the last finished batch.',
     '500',
   ),
+  WEBHOOK_ALLOWED_CIDRS: setting(
+    z
+      .string()
+      .optional()
+      .transform((v) =>
+        (v ?? '')
+          .split(',')
+          .map((e) => e.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z.string().refine((entry) => {
+            const [address = '', bits, extra] = entry.split('/');
+            const max = isIP(address) === 6 ? 128 : 32;
+            return (
+              isIP(address) !== 0 &&
+              extra === undefined &&
+              (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max))
+            );
+          }, 'an IP address or CIDR block'),
+        ),
+      ),
+    'Comma-separated CIDR blocks that webhooks may reach although private or loopback (a receiver inside the cluster, tests). Unset: webhooks reach public addresses only.',
+  ),
   NOTIFIER_CONCURRENCY: setting(
     positiveInt.max(64),
     'Notification events handled at once per notifier process (never two of one recipient key at once).',

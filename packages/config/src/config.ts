@@ -43,7 +43,13 @@ export interface Config {
     avifEffort: number;
   };
   worker: { concurrency: number; maxAttempts: number };
-  notifier: { concurrency: number; maxAttempts: number; retryBaseMs: number; fanoutBatch: number };
+  notifier: {
+    concurrency: number;
+    maxAttempts: number;
+    retryBaseMs: number;
+    fanoutBatch: number;
+    webhookAllowedCidrs: string[];
+  };
   relay: { batchSize: number; pollIntervalMs: number };
   serveWaitMs: number;
   cacheTtlSeconds: number;
@@ -192,6 +198,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
       maxAttempts: s.NOTIFY_MAX_ATTEMPTS,
       retryBaseMs: s.NOTIFY_RETRY_BASE_MS,
       fanoutBatch: s.NOTIFY_FANOUT_BATCH,
+      webhookAllowedCidrs: s.WEBHOOK_ALLOWED_CIDRS,
     },
     relay: { batchSize: s.RELAY_BATCH_SIZE, pollIntervalMs: s.RELAY_POLL_INTERVAL_MS },
     serveWaitMs: s.SERVE_WAIT_MS,

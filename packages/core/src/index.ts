@@ -38,3 +38,5 @@ export * from './ports/notification-repository.port.js';
 export * from './notifications/notification-dispatcher.js';
 export * from './notifications/notification-channels.js';
 export * from './notifications/notification-inbox.js';
+export * from './ports/webhook.port.js';
+export * from './notifications/webhooks.js';

@@ -1,2 +1,3 @@
 export * from './smtp.mail-transport.js';
 export * from './eml-file.mail-transport.js';
+export * from './http.webhook-sender.js';

@@ -58,3 +58,33 @@ CREATE TABLE notifications (
 
 CREATE INDEX notifications_account_recent ON notifications (account_id, created_at DESC, id DESC);
 CREATE INDEX notifications_unread ON notifications (account_id) WHERE read_at IS NULL;
+
+-- Webhook endpoints of accounts. The signing secret is kept as is: signing needs it (Standard
+-- Webhooks), so it is shown once at creation or rotation and never listed again.
+CREATE TABLE webhooks (
+  id          text PRIMARY KEY,
+  account_id  text NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+  url         text NOT NULL CHECK (length(url) <= 2048),
+  secret      text NOT NULL,
+  events      text[] NOT NULL,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  disabled_at timestamptz
+);
+
+CREATE INDEX webhooks_account ON webhooks (account_id, created_at);
+
+-- What each endpoint answered to each delivery: the per-endpoint delivery log, and the record that
+-- keeps an endpoint that accepted from getting a retry meant for another endpoint of the account.
+CREATE TABLE webhook_attempts (
+  delivery_id text NOT NULL,
+  webhook_id  text NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+  status      text NOT NULL CHECK (status IN ('sent', 'failed')),
+  http_status integer,
+  duration_ms integer NOT NULL,
+  attempts    integer NOT NULL DEFAULT 1,
+  error       text,
+  at          timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (delivery_id, webhook_id)
+);
+
+CREATE INDEX webhook_attempts_recent ON webhook_attempts (webhook_id, at DESC);

@@ -11,3 +11,4 @@ export * from './offthread-dump.js';
 export * from './pg-account.repository.js';
 export * from './pg-follow.repository.js';
 export * from './pg-notification.repository.js';
+export * from './pg-webhook.repository.js';

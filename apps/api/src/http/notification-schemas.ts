@@ -44,3 +44,31 @@ export const NotificationPageSchema = z
     nextCursor: z.string().nullable(),
   })
   .openapi('NotificationPage');
+
+export const CreateWebhookSchema = z
+  .object({
+    url: z.string().max(2048).openapi({ example: 'https://hooks.example.org/pictor' }),
+    events: z
+      .array(z.enum(['follower.new', 'image.published']))
+      .max(10)
+      .optional()
+      .openapi({ description: 'Event types to send; all when absent.' }),
+  })
+  .strict()
+  .openapi('CreateWebhook');
+
+export const WebhookIdParam = z.object({ id: z.uuid() });
+
+export const WebhookSchema = z
+  .object({
+    id: z.string(),
+    url: z.string(),
+    events: z.array(z.string()),
+    createdAt: z.string(),
+    enabled: z.boolean(),
+  })
+  .openapi('Webhook');
+
+export const WebhookWithSecretSchema = WebhookSchema.extend({
+  secret: z.string().openapi({ description: 'Standard Webhooks signing secret (`whsec_…`), shown only now.' }),
+}).openapi('WebhookWithSecret');
