@@ -4,9 +4,13 @@
 // `node scripts/engines/cli.mjs up`), the running engines are reused instead.
 // A missing or broken engine fails the run with a message naming it: never a skip.
 
+import provisionChartTools from '../../charts/pictor/tests/jest-global-setup.mjs';
 import { attachEngines, defaultLog, startEngines } from './engines.mjs';
 
 export default async function globalSetup() {
+  // Integration tests render the chart too (the edge's configuration, the alert rules): Helm is
+  // provisioned here as well, so one integration file can run alone, never under a test's timeout.
+  await provisionChartTools();
   const reuse = process.env.PICTOR_ENGINES_STATE;
   if (reuse) {
     const env = await attachEngines(reuse).catch((error) => {

@@ -563,6 +563,25 @@ describe('blocking', () => {
     );
   });
 
+  it('when an account is blocked while its upload is still being processed, then no public object of it is left', async () => {
+    const owner = await signedIn();
+    const me = await owner.client.request<{ id: string }>('GET', '/api/v1/account');
+    const operator = new AccountsClient(pictor.url, {});
+    operator.bearer = ADMIN_TOKEN;
+    const id = (await owner.client.upload(await png(900, 700))).body.images[0]!.id;
+    await operator.request('PATCH', `/api/v1/admin/users/${me.body.id}`, { json: { status: 'blocked' } });
+    const pool = pictor.handle.infrastructure.pool;
+    for (let i = 0; i < 200; i++) {
+      const { rows } = await pool.query<{ status: string }>('SELECT status FROM images WHERE id = $1', [id]);
+      if (rows[0]?.status === 'ready') break;
+      await sleep(50);
+    }
+    await sleep(200);
+    const keys = (await pictor.objectKeys()).filter((k) => k.includes(id));
+    expect(keys.filter((k) => k.startsWith('public/'))).toEqual([]);
+    expect(keys.filter((k) => k.startsWith('withheld/')).length).toBeGreaterThan(1);
+  });
+
   it('when a user who is not an admin asks for the user list, then 403; an admin session gets it', async () => {
     const { client } = await signedIn();
     expect(codeOf(await client.request('GET', '/api/v1/admin/users'))).toBe('FORBIDDEN');
@@ -575,6 +594,15 @@ describe('blocking', () => {
     );
     expect(list.status).toBe(200);
     expect(list.body.users).toEqual([expect.objectContaining({ username: 'boss', role: 'admin' })]);
+    // Demoted by the operator: the (cached) admin session loses the role at once.
+    const bossId = (list.body.users[0] as unknown as { id: string }).id;
+    const operator = new AccountsClient(pictor.url, {});
+    operator.bearer = ADMIN_TOKEN;
+    expect((await operator.request('PATCH', `/api/v1/admin/users/${bossId}`, { json: { role: 'user' } })).status).toBe(
+      200,
+    );
+    expect(codeOf(await boss.request('GET', '/api/v1/admin/users'))).toBe('FORBIDDEN');
+    expect((await boss.request('GET', '/api/v1/account')).status).toBe(200);
   });
 });
 

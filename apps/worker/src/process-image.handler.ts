@@ -12,6 +12,7 @@ import {
   planOutputs,
   publicCacheControl,
   storageKeys,
+  withholdObjects,
   type DeliveredEvent,
   type EventBus,
   type ImageRecord,
@@ -237,13 +238,18 @@ export class ProcessImageHandler {
         if (!(await images.recordVariants(image.id, recorded, placeholder))) return this.discard(image.id, written);
       }
     }
+    // The owner may have been blocked while this ran, after their images were moved aside: what
+    // was written here goes aside too, so the edge does not serve it. (A block committed after
+    // this check moves these writes itself: they all happened before it.)
+    if ((await images.findById(image.id))?.ownerBlocked) await withholdObjects(this.deps.objects, written);
     if (!(await images.markReady(image.id, recorded, placeholder))) return this.discard(image.id, written);
     return 'ready';
   }
 
   /** The image was deleted while we worked: remove what we wrote so nothing is resurrected. */
   private async discard(imageId: string, written: readonly string[]): Promise<Outcome> {
-    await this.deps.objects.delete(written);
+    // With the copies moved aside for a blocked owner, wherever they are now.
+    await this.deps.objects.delete([...written, ...written.map((key) => storageKeys.withheld(key))]);
     this.deps.logger.info('job discarded: image deleted during processing', { imageId });
     return 'discarded';
   }

@@ -98,6 +98,20 @@ async function revokeAll(client: PoolClient, accountId: string): Promise<Revoked
 
 const nothingRevoked = (): Revoked => ({ sessionHashes: [], tokenHashes: [] });
 
+/** The hashes of the account's live sessions and tokens (to refresh their cached copies). */
+async function liveCredentials(client: PoolClient, accountId: string): Promise<Revoked> {
+  const sessions = await client.query<{ id_hash: Buffer }>('SELECT id_hash FROM sessions WHERE account_id = $1', [
+    accountId,
+  ]);
+  const tokens = await client.query<{ token_hash: Buffer }>('SELECT token_hash FROM api_tokens WHERE account_id = $1', [
+    accountId,
+  ]);
+  return {
+    sessionHashes: sessions.rows.map((r) => r.id_hash),
+    tokenHashes: tokens.rows.map((r) => r.token_hash),
+  };
+}
+
 /** AccountRepository on PostgreSQL (real or embedded), through `pg`. */
 export class PgAccountRepository implements AccountRepository {
   constructor(private readonly pool: Pool) {}
@@ -210,20 +224,13 @@ export class PgAccountRepository implements AccountRepository {
         [id, email],
       );
       if (updated.rowCount !== 1) return { outcome: 'email-taken' as const, cached: nothingRevoked() };
-      const sessions = await client.query<{ id_hash: Buffer }>('SELECT id_hash FROM sessions WHERE account_id = $1', [
-        id,
-      ]);
-      const tokens = await client.query<{ token_hash: Buffer }>(
-        'SELECT token_hash FROM api_tokens WHERE account_id = $1',
-        [id],
-      );
-      return {
-        outcome: 'updated' as const,
-        cached: {
-          sessionHashes: sessions.rows.map((r) => r.id_hash),
-          tokenHashes: tokens.rows.map((r) => r.token_hash),
-        },
-      };
+      return { outcome: 'updated' as const, cached: await liveCredentials(client, id) };
+    }).catch((error: unknown) => {
+      // Two accounts taking the same address at once: the unique index refuses the second.
+      if ((error as { code?: unknown } | null)?.code === '23505') {
+        return { outcome: 'email-taken' as const, cached: nothingRevoked() };
+      }
+      throw error;
     });
   }
 
@@ -249,7 +256,7 @@ export class PgAccountRepository implements AccountRepository {
   async update(
     id: string,
     changes: { status?: AccountStatus; role?: Role },
-  ): Promise<{ account: Account; revoked: Revoked } | null> {
+  ): Promise<{ account: Account; revoked: Revoked; cached: Revoked } | null> {
     return inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<AccountRow>(
         `UPDATE accounts SET status = COALESCE($2, status), role = COALESCE($3, role), updated_at = now()
@@ -259,7 +266,7 @@ export class PgAccountRepository implements AccountRepository {
       const row = rows[0];
       if (!row) return null;
       const revoked = changes.status === 'blocked' ? await revokeAll(client, id) : nothingRevoked();
-      return { account: toAccount(row), revoked };
+      return { account: toAccount(row), revoked, cached: await liveCredentials(client, id) };
     });
   }
 

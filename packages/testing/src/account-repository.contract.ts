@@ -195,6 +195,18 @@ export function describeAccountRepositoryContract(
       expect(await repo.update('missing', { role: 'admin' })).toBeNull();
     });
 
+    it('when an account is promoted, then its sessions are kept and named for the caches', async () => {
+      const a = account();
+      await repo.create(a);
+      const idHash = hashSecret('session-role');
+      await repo.insertSession({ idHash, accountId: a.id, createdAt: T0, expiresAt: later(60) });
+      const updated = await repo.update(a.id, { role: 'admin' });
+      expect(updated?.account.role).toBe('admin');
+      expect(updated?.revoked.sessionHashes).toEqual([]);
+      expect(updated?.cached.sessionHashes).toEqual([idHash]);
+      expect(await repo.findSession(idHash, T0)).not.toBeNull();
+    });
+
     it('when a token is stored, then it is found by hash, listed, touched and revoked by its owner only', async () => {
       const a = account();
       const b = account();

@@ -499,7 +499,9 @@ export class AccountService {
   async update(id: string, changes: { status?: AccountStatus; role?: Role }): Promise<Account> {
     const updated = await this.db(() => this.deps.accounts.update(id, changes));
     if (!updated) throw ERRORS.accountNotFound();
+    // A demoted admin's cached sessions must not keep the old role for the cache's lifetime.
     await this.evict(updated.revoked);
+    await this.evict(updated.cached);
     // Repeated on every status change (not only on a transition), so a move interrupted by a
     // failure is finished by the admin's next click.
     if (changes.status === 'blocked') await this.deps.ownedImages.withholdAllOf(id);

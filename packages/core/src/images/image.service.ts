@@ -17,7 +17,7 @@ import {
   type VariantRecord,
   type Visibility,
 } from './image.js';
-import { publicObjectKeys } from './public-objects.js';
+import { moveObject, publicObjectKeys, withholdObjects } from './public-objects.js';
 import { publicCacheControl, storageKeys } from './storage-keys.js';
 import { notificationOutboxEvent } from '../notifications/notification-event.js';
 import { TOPICS } from './topics.js';
@@ -259,10 +259,7 @@ export class ImageService {
       const keys = await this.withDependency('objects', () =>
         publicObjectKeys(this.deps.objects, image, this.deps.settings.variants),
       );
-      for (const key of keys) {
-        if (!key.startsWith('public/')) continue;
-        if (await this.moveObject(key, storageKeys.withheld(key))) moved++;
-      }
+      moved += await this.withDependency('objects', () => withholdObjects(this.deps.objects, keys));
     }
     return moved;
   }
@@ -280,24 +277,17 @@ export class ImageService {
         for await (const object of this.deps.objects.list(storageKeys.withheldPrefix(id))) withheld.push(object.key);
       });
       for (const key of withheld) {
-        if (await this.moveObject(key, storageKeys.unwithheld(key), publicCacheControl(image))) moved++;
+        const back = storageKeys.unwithheld(key);
+        if (
+          await this.withDependency('objects', () =>
+            moveObject(this.deps.objects, key, back, publicCacheControl(image)),
+          )
+        ) {
+          moved++;
+        }
       }
     }
     return moved;
-  }
-
-  /** Copies an object to a new key, then deletes the old one; false when it was not there. */
-  private async moveObject(from: string, to: string, cacheControl?: string): Promise<boolean> {
-    return this.withDependency('objects', async () => {
-      const object = await this.deps.objects.get(from);
-      if (!object) return false;
-      const chunks: Buffer[] = [];
-      for await (const chunk of object.body)
-        chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
-      await this.deps.objects.put(to, Buffer.concat(chunks), object.contentType, cacheControl ? { cacheControl } : {});
-      await this.deps.objects.delete([from]);
-      return true;
-    });
   }
 
   /** The outputs this image will have once processed. */

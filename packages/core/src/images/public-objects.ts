@@ -19,3 +19,31 @@ export async function publicObjectKeys(
   for await (const object of objects.list(storageKeys.withheldPrefix(image.id))) keys.add(object.key);
   return keys;
 }
+
+/** Copies an object to a new key, then deletes the old one; false when it was not there. */
+export async function moveObject(
+  objects: ObjectStore,
+  from: string,
+  to: string,
+  cacheControl?: string,
+): Promise<boolean> {
+  const object = await objects.get(from);
+  if (!object) return false;
+  const chunks: Buffer[] = [];
+  for await (const chunk of object.body) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
+  await objects.put(to, Buffer.concat(chunks), object.contentType, cacheControl ? { cacheControl } : {});
+  await objects.delete([from]);
+  return true;
+}
+
+/**
+ * Moves public objects of an image whose owner is blocked out of `public/` (see
+ * ImageService.withholdAllOf); returns how many moved.
+ */
+export async function withholdObjects(objects: ObjectStore, publicKeys: Iterable<string>): Promise<number> {
+  let moved = 0;
+  for (const key of publicKeys) {
+    if (key.startsWith('public/') && (await moveObject(objects, key, storageKeys.withheld(key)))) moved++;
+  }
+  return moved;
+}

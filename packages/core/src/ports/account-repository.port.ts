@@ -39,11 +39,14 @@ export interface AccountRepository {
    * `resetCodeId`, also uses that code up; null when the code was used meanwhile (nothing changed).
    */
   setPassword(id: string, passwordHash: string, now: Date, resetCodeId?: string): Promise<Revoked | null>;
-  /** Null when no such account; blocking revokes every session and token in the same transaction. */
+  /**
+   * Null when no such account; blocking revokes every session and token in the same transaction.
+   * `cached`: the sessions and tokens kept, whose cached copies of the account are now stale.
+   */
   update(
     id: string,
     changes: { status?: AccountStatus; role?: Role },
-  ): Promise<{ account: Account; revoked: Revoked } | null>;
+  ): Promise<{ account: Account; revoked: Revoked; cached: Revoked } | null>;
   /** Revokes everything and removes the account; its images must be gone already. */
   remove(id: string): Promise<Revoked>;
 
