@@ -12,6 +12,7 @@ import {
   type FollowService,
   type NotificationInbox,
   type WebhookService,
+  type TelegramLinks,
   type ImageFormat,
   type ImageService,
   type ObjectStore,
@@ -31,6 +32,7 @@ import { accountRoute } from './routes/account.route.js';
 import { usersRoute } from './routes/users.route.js';
 import { notificationsRoute } from './routes/notifications.route.js';
 import { webhooksRoute } from './routes/webhooks.route.js';
+import { telegramAccountRoute, telegramWebhookRoute } from './routes/telegram.route.js';
 import { adminRoute } from './routes/admin.route.js';
 import { adminUsersRoute } from './routes/admin-users.route.js';
 import { authRoute } from './routes/auth.route.js';
@@ -88,6 +90,8 @@ export interface ApiDeps {
     inbox?: NotificationInbox;
     /** Webhook endpoints of accounts (`/api/v1/account/webhooks`); absent: 404. */
     webhooks?: WebhookService;
+    /** Telegram linking (`/api/v1/account/telegram`) and, with a secret, the bot's webhook route. */
+    telegram?: { links: TelegramLinks; webhookSecret: string | undefined };
   };
 }
 
@@ -184,6 +188,8 @@ export function createApp(deps: ApiDeps): Express {
   );
   if (auth) {
     app.use('/api/v1/auth', authRoute(auth));
+    const telegram = deps.accounts?.telegram;
+    if (telegram) app.use('/api/v1/account/telegram', telegramAccountRoute({ ...auth, telegram: telegram.links }));
     if (deps.accounts?.webhooks) {
       app.use('/api/v1/account/webhooks', webhooksRoute({ ...auth, webhooks: deps.accounts.webhooks }));
     }
@@ -196,6 +202,12 @@ export function createApp(deps: ApiDeps): Express {
   }
   if (deps.admin) app.use('/api/v1/admin', adminRoute({ ...deps.admin, publicUrl: deps.publicUrl }));
   app.use('/api', (_req, _res, next) => next(ERRORS.notFound()));
+  if (deps.accounts?.telegram?.webhookSecret) {
+    app.use(
+      '/hooks/telegram',
+      telegramWebhookRoute(deps.accounts.telegram.links, deps.accounts.telegram.webhookSecret),
+    );
+  }
 
   // Compressed forms are refused like compressed uploads (415), never inflated.
   app.use(

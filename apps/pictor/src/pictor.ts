@@ -13,6 +13,8 @@ import {
   NotificationDispatcher,
   NotificationHub,
   NotificationInbox,
+  TelegramChannel,
+  TelegramLinks,
   WebhookChannel,
   WebhookService,
   expiryChoicesWithin,
@@ -24,7 +26,7 @@ import {
   type BackupJobs,
   type MailTransport,
 } from '@pictor/core';
-import { EmlFileMailTransport, HttpWebhookSender, SmtpMailTransport } from '@pictor/notifications';
+import { EmlFileMailTransport, FetchTelegramBotApi, HttpWebhookSender, SmtpMailTransport } from '@pictor/notifications';
 import { KafkaEventBus } from '@pictor/events';
 import { SharpImageInspector, SharpImageProcessor } from '@pictor/imaging';
 import { KubernetesBackupJobs } from '@pictor/kubernetes';
@@ -39,6 +41,7 @@ import {
   PgLifecycleRepository,
   PgMetricsRepository,
   PgNotificationRepository,
+  PgTelegramRepository,
   PgWebhookRepository,
   PgOutboxRepository,
 } from '@pictor/sql';
@@ -278,6 +281,19 @@ export async function startPictor(
           }),
           inbox: new NotificationInbox(new PgNotificationRepository(infra.pool), hub),
           webhooks: new WebhookService(new PgWebhookRepository(infra.pool), webhookSender(config)),
+          ...(config.telegram
+            ? {
+                telegram: {
+                  links: new TelegramLinks(
+                    new PgTelegramRepository(infra.pool),
+                    telegramBot(config.telegram),
+                    new PgNotificationRepository(infra.pool),
+                    { botUsername: config.telegram.botUsername, site: config.http.publicUrl },
+                  ),
+                  webhookSecret: config.telegram.webhookSecret,
+                },
+              }
+            : {}),
         },
       });
       const reads = new PgMetricsRepository(infra.pool);
@@ -320,6 +336,15 @@ async function openNotifier(
       new InAppChannel(repository, (n) => hub.publish(n)),
       new EmailChannel(transport, config.http.publicUrl),
       new WebhookChannel(new PgWebhookRepository(infra.pool), webhookSender(config)),
+      ...(config.telegram
+        ? [
+            new TelegramChannel(
+              new PgTelegramRepository(infra.pool),
+              telegramBot(config.telegram),
+              config.http.publicUrl,
+            ),
+          ]
+        : []),
     ],
     deadLetter: deadLetterTo(infra.bus),
     maxAttempts: config.notifier.maxAttempts,
@@ -340,6 +365,10 @@ async function openNotifier(
     await notifier.stop();
     await transport.close();
   };
+}
+
+function telegramBot(telegram: NonNullable<Config['telegram']>): FetchTelegramBotApi {
+  return new FetchTelegramBotApi({ token: telegram.botToken, apiUrl: telegram.apiUrl });
 }
 
 /** Webhook requests, closed to private addresses except WEBHOOK_ALLOWED_CIDRS. */

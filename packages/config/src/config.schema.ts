@@ -256,6 +256,23 @@ export const SETTINGS = {
       ),
     'Comma-separated CIDR blocks that webhooks may reach although private or loopback (a receiver inside the cluster, tests). Unset: webhooks reach public addresses only.',
   ),
+  TELEGRAM_BOT_TOKEN: secret(
+    optionalString,
+    'Token of the Telegram bot that sends notifications to linked chats. Unset: no Telegram.',
+  ),
+  TELEGRAM_BOT_USERNAME: setting(
+    optionalString,
+    'Username of that bot, for the `https://t.me/<bot>?start=<code>` link.',
+  ),
+  TELEGRAM_API_URL: setting(
+    url,
+    'Base URL of the Telegram Bot API (tests point it at their own).',
+    'https://api.telegram.org',
+  ),
+  TELEGRAM_WEBHOOK_SECRET: secret(
+    optionalString.refine((v) => v === undefined || /^[A-Za-z0-9_-]{16,256}$/.test(v), '16–256 of A-Z a-z 0-9 _ -'),
+    'Secret of the bot webhook: its path is `/hooks/telegram/<secret>` and Telegram sends it as `X-Telegram-Bot-Api-Secret-Token` (set both with setWebhook). Unset: no webhook route.',
+  ),
   NOTIFIER_CONCURRENCY: setting(
     positiveInt.max(64),
     'Notification events handled at once per notifier process (never two of one recipient key at once).',

@@ -70,6 +70,8 @@ export interface Config {
   };
   /** Email: over SMTP when smtpUrl is set, else `.eml` files under DATA_DIR/mail. */
   mail: { smtpUrl: string | undefined; from: string };
+  /** Telegram notifications, when TELEGRAM_BOT_TOKEN is set. */
+  telegram: { botToken: string; botUsername: string; apiUrl: string; webhookSecret: string | undefined } | undefined;
   /** On-demand backups as Jobs of the backup CronJob, when BACKUP_CRONJOB is set. */
   kubernetes: { backupCronJob: string; namespace: string | undefined; kubeconfig: string | undefined } | undefined;
 }
@@ -235,6 +237,14 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
         windowSeconds: s.RATE_LIMIT_ACCOUNT_WINDOW_SECONDS,
       },
     },
+    telegram: s.TELEGRAM_BOT_TOKEN
+      ? {
+          botToken: s.TELEGRAM_BOT_TOKEN,
+          botUsername: s.TELEGRAM_BOT_USERNAME ?? 'pictor_bot',
+          apiUrl: s.TELEGRAM_API_URL,
+          webhookSecret: s.TELEGRAM_WEBHOOK_SECRET,
+        }
+      : undefined,
     mail: { smtpUrl: s.SMTP_URL, from: s.MAIL_FROM ?? `Pictor <no-reply@${new URL(publicUrl).hostname}>` },
     kubernetes: s.BACKUP_CRONJOB
       ? { backupCronJob: s.BACKUP_CRONJOB, namespace: s.KUBERNETES_NAMESPACE, kubeconfig: s.KUBECONFIG }

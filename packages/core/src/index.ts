@@ -40,3 +40,5 @@ export * from './notifications/notification-channels.js';
 export * from './notifications/notification-inbox.js';
 export * from './ports/webhook.port.js';
 export * from './notifications/webhooks.js';
+export * from './ports/telegram.port.js';
+export * from './notifications/telegram.js';

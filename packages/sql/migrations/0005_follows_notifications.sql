@@ -88,3 +88,21 @@ CREATE TABLE webhook_attempts (
 );
 
 CREATE INDEX webhook_attempts_recent ON webhook_attempts (webhook_id, at DESC);
+
+-- Telegram chats linked to accounts: one chat per account and one account per chat. A chat is
+-- linked only by the account's own one-time code, sent by the user to the bot (`/start <code>`).
+CREATE TABLE telegram_links (
+  account_id text PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
+  chat_id    bigint NOT NULL UNIQUE,
+  linked_at  timestamptz NOT NULL DEFAULT now()
+);
+
+-- One-time link codes, stored as SHA-256; a new code replaces the account's earlier ones.
+CREATE TABLE telegram_link_codes (
+  code_hash  bytea PRIMARY KEY,
+  account_id text NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+  expires_at timestamptz NOT NULL,
+  used_at    timestamptz
+);
+
+CREATE INDEX telegram_link_codes_account ON telegram_link_codes (account_id);

@@ -12,3 +12,4 @@ export * from './pg-account.repository.js';
 export * from './pg-follow.repository.js';
 export * from './pg-notification.repository.js';
 export * from './pg-webhook.repository.js';
+export * from './pg-telegram.repository.js';
