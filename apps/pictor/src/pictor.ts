@@ -13,7 +13,9 @@ import {
   NotificationDispatcher,
   NotificationHub,
   NotificationInbox,
+  TelegramAccountNotifier,
   TelegramChannel,
+  NotifierGroup,
   TelegramLinks,
   WebhookChannel,
   WebhookService,
@@ -434,7 +436,16 @@ function openAccounts(
     await notifier.drain();
     await transport.close();
   });
-  return createAccountService(config, infra.pool, infra.cache, images, notifier);
+  if (!config.telegram) return createAccountService(config, infra.pool, infra.cache, images, notifier);
+  // Reset codes and password notices also reach the account's own linked Telegram chat.
+  const telegram = new TelegramAccountNotifier(
+    new PgTelegramRepository(infra.pool),
+    telegramBot(config.telegram),
+    config.http.publicUrl,
+    (error, notification) => log.error('telegram notice not delivered', { error, ...notification }),
+  );
+  stops.push(() => telegram.drain());
+  return createAccountService(config, infra.pool, infra.cache, images, new NotifierGroup([notifier, telegram]));
 }
 
 function accountLimiters(config: Config, infra: Infrastructure) {

@@ -134,6 +134,28 @@ describe('Telegram', () => {
     expect(messages[0]!.link_preview_options).toEqual({ is_disabled: true });
   });
 
+  it('when a linked account asks for a password reset, then the code also arrives in its chat, and it works', async () => {
+    const ann = await member();
+    await linked(ann.client, 4400);
+    const before = to(4400).length;
+    const anonymous = new AccountsClient(pictor.url);
+    expect(
+      (await anonymous.request('POST', '/api/v1/auth/password-reset', { json: { login: ann.username } })).status,
+    ).toBe(202);
+    await until(() => to(4400).length > before);
+    const message = to(4400).at(-1)!;
+    expect(message.link_preview_options).toEqual({ is_disabled: true });
+    const code = /reset code for \S+: (\S+)/.exec(message.text)?.[1];
+    expect(code).toBeDefined();
+    const confirmed = await anonymous.request('POST', '/api/v1/auth/password-reset/confirm', {
+      json: { login: ann.username, code, password: 'a brand new long passphrase' },
+    });
+    expect(confirmed.status).toBe(204);
+    // And the change itself is told there too.
+    await until(() => to(4400).some((m) => m.text.includes('was just changed')));
+    expect(to(4400).some((m) => m.text.includes('was just changed'))).toBe(true);
+  });
+
   it('when the user blocked the bot (403), then the chat is unlinked', async () => {
     const ann = await member();
     const bob = await member();

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hashSecret } from '../accounts/secrets.js';
 import type { NotificationRepository } from '../ports/notification-repository.port.js';
+import type { Notification, Notifier } from '../ports/notifier.port.js';
 import { TelegramApiError, type TelegramBotApi, type TelegramRepository } from '../ports/telegram.port.js';
 import { DeliveryError, type Delivery, type NotificationChannel } from './notification-dispatcher.js';
 
@@ -113,5 +114,77 @@ export class TelegramChannel implements NotificationChannel {
       }
       throw error;
     }
+  }
+}
+
+/**
+ * Account notices on Telegram, beside email: a password-reset code and "your password was
+ * changed" go to the account's own linked chat, if any. Sent at once in the background (like the
+ * email of the same notice), so the code never rests in the outbox or Kafka, and an answer never
+ * reveals whether a chat is linked.
+ */
+export class TelegramAccountNotifier implements Notifier {
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly repository: Pick<TelegramRepository, 'chatOf' | 'unlinkChat'>,
+    private readonly bot: TelegramBotApi,
+    private readonly site: string,
+    private readonly onError: (error: unknown, notification: Pick<Notification, 'id' | 'type'>) => void,
+  ) {}
+
+  notify(notification: Notification): Promise<void> {
+    const text = telegramNotice(notification, new URL(this.site).host);
+    if (!text) return Promise.resolve();
+    const delivery = this.send(notification.recipient.accountId, text).catch((error: unknown) =>
+      this.onError(error, { id: notification.id, type: notification.type }),
+    );
+    this.inFlight.add(delivery);
+    void delivery.finally(() => this.inFlight.delete(delivery));
+    return Promise.resolve();
+  }
+
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async send(accountId: string, text: string): Promise<void> {
+    const chatId = await this.repository.chatOf(accountId);
+    if (chatId === null) return;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.bot.sendMessage(chatId, text);
+        return;
+      } catch (error) {
+        if (error instanceof TelegramApiError && error.status === 403) {
+          await this.repository.unlinkChat(chatId);
+          return;
+        }
+        const retryable = error instanceof TelegramApiError && (error.status === 429 || error.status >= 500);
+        if (!retryable || attempt >= 3) throw error;
+        const wait = (error.retryAfterSeconds ?? 2 ** attempt) * 1000;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(wait, 60_000)));
+      }
+    }
+  }
+}
+
+/** Tells several notifiers (email and Telegram) of the same notice. */
+export class NotifierGroup implements Notifier {
+  constructor(private readonly notifiers: readonly Notifier[]) {}
+
+  async notify(notification: Notification): Promise<void> {
+    await Promise.all(this.notifiers.map((n) => n.notify(notification)));
+  }
+}
+
+function telegramNotice(notification: Notification, host: string): string | null {
+  switch (notification.type) {
+    case 'password-reset-code':
+      return `Your Pictor password reset code for ${host}: ${notification.data.code ?? ''}\nIt works once, for ${notification.data.minutes ?? '15'} minutes. If you did not ask for it, ignore this message.`;
+    case 'password-changed':
+      return `The password of your Pictor account on ${host} was just changed. If this was not you, reset it at once.`;
+    default:
+      return null;
   }
 }
