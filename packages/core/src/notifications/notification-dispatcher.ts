@@ -19,6 +19,8 @@ export interface NotificationChannel {
   readonly name: DeliveryChannel;
   /** Resolves once the provider accepted the message; throws {@link DeliveryError} or anything. */
   deliver(delivery: Delivery): Promise<void>;
+  /** Whether the recipient can be reached this way at all (a linked chat, an endpoint); default yes. */
+  appliesTo?(recipient: NotificationRecipient, event: NotificationEvent): Promise<boolean>;
 }
 
 /** A failed delivery that says whether trying again can help, and when. */
@@ -128,6 +130,8 @@ export class NotificationDispatcher {
     channel: NotificationChannel,
   ): Promise<void> {
     const { repository, maxAttempts } = this.deps;
+    // Nothing to claim where there is nothing to send: no row in the delivery log.
+    if (channel.appliesTo && !(await channel.appliesTo(recipient, event))) return;
     const claim = await repository.claimDelivery(randomUUID(), event.id, recipient.id, channel.name);
     if (claim.status !== 'pending') {
       this.deps.onOutcome?.(channel.name, 'duplicate');

@@ -89,6 +89,10 @@ export class TelegramChannel implements NotificationChannel {
     private readonly site: string,
   ) {}
 
+  async appliesTo(recipient: Delivery['recipient']): Promise<boolean> {
+    return (await this.repository.chatOf(recipient.id)) !== null;
+  }
+
   async deliver({ event, recipient }: Delivery): Promise<void> {
     const chatId = await this.repository.chatOf(recipient.id);
     if (chatId === null) return;

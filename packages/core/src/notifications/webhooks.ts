@@ -80,6 +80,10 @@ export class WebhookChannel implements NotificationChannel {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
+  async appliesTo(recipient: Delivery['recipient'], event: Delivery['event']): Promise<boolean> {
+    return (await this.repository.active(recipient.id)).some((w) => w.events.includes(event.type));
+  }
+
   async deliver({ id, event, recipient }: Delivery): Promise<void> {
     const targets = (await this.repository.active(recipient.id)).filter((w) => w.events.includes(event.type));
     if (targets.length === 0) return;
