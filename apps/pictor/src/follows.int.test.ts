@@ -184,6 +184,18 @@ describe('following someone', () => {
     expect(bad.body.error.code).toBe('VALIDATION_FAILED');
   });
 
+  it('when a method the resource does not have is used, then 405 METHOD_NOT_ALLOWED names the allowed ones', async () => {
+    const ann = await member();
+    const answer = await ann.client.request<ErrorAnswer & { error: { details: { allowed: string[] } } }>(
+      'POST',
+      `/api/v1/users/${ann.username}/follow`,
+    );
+    expect(answer.status).toBe(405);
+    expect(answer.body.error.code).toBe('METHOD_NOT_ALLOWED');
+    expect(answer.headers.get('allow')).toContain('PUT');
+    expect((await fetch(`${pictor.url}/api/v1/notifications/read`)).status).toBe(405);
+  });
+
   it('when the caller is anonymous, lacks the scope, or posts from another site, then following is refused', async () => {
     const ann = await member();
     const bob = await member();

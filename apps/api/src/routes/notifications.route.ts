@@ -2,6 +2,7 @@ import express, { Router } from 'express';
 import { ERRORS, type InAppNotification, type NotificationInbox } from '@pictor/core';
 import { accountOf, checkCsrf, requireAccount, type AuthSettings } from '../http/auth.js';
 import { MarkReadSchema, NotificationListQuery } from '../http/notification-schemas.js';
+import { allowOnly } from '../http/method-not-allowed.js';
 import { parseOrThrow } from '../http/validate.js';
 
 export interface NotificationsRouteDeps extends AuthSettings {
@@ -67,6 +68,9 @@ export function notificationsRoute(deps: NotificationsRouteDeps): Router {
     await sendUnread();
   });
 
+  router.all('/', allowOnly('GET'));
+  router.all('/read', allowOnly('POST'));
+  router.all('/stream', allowOnly('GET'));
   return router;
 }
 

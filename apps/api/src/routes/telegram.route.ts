@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { Router } from 'express';
 import { ERRORS, type TelegramLinks, type TelegramUpdate } from '@pictor/core';
+import { allowOnly } from '../http/method-not-allowed.js';
 import { accountOf, checkCsrf, requireAccount, requireSession, type AuthSettings } from '../http/auth.js';
 
 export interface TelegramRouteDeps extends AuthSettings {
@@ -27,6 +28,8 @@ export function telegramAccountRoute(deps: TelegramRouteDeps): Router {
     await deps.telegram.unlink(accountOf(req).id);
     res.status(204).end();
   });
+  router.all('/', allowOnly('GET', 'DELETE'));
+  router.all('/link', allowOnly('POST'));
   return router;
 }
 

@@ -2,6 +2,7 @@ import express, { Router, type Request } from 'express';
 import { ERRORS, type Follow, type FollowCursor, type FollowPage, type FollowService } from '@pictor/core';
 import { accountOf, checkCsrf, requireAccount, type AuthSettings } from '../http/auth.js';
 import { FollowBodySchema, FollowListQuerySchema, UsernameParam } from '../http/follow-schemas.js';
+import { allowOnly } from '../http/method-not-allowed.js';
 import { parseOrThrow } from '../http/validate.js';
 
 export interface UsersRouteDeps extends AuthSettings {
@@ -54,6 +55,9 @@ export function usersRoute(deps: UsersRouteDeps): Router {
     res.json(presentPage(deps.publicUrl, page, following, isSelf(req, username)));
   });
 
+  router.all('/:username/follow', allowOnly('GET', 'PUT', 'DELETE'));
+  router.all('/:username/followers', allowOnly('GET'));
+  router.all('/:username/following', allowOnly('GET'));
   return router;
 }
 

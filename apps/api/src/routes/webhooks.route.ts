@@ -2,6 +2,7 @@ import express, { Router } from 'express';
 import type { Webhook, WebhookService } from '@pictor/core';
 import { accountOf, checkCsrf, requireSession, type AuthSettings } from '../http/auth.js';
 import { CreateWebhookSchema, WebhookIdParam } from '../http/notification-schemas.js';
+import { allowOnly } from '../http/method-not-allowed.js';
 import { parseOrThrow } from '../http/validate.js';
 
 export interface WebhooksRouteDeps extends AuthSettings {
@@ -56,6 +57,10 @@ export function webhooksRoute(deps: WebhooksRouteDeps): Router {
     res.status(204).end();
   });
 
+  router.all('/', allowOnly('GET', 'POST'));
+  router.all('/:id', allowOnly('DELETE'));
+  router.all('/:id/rotate', allowOnly('POST'));
+  router.all('/:id/deliveries', allowOnly('GET'));
   return router;
 }
 
