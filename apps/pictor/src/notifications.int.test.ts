@@ -18,6 +18,8 @@ interface InboxAnswer {
 let pictor: TestPictor;
 let smtp: TestSmtpServer;
 let counter = 0;
+let openStream: { reader: ReadableStreamDefaultReader<Uint8Array>; controller: AbortController } | undefined;
+let stopped = false;
 
 async function member() {
   counter++;
@@ -70,7 +72,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await pictor?.stop();
+  openStream?.controller.abort();
+  if (!stopped) await pictor?.stop();
   await smtp?.close();
 });
 
@@ -204,8 +207,21 @@ describe('notifications of follows and uploads', () => {
     await sleep(200);
     await ann.client.request('PUT', `/api/v1/users/${bob.username}/follow`, { json: {} });
     await Promise.race([read, sleep(15_000)]);
-    controller.abort();
     expect(text).toContain('event: unread\ndata: {"unread":0}');
     expect(text).toMatch(/event: notification\ndata: \{[^\n]*"type":"follower.new"[^\n]*"actor":"nf\d+_/);
+    // Left open on purpose: the shutdown in afterAll ends it rather than waiting out the grace period.
+    openStream = { reader, controller };
+  });
+
+  it('when Pictor shuts down, then an open stream ends at once instead of holding the server for the grace period', async () => {
+    expect(openStream).toBeDefined();
+    const started = Date.now();
+    const ended = (async () => {
+      for (;;) if ((await openStream!.reader.read()).done) return;
+    })();
+    await pictor.stop();
+    await Promise.race([ended, sleep(5000)]);
+    expect(Date.now() - started).toBeLessThan(5000);
+    stopped = true;
   });
 });

@@ -307,6 +307,11 @@ export async function startPictor(
       port = server.port;
       // Registered last, so it stops first: no new uploads while the rest drains.
       stops.push(() => server.stop(config.shutdownTimeoutMs));
+      // Runs before the server stops: open notification streams end instead of holding it open.
+      stops.push(() => {
+        hub.close();
+        return Promise.resolve();
+      });
       logger.info('listening', { port, publicUrl: config.http.publicUrl });
     }
 

@@ -59,9 +59,12 @@ export function notificationsRoute(deps: NotificationsRouteDeps): Router {
       res.write(': keep-alive\n\n');
       void sendUnread().catch(() => undefined);
     }, deps.streamRecheckMs ?? 15_000);
+    // Shutdown ends the stream (the browser's EventSource reconnects, to another pod).
+    const stopOnClose = deps.inbox.hub.onClose(() => res.end());
     const close = () => {
       clearInterval(timer);
       unsubscribe();
+      stopOnClose();
     };
     req.on('close', close);
     res.on('close', close);

@@ -6,6 +6,9 @@ import type { InAppNotification, NotificationRepository } from '../ports/notific
  * Pages served by another process than the notifier's still learn of them: the stream re-reads
  * the unread count on a timer.
  */
+/** Not an account id (those never contain a space). */
+const CLOSE = 'hub closing';
+
 export class NotificationHub {
   private readonly emitter = new EventEmitter().setMaxListeners(0);
 
@@ -17,6 +20,16 @@ export class NotificationHub {
   subscribe(accountId: string, listener: (notification: InAppNotification) => void): () => void {
     this.emitter.on(accountId, listener);
     return () => this.emitter.off(accountId, listener);
+  }
+
+  /** Called when the process shuts down: open streams end, so they do not hold the server open. */
+  onClose(listener: () => void): () => void {
+    this.emitter.on(CLOSE, listener);
+    return () => this.emitter.off(CLOSE, listener);
+  }
+
+  close(): void {
+    this.emitter.emit(CLOSE);
   }
 }
 
