@@ -11,6 +11,8 @@ export declare const KAFKA_SCALA_VERSION: string;
 export declare const LOG4J_VERSION: string;
 export declare const MINIO_MODULE: string;
 export declare const MINIO_VERSION: string;
+export declare const MC_MODULE: string;
+export declare const MC_VERSION: string;
 export declare const SCHEMATHESIS_VERSION: string;
 export declare const SERVER_ENGINES: readonly ServerEngineName[];
 export declare const BINARY_ENGINES: readonly ('nginx' | 'prometheus' | 'chromium' | 'docker' | 'schemathesis')[];
@@ -30,6 +32,7 @@ export interface EnginePaths {
   java?: string;
   kafkaLib?: string;
   minio?: string;
+  mc?: string;
   nginx?: string;
   prometheus?: string;
   promtool?: string;
@@ -57,6 +60,8 @@ export interface EngineEnv {
   S3_REGION?: string;
   PICTOR_ENGINES_STATE: string;
   PICTOR_NGINX_BIN?: string;
+  /** The MinIO client, for `--target=storage-setup` in tests. */
+  PICTOR_MC_BIN?: string;
   PICTOR_PROMETHEUS_BIN?: string;
   PICTOR_PROMTOOL_BIN?: string;
   PICTOR_CHROMIUM_BIN?: string;

@@ -27,6 +27,9 @@ export const LOG4J_VERSION = '2.26.1';
 /** MinIO community edition: source only (repository archived Feb 2026), built with `go install`. */
 export const MINIO_MODULE = 'github.com/minio/minio';
 export const MINIO_VERSION = 'v0.0.0-20260212201848-7aac2a2c5b7c';
+/** The MinIO client (`mc`), for replication between MinIO sites. */
+export const MC_MODULE = 'github.com/minio/mc';
+export const MC_VERSION = 'v0.0.0-20250313080218-cf909e1063a9';
 /** API contract tester (PyPI `schemathesis`), in a virtualenv of its own in the cache. */
 export const SCHEMATHESIS_VERSION = '4.32.5';
 
@@ -466,19 +469,40 @@ async function goModuleVersion(binary) {
 }
 
 async function provisionMinio(cache, log) {
+  return provisionGoBinary(cache, log, { name: 'minio', module: MINIO_MODULE, version: MINIO_VERSION, label: 'MinIO' });
+}
+
+/** The MinIO client, which `--target=storage-setup` drives to set replication up between sites. */
+async function provisionMc(cache, log) {
+  return provisionGoBinary(cache, log, {
+    name: 'mc',
+    module: MC_MODULE,
+    version: MC_VERSION,
+    label: 'the MinIO client',
+  });
+}
+
+/**
+ * A Go program built once with `go install <module>@<version>` into the cache's bin/ (or copied
+ * from GOPATH/bin when `go install` built the same version there).
+ * @param {string} cache
+ * @param {Log} log
+ * @param {{ name: string, module: string, version: string, label: string }} tool
+ */
+async function provisionGoBinary(cache, log, { name, module: MODULE, version: VERSION, label }) {
   const binDir = join(cache, 'bin');
-  const binary = join(binDir, 'minio');
+  const binary = join(binDir, name);
   const marker = `${binary}.version`;
-  const want = `${MINIO_MODULE}@${MINIO_VERSION}`;
+  const want = `${MODULE}@${VERSION}`;
   if (isExecutable(binary) && exists(marker) && fs.readFileSync(marker, 'utf8').trim() === want) return binary;
   fs.mkdirSync(binDir, { recursive: true });
 
   // Reuse a binary that `go install` already built for the same pinned version.
   const gopath = process.env.GOPATH ?? join(os.homedir(), 'go');
-  for (const candidate of [binary, join(gopath, 'bin', 'minio')]) {
+  for (const candidate of [binary, join(gopath, 'bin', name)]) {
     if (!isExecutable(candidate)) continue;
     const built = await goModuleVersion(candidate);
-    if (built?.module === MINIO_MODULE && built.version === MINIO_VERSION) {
+    if (built?.module === MODULE && built.version === VERSION) {
       if (candidate !== binary) {
         log(`copying ${candidate} (${want}) into the cache`);
         fs.copyFileSync(candidate, `${binary}.tmp`);
@@ -492,15 +516,15 @@ async function provisionMinio(cache, log) {
 
   if (!which('go')) {
     throw new Error(
-      `MinIO is missing (${binary}) and \`go\` is not on PATH to build it.\n` +
+      `${label} is missing (${binary}) and \`go\` is not on PATH to build it.\n` +
         `Install Go (1.24+), then run: GOBIN=${binDir} go install ${want}`,
     );
   }
-  log(`building MinIO: GOBIN=${binDir} go install ${want} (several minutes on a cold Go cache)`);
+  log(`building ${label}: GOBIN=${binDir} go install ${want} (several minutes on a cold Go cache)`);
   const started = Date.now();
   await runOk('go', ['install', want], { env: { ...process.env, GOBIN: binDir }, timeoutMs: 3_600_000 });
   fs.writeFileSync(marker, `${want}\n`);
-  log(`built MinIO in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(`built ${label} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return binary;
 }
 
@@ -657,6 +681,7 @@ async function provisionSchemathesis(cache, log) {
  * @property {string} [java]
  * @property {string} [kafkaLib]
  * @property {string} [minio]
+ * @property {string} [mc]
  * @property {string} [nginx]
  * @property {string} [prometheus]
  * @property {string} [promtool]
@@ -698,7 +723,10 @@ export async function provisionEngines({ log = defaultLog, only } = {}) {
       paths.java = /** @type {string} */ (which('java'));
       paths.kafkaLib = await provisionKafka(cache, log);
     }
-    if (wanted.includes('minio')) paths.minio = await provisionMinio(cache, log);
+    if (wanted.includes('minio')) {
+      paths.minio = await provisionMinio(cache, log);
+      paths.mc = await provisionMc(cache, log);
+    }
     if (wanted.includes('schemathesis')) paths.schemathesis = await provisionSchemathesis(cache, log);
     return paths;
   });
@@ -1414,6 +1442,7 @@ export async function startEngines({ only, log = defaultLog, baseDir } = {}) {
     env.S3_REGION = 'us-east-1';
   }
   if (paths.nginx) env.PICTOR_NGINX_BIN = paths.nginx;
+  if (paths.mc) env.PICTOR_MC_BIN = paths.mc;
   if (paths.prometheus) env.PICTOR_PROMETHEUS_BIN = paths.prometheus;
   if (paths.promtool) env.PICTOR_PROMTOOL_BIN = paths.promtool;
   if (paths.chromium) env.PICTOR_CHROMIUM_BIN = paths.chromium;

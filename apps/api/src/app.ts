@@ -17,6 +17,7 @@ import {
   type ImageService,
   type ObjectStore,
   type RateLimiter,
+  type ShareService,
 } from '@pictor/core';
 import type { Logger, Metrics } from '@pictor/observability';
 import { trustProxies } from './http/client-address.js';
@@ -40,6 +41,12 @@ import { healthRoute, type ReadinessCheck } from './routes/health.route.js';
 import { imagesRoute } from './routes/images.route.js';
 import { pagesRoute } from './routes/pages.route.js';
 import { serveRoute } from './routes/serve.route.js';
+import { replicasRoute } from './routes/replicas.route.js';
+import { shareOpenRoute, sharesRoute } from './routes/shares.route.js';
+import { clientAddress } from './http/client-address.js';
+import { requireAdminToken } from './http/admin-auth.js';
+import { requireAdmin } from './http/auth.js';
+import type { NearestLinks } from './links/nearest-links.js';
 
 export interface ApiDeps {
   images: ImageService;
@@ -76,6 +83,10 @@ export interface ApiDeps {
     backups?: BackupJobs;
     recentBackups?: (limit: number) => Promise<BackupRecord[]>;
   };
+  /** Share links (`/s/<token>`); absent, or without accounts: none. */
+  shares?: ShareService;
+  /** Links on the nearest storage replica (S3_REPLICAS); absent: no `/api/v1/replicas`. */
+  links?: NearestLinks;
   /** Accounts, sessions and personal tokens; absent: every upload is anonymous. */
   accounts?: {
     service: AccountService;
@@ -176,6 +187,26 @@ export function createApp(deps: ApiDeps): Express {
       }
     : undefined;
   if (auth) app.use('/api', authenticate(auth));
+  if (auth && deps.shares) {
+    app.use(
+      '/api/v1/images',
+      sharesRoute({
+        shares: deps.shares,
+        publicUrl: deps.publicUrl,
+        auth,
+        ...(deps.links ? { links: deps.links } : {}),
+      }),
+    );
+    app.use(
+      '/s',
+      shareOpenRoute({
+        shares: deps.shares,
+        publicUrl: deps.publicUrl,
+        clientAddress,
+        ...(deps.links ? { links: deps.links } : {}),
+      }),
+    );
+  }
   app.use(
     '/api/v1/images',
     imagesRoute({
@@ -201,6 +232,10 @@ export function createApp(deps: ApiDeps): Express {
     app.use('/api/v1/admin', adminUsersRoute(auth));
   }
   if (deps.admin) app.use('/api/v1/admin', adminRoute({ ...deps.admin, publicUrl: deps.publicUrl }));
+  if (deps.links && (auth || deps.admin)) {
+    const guard = auth ? requireAdmin() : requireAdminToken(deps.admin!.token);
+    app.use('/api/v1/replicas', replicasRoute({ links: deps.links, guard, lagBoundMs: 2000 }));
+  }
   app.use('/api', (_req, _res, next) => next(ERRORS.notFound()));
   if (deps.accounts?.telegram?.webhookSecret) {
     app.use(

@@ -231,6 +231,33 @@ const CASES: AlertCase[] = [
     quiet: { [`pictor_cleanup_last_success_timestamp_seconds{${NS}}`]: '0+60x200' },
   },
   {
+    alert: 'PictorReplicaUnhealthy',
+    evalTime: '15m',
+    firing: {
+      // Both api pods have the eu replica's circuit open; us is fine.
+      series: {
+        [`pictor_replica_up{${NS}, pod="api-1", replica="eu"}`]: '1 0x20',
+        [`pictor_replica_up{${NS}, pod="api-2", replica="eu"}`]: '1 0x20',
+        [`pictor_replica_up{${NS}, pod="api-1", replica="us"}`]: '1x20',
+      },
+      labels: { severity: 'warning', replica: 'eu' },
+    },
+    quiet: {
+      [`pictor_replica_up{${NS}, pod="api-1", replica="eu"}`]: '1x20',
+      [`pictor_replica_up{${NS}, pod="api-2", replica="eu"}`]: '1x20',
+    },
+    alsoQuiet: [
+      {
+        // One pod's probe failed (its own network, a slow answer): the others still use eu.
+        name: 'when only one api pod skips the replica',
+        series: {
+          [`pictor_replica_up{${NS}, pod="api-1", replica="eu"}`]: '1 0x20',
+          [`pictor_replica_up{${NS}, pod="api-2", replica="eu"}`]: '1x20',
+        },
+      },
+    ],
+  },
+  {
     alert: 'PictorApiDown',
     evalTime: '10m',
     firing: {
@@ -342,6 +369,8 @@ beforeAll(async () => {
       'monitoring.prometheusRule.runbookBaseUrl': 'https://example.test/RUNBOOK.md',
       'backup.enabled': true,
       'cleanup.enabled': true,
+      'objectStorage.replication.enabled': true,
+      'objectStorage.replication.existingSecret': 'pictor-replicas',
     },
   });
   const rule = find(objects, 'PrometheusRule', 'pictor') as unknown as { spec: { groups: Group[] } };

@@ -4,6 +4,7 @@ import { isAppError } from '@pictor/core';
 import { ADMIN_USAGE, createUser, parseAdminArgs, readPassword, UsageError } from './admin-cli.js';
 import { runBackup, runCleanup, runRestore, type RestoreOptions } from './lifecycle.js';
 import { runMigrations, startPictor } from './pictor.js';
+import { runStorageSetup } from './storage-setup.js';
 import type { Telemetry } from './telemetry.js';
 
 const USAGE = `Usage: pictor [--target=${TARGETS.join('|')}]
@@ -145,6 +146,7 @@ async function run(telemetry: Telemetry | undefined): Promise<void> {
     await runOnce(work, logger);
     await flushTraces();
   };
+  if (config.target === 'storage-setup') return oneShot(() => runStorageSetup(config, logger));
   if (config.target === 'cleanup') return oneShot(() => runCleanup(config, logger));
   if (config.target === 'backup') return oneShot(() => runBackup(config, logger));
   if (config.target === 'restore') {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config, Target } from '@pictor/config';
+import { createNearestLinks } from './replica-links.js';
 import { createApp, descriptorHeadroom, objectsWritable, startHttpServer } from '@pictor/api';
 import {
   AccountService,
@@ -22,6 +23,7 @@ import {
   expiryChoicesWithin,
   FollowService,
   ImageService,
+  ShareService,
   parseDuration,
   PasswordHasher,
   TOPICS,
@@ -39,6 +41,7 @@ import {
   migrate,
   PgAccountRepository,
   PgFollowRepository,
+  PgShareLinkRepository,
   PgImageRepository,
   PgLifecycleRepository,
   PgMetricsRepository,
@@ -89,6 +92,7 @@ const COMPONENTS: Record<Target, readonly Component[]> = {
   worker: ['worker'],
   notifier: ['notifier'],
   migrate: [],
+  'storage-setup': [],
   // One-shot targets, run by main.ts without startPictor.
   cleanup: [],
   backup: [],
@@ -250,6 +254,15 @@ export async function startPictor(
             recentBackups: (limit: number) => new PgLifecycleRepository(infra.pool).recentBackups(limit),
           }
         : undefined;
+      const links = await createNearestLinks(config, logger, metrics.registry);
+      const shareLinks = new PgShareLinkRepository(infra.pool);
+      const shares = new ShareService({
+        images: service,
+        links: shareLinks,
+        signingKey: config.links.signingKey
+          ? Buffer.from(config.links.signingKey, 'utf8')
+          : await shareLinks.signingKey(),
+      });
       const app = createApp({
         images: service,
         objects: infra.objects,
@@ -271,6 +284,8 @@ export async function startPictor(
         isShuttingDown: () => shuttingDown,
         metrics,
         ...(admin ? { admin } : {}),
+        ...(links ? { links } : {}),
+        shares,
         accounts: {
           service: accounts,
           anonymousUploads: config.accounts.anonymousUploads,

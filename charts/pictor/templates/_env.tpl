@@ -79,6 +79,13 @@ env:
         optional: true
 {{- end }}
 {{- end }}
+{{- if and (eq (.target | default "") "api") .ctx.Values.objectStorage.replication.enabled }}
+  - name: S3_REPLICAS
+    valueFrom:
+      secretKeyRef:
+        name: {{ .ctx.Values.objectStorage.replication.existingSecret }}
+        key: {{ .ctx.Values.objectStorage.replication.replicasKey }}
+{{- end }}
 {{- with .values.extraEnv }}
   {{- toYaml . | nindent 2 }}
 {{- end }}

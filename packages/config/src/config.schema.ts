@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parseLocation, parseOverrides, parseReplicas } from './replicas.js';
 
 export const TARGETS = [
   'all',
@@ -8,6 +9,7 @@ export const TARGETS = [
   'relay',
   'notifier',
   'migrate',
+  'storage-setup',
   'cleanup',
   'backup',
   'restore',
@@ -81,6 +83,39 @@ const proxyList = z
     ),
   );
 
+/** Parsers that report their own problems (as strings) become zod issues. */
+function parsedBy<T>(parse: (input: string) => T | string | string[]) {
+  return z
+    .string()
+    .optional()
+    .transform((input, ctx) => {
+      const result = parse(input ?? '');
+      if (typeof result === 'string') {
+        ctx.addIssue({ code: 'custom', message: result });
+        return z.NEVER;
+      }
+      if (Array.isArray(result) && result.length > 0 && result.every((r) => typeof r === 'string')) {
+        for (const message of result) ctx.addIssue({ code: 'custom', message });
+        return z.NEVER;
+      }
+      return result as T;
+    });
+}
+const replicaList = parsedBy(parseReplicas);
+const overrideList = parsedBy(parseOverrides);
+const optionalLocation = z
+  .string()
+  .optional()
+  .transform((input, ctx) => {
+    if (input === undefined || input.trim() === '') return undefined;
+    const location = parseLocation(input);
+    if (typeof location === 'string') {
+      ctx.addIssue({ code: 'custom', message: location });
+      return z.NEVER;
+    }
+    return location;
+  });
+
 interface Setting<S extends z.ZodType = z.ZodType> {
   schema: S;
   /** The default, as it would be written in the environment; undefined: unset by default. */
@@ -150,6 +185,65 @@ export const SETTINGS = {
   S3_ACCESS_KEY: setting(optionalString, 'S3 access key.'),
   S3_SECRET_KEY: setting(optionalString, 'S3 secret key.'),
   S3_REGION: setting(z.string().min(1), 'S3 region.', 'us-east-1'),
+  S3_PUBLIC_ENDPOINT: setting(
+    optionalString,
+    'Address clients reach the primary S3 at; presigned links to the primary are signed for this host. Default: `S3_ENDPOINT`.',
+  ),
+  S3_LOCATION: setting(
+    optionalLocation,
+    'Where the primary S3 stands, in the syntax of a replica location (`lat,lon`, or countries in upper case and continents in lower case, e.g. `DE,eu`). Unset: the primary serves links only when no replica can.',
+  ),
+  S3_REPLICAS: secret(
+    replicaList,
+    'Read replicas that MinIO replicates the primary to, as JSON or `name=endpoint at=location [public=url] [access=key secret=key]; …` (see docs/REPLICAS.md). Unset: no replicas.',
+  ),
+  STORAGE_REPLICATION: setting(
+    z.enum(['minio', 'external']),
+    '`minio`: `--target=storage-setup` configures MinIO bucket replication from the primary to each replica. `external`: the operator replicates (other S3 engines); storage-setup only creates buckets and checks that a probe object arrives everywhere.',
+    'minio',
+  ),
+  MINIO_CLIENT_PATH: setting(
+    z.string().min(1),
+    'The MinIO client (`mc`) that `--target=storage-setup` drives to set replication up.',
+    'mc',
+  ),
+  STORAGE_SETUP_TIMEOUT_SECONDS: setting(
+    positiveInt.max(3600),
+    'How long `--target=storage-setup` waits for its probe object to appear on every replica.',
+    '120',
+  ),
+  REPLICA_DEFAULT: setting(
+    z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/, 'a replica name or primary'),
+    'Site that clients of unknown, private or loopback addresses are sent to first (a replica name or `primary`).',
+    'primary',
+  ),
+  REPLICA_COOLDOWN_SECONDS: setting(
+    positiveInt.max(3600),
+    'A replica that failed or answered too slowly is skipped this long before it is tried again.',
+    '30',
+  ),
+  REPLICA_TIMEOUT_MS: setting(
+    positiveInt.max(60000),
+    'How long a replica may take to say whether it holds an object before the next one is chosen.',
+    '1500',
+  ),
+  GEOIP_DATABASE: setting(
+    optionalString,
+    'MaxMind-format `.mmdb` database that places client addresses (e.g. GeoLite2 City). Unset: the DB-IP Lite country database shipped with Pictor.',
+  ),
+  GEOIP_OVERRIDES: setting(
+    overrideList,
+    'Comma-separated `block=site` pairs checked before the GeoIP database, e.g. `10.1.0.0/16=eu,192.0.2.7=primary`.',
+  ),
+  LINK_TTL_SECONDS: setting(
+    positiveInt.min(10).max(604800),
+    'Lifetime of the presigned links that private and shared items redirect to (S3 allows at most 7 days).',
+    '300',
+  ),
+  LINK_SIGNING_KEY: secret(
+    optionalString.refine((v) => v === undefined || v.length >= 32, 'at least 32 characters'),
+    'Key that share links are signed with (at least 32 characters; every api process needs the same). Unset: a random key made once and kept in the database. Changing it invalidates every share link.',
+  ),
   KAFKA_BROKERS: setting(
     optionalString,
     'Comma-separated Kafka brokers. Unset: in-process event bus (target `all` only).',

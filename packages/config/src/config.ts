@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { AddressOverride, ReplicaSetting, SiteLocation } from './replicas.js';
 import { durationSeconds, SETTINGS, type RawSettings, type SettingName, type Target } from './config.schema.js';
 
 export interface Config {
@@ -17,7 +18,31 @@ export interface Config {
   logFile: { path: string; maxBytes: number; maxFiles: number } | undefined;
   dataDir: string;
   database: { url: string | undefined; poolMax: number; statementTimeoutMs: number };
-  s3: { endpoint: string; bucket: string; accessKey: string; secretKey: string; region: string } | undefined;
+  s3:
+    | {
+        endpoint: string;
+        bucket: string;
+        accessKey: string;
+        secretKey: string;
+        region: string;
+        /** Where clients reach the primary; links are signed for it. */
+        publicEndpoint: string;
+        location: SiteLocation | undefined;
+      }
+    | undefined;
+  /** Read replicas, the nearest of which serves private and shared items' links. */
+  replicas: {
+    sites: ReplicaSetting[];
+    defaultSite: string;
+    cooldownMs: number;
+    timeoutMs: number;
+    /** Path of a `.mmdb`; undefined: the shipped DB-IP country database. */
+    geoipDatabase: string | undefined;
+    overrides: AddressOverride[];
+  };
+  /** `--target=storage-setup`. */
+  storageSetup: { replication: RawSettings['STORAGE_REPLICATION']; mcPath: string; timeoutMs: number };
+  links: { ttlSeconds: number; signingKey: string | undefined };
   kafka:
     | { brokers: string[]; clientId: string; partitions: number; replicationFactor: number; sessionTimeoutMs: number }
     | undefined;
@@ -116,7 +141,11 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
     .filter(Boolean);
   const needsBus = ['api', 'relay', 'worker', 'notifier'].includes(s.PICTOR_TARGET);
   // backup and restore of the embedded database open its files directly (Pictor stopped).
-  if (!['all', 'migrate', 'backup', 'restore'].includes(s.PICTOR_TARGET)) {
+  if (s.PICTOR_TARGET === 'storage-setup' && s3Set.length === 0) {
+    problems.push('S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY and S3_SECRET_KEY are required for target "storage-setup"');
+  }
+  // storage-setup talks to object storage only.
+  if (!['all', 'migrate', 'storage-setup', 'backup', 'restore'].includes(s.PICTOR_TARGET)) {
     if (needsBus && !brokers) {
       problems.push(
         `KAFKA_BROKERS is required for target "${s.PICTOR_TARGET}": the in-process bus joins the components of one process only`,
@@ -134,6 +163,20 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
     if (defaultExpiry === null || defaultExpiry > maxExpiry) {
       problems.push(
         `EXPIRY_DEFAULT=${s.EXPIRY_DEFAULT} exceeds EXPIRY_MAX=${s.EXPIRY_MAX}: uploads that ask for no expiry would be refused`,
+      );
+    }
+  }
+  const siteNames = ['primary', ...s.S3_REPLICAS.map((r) => r.name)];
+  if (s.S3_REPLICAS.length > 0 && s3Set.length === 0) {
+    problems.push('S3_REPLICAS needs the primary S3 (S3_ENDPOINT, …): replicas copy it');
+  }
+  if (!siteNames.includes(s.REPLICA_DEFAULT)) {
+    problems.push(`REPLICA_DEFAULT=${s.REPLICA_DEFAULT}: no such replica (known: ${siteNames.join(', ')})`);
+  }
+  for (const override of s.GEOIP_OVERRIDES) {
+    if (!siteNames.includes(override.site)) {
+      problems.push(
+        `GEOIP_OVERRIDES: ${override.block}=${override.site}: no such replica (known: ${siteNames.join(', ')})`,
       );
     }
   }
@@ -162,8 +205,24 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
             accessKey: s.S3_ACCESS_KEY,
             secretKey: s.S3_SECRET_KEY,
             region: s.S3_REGION,
+            publicEndpoint: (s.S3_PUBLIC_ENDPOINT ?? s.S3_ENDPOINT).replace(/\/+$/, ''),
+            location: s.S3_LOCATION,
           }
         : undefined,
+    replicas: {
+      sites: s.S3_REPLICAS,
+      defaultSite: s.REPLICA_DEFAULT,
+      cooldownMs: s.REPLICA_COOLDOWN_SECONDS * 1000,
+      timeoutMs: s.REPLICA_TIMEOUT_MS,
+      geoipDatabase: s.GEOIP_DATABASE,
+      overrides: s.GEOIP_OVERRIDES,
+    },
+    storageSetup: {
+      replication: s.STORAGE_REPLICATION,
+      mcPath: s.MINIO_CLIENT_PATH,
+      timeoutMs: s.STORAGE_SETUP_TIMEOUT_SECONDS * 1000,
+    },
+    links: { ttlSeconds: s.LINK_TTL_SECONDS, signingKey: s.LINK_SIGNING_KEY },
     kafka: brokers
       ? {
           brokers,

@@ -42,3 +42,8 @@ export * from './ports/webhook.port.js';
 export * from './notifications/webhooks.js';
 export * from './ports/telegram.port.js';
 export * from './notifications/telegram.js';
+export * from './links/geo.js';
+export * from './links/replica-chooser.js';
+export * from './links/share-token.js';
+export * from './links/share.service.js';
+export * from './ports/share-link-repository.port.js';

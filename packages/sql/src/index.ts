@@ -13,3 +13,4 @@ export * from './pg-follow.repository.js';
 export * from './pg-notification.repository.js';
 export * from './pg-webhook.repository.js';
 export * from './pg-telegram.repository.js';
+export * from './pg-share-link.repository.js';

@@ -19,6 +19,7 @@ import {
   UpdateImageSchema,
   VerifyEmailSchema,
 } from './account-schemas.js';
+import { CreateShareSchema, ShareParams } from '../routes/shares.route.js';
 import { ErrorSchema, ImageIdParam, ImageSchema, ListQuerySchema, ListResponseSchema } from './schemas.js';
 
 const error = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
@@ -255,6 +256,43 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     responses: {
       200: { description: 'A page of images.', ...json(ListResponseSchema) },
       403: error('TOKEN_SCOPE: a token without account:read'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/api/v1/images/{id}/shares',
+    summary: 'Make a share link: /s/<token> opens the image for anyone until it expires or is revoked',
+    description:
+      'Each visit of the link is redirected to a fresh presigned URL on the storage replica nearest the visitor (docs/REPLICAS.md). Only SHA-256 of the token is stored; the answer is the only time it is shown.',
+    security: signedIn,
+    request: { params: ImageIdParam, ...body(CreateShareSchema) },
+    responses: {
+      201: {
+        description: 'The link.',
+        ...json(z.object({ id: z.string(), url: z.string(), expiresAt: z.string() })),
+      },
+      400: error('VALIDATION_FAILED: expiresIn is not a duration, is never, or exceeds a year'),
+      401: error('AUTHENTICATION_REQUIRED'),
+      403: error(`NOT_OWNER, TOKEN_SCOPE (a token without images:write), ${CSRF}`),
+      404: error('IMAGE_NOT_FOUND'),
+      413: error('FORM_TOO_LARGE: a body over 1 KiB'),
+      415: error('UNSUPPORTED_MEDIA_TYPE'),
+    },
+  });
+  registry.registerPath({
+    method: 'delete',
+    path: '/api/v1/images/{id}/shares/{share}',
+    summary: 'Revoke a share link (at once)',
+    security: signedIn,
+    request: {
+      params: ImageIdParam.extend({ share: ShareParams.shape.share }),
+    },
+    responses: {
+      204: { description: 'Revoked; the link answers 404 from now on.' },
+      400: error('VALIDATION_FAILED: not a link id'),
+      401: error('AUTHENTICATION_REQUIRED'),
+      403: error(`NOT_OWNER, TOKEN_SCOPE, ${CSRF}`),
+      404: error('IMAGE_NOT_FOUND, NOT_FOUND (no such link of this image)'),
     },
   });
   registry.registerPath({

@@ -120,3 +120,24 @@ metadata:
 {{ include "pictor.np.egressExternal" (dict "rules" $.Values.networkPolicy.external.tracing "ports" (list ($port | int))) }}
 {{- end -}}
 {{- end -}}
+
+{{/* Storage replicas (objectStorage.replication): to their CIDR blocks, or to their usual ports anywhere. */}}
+{{- define "pictor.np.egress.replicas" -}}
+{{- $r := .Values.objectStorage.replication -}}
+{{- if $r.enabled -}}
+- ports:
+    - port: 9000
+      protocol: TCP
+    - port: 443
+      protocol: TCP
+    - port: 80
+      protocol: TCP
+  {{- with $r.egressCidrs }}
+  to:
+    {{- range . }}
+    - ipBlock:
+        cidr: {{ . }}
+    {{- end }}
+  {{- end }}
+{{- end -}}
+{{- end -}}
