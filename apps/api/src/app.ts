@@ -9,6 +9,10 @@ import {
   type AccountService,
   type BackupJobs,
   type BackupRecord,
+  type FollowService,
+  type NotificationInbox,
+  type WebhookService,
+  type TelegramLinks,
   type ImageFormat,
   type ImageService,
   type ObjectStore,
@@ -28,6 +32,10 @@ import { requestContext } from './http/request-context.js';
 import { initialiseApiSeries } from './http/route-table.js';
 import { authenticate, type AccountLimiters, type AuthSettings } from './http/auth.js';
 import { accountRoute } from './routes/account.route.js';
+import { usersRoute } from './routes/users.route.js';
+import { notificationsRoute } from './routes/notifications.route.js';
+import { webhooksRoute } from './routes/webhooks.route.js';
+import { telegramAccountRoute, telegramWebhookRoute } from './routes/telegram.route.js';
 import { adminRoute } from './routes/admin.route.js';
 import { adminUsersRoute } from './routes/admin-users.route.js';
 import { authRoute } from './routes/auth.route.js';
@@ -99,6 +107,14 @@ export interface ApiDeps {
     secureCookies: boolean;
     sessionTtlSeconds: number;
     limiters?: AccountLimiters;
+    /** Follows between accounts (`/api/v1/users/:username/…`); absent: those routes answer 404. */
+    follows?: FollowService;
+    /** In-app notifications (`/api/v1/notifications`); absent: those routes answer 404. */
+    inbox?: NotificationInbox;
+    /** Webhook endpoints of accounts (`/api/v1/account/webhooks`); absent: 404. */
+    webhooks?: WebhookService;
+    /** Telegram linking (`/api/v1/account/telegram`) and, with a secret, the bot's webhook route. */
+    telegram?: { links: TelegramLinks; webhookSecret: string | undefined };
   };
 }
 
@@ -230,7 +246,16 @@ export function createApp(deps: ApiDeps): Express {
   }
   if (auth) {
     app.use('/api/v1/auth', authRoute(auth));
+    const telegram = deps.accounts?.telegram;
+    if (telegram) app.use('/api/v1/account/telegram', telegramAccountRoute({ ...auth, telegram: telegram.links }));
+    if (deps.accounts?.webhooks) {
+      app.use('/api/v1/account/webhooks', webhooksRoute({ ...auth, webhooks: deps.accounts.webhooks }));
+    }
     app.use('/api/v1/account', accountRoute({ ...auth, images: deps.images }));
+    if (deps.accounts?.follows) app.use('/api/v1/users', usersRoute({ ...auth, follows: deps.accounts.follows }));
+    if (deps.accounts?.inbox) {
+      app.use('/api/v1/notifications', notificationsRoute({ ...auth, inbox: deps.accounts.inbox }));
+    }
     app.use('/api/v1/admin', adminUsersRoute(auth));
   }
   if (deps.admin) app.use('/api/v1/admin', adminRoute({ ...deps.admin, publicUrl: deps.publicUrl }));
@@ -239,6 +264,12 @@ export function createApp(deps: ApiDeps): Express {
     app.use('/api/v1/replicas', replicasRoute({ links: deps.links, guard, lagBoundMs: 2000 }));
   }
   app.use('/api', (_req, _res, next) => next(ERRORS.notFound()));
+  if (deps.accounts?.telegram?.webhookSecret) {
+    app.use(
+      '/hooks/telegram',
+      telegramWebhookRoute(deps.accounts.telegram.links, deps.accounts.telegram.webhookSecret),
+    );
+  }
 
   // Compressed forms are refused like compressed uploads (415), never inflated.
   app.use(

@@ -131,6 +131,24 @@ const CASES: AlertCase[] = [
     ],
   },
   {
+    alert: 'PictorNotificationsFailing',
+    evalTime: '20m',
+    firing: {
+      series: { [`pictor_notification_deliveries_total{${NS}, channel="email", outcome="failed"}`]: '0x14 1x10' },
+      labels: { severity: 'warning', channel: 'email' },
+    },
+    quiet: { [`pictor_notification_deliveries_total{${NS}, channel="email", outcome="failed"}`]: '2x30' },
+    alsoQuiet: [
+      {
+        name: 'when deliveries are only sent or retried',
+        series: {
+          [`pictor_notification_deliveries_total{${NS}, channel="email", outcome="retried"}`]: '0+1x30',
+          [`pictor_notification_deliveries_total{${NS}, channel="email", outcome="failed"}`]: '0x30',
+        },
+      },
+    ],
+  },
+  {
     alert: 'PictorDeadLetters',
     evalTime: '20m',
     firing: {

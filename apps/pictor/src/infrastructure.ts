@@ -96,7 +96,13 @@ export async function openInfrastructure(config: Config, logger: Logger): Promis
       bus = await new KafkaEventBus({
         brokers: config.kafka.brokers,
         clientId: config.kafka.clientId,
-        topics: [TOPICS.imageUploaded, TOPICS.imageUploadedDeadLetter, PASTE_TOPICS.created],
+        topics: [
+          TOPICS.imageUploaded,
+          TOPICS.imageUploadedDeadLetter,
+          TOPICS.notifications,
+          TOPICS.notificationsDeadLetter,
+          PASTE_TOPICS.created,
+        ],
         partitions: config.kafka.partitions,
         replicationFactor: config.kafka.replicationFactor,
         sessionTimeoutMs: config.kafka.sessionTimeoutMs,

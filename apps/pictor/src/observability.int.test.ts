@@ -53,8 +53,12 @@ beforeAll(async () => {
   const env = pictorEnv(database.url, bucket, { LOG_LEVEL: 'info' });
   await (await spawnPictor('migrate', env)).kill();
   api = await spawnPictor('api', env);
-  const [relay, worker] = await Promise.all([spawnPictor('relay', env), spawnPictor('worker', env)]);
-  processes = [api, relay, worker];
+  const [relay, worker, notifier] = await Promise.all([
+    spawnPictor('relay', env),
+    spawnPictor('worker', env),
+    spawnPictor('notifier', env),
+  ]);
+  processes = [api, relay, worker, notifier];
   const targets = [];
   for (const p of processes) {
     const address = `127.0.0.1:${await metricsPortOf(p)}`;
@@ -170,8 +174,8 @@ describe(`when ${UPLOADS} images are uploaded and one file is refused`, () => {
   it('then the process metrics and the storage gauges are there too, and /metrics is not on the public port', async () => {
     expect(
       (await prometheus.query('process_resident_memory_bytes{target!=""}')).map((s) => s.metric.target).sort(),
-    ).toEqual(['api', 'relay', 'worker']);
-    expect(await prometheus.query('nodejs_eventloop_lag_p99_seconds')).toHaveLength(3);
+    ).toEqual(['api', 'notifier', 'relay', 'worker']);
+    expect(await prometheus.query('nodejs_eventloop_lag_p99_seconds')).toHaveLength(4);
     expect((await prometheus.query('pictor_images')).map((s) => s.metric.status).sort()).toEqual([
       'deleting',
       'failed',
@@ -323,7 +327,7 @@ describe('when the dashboards are read against this Prometheus', () => {
 
   it("then their variables find exactly Pictor's namespace and jobs, not other programs sharing Prometheus", async () => {
     const variables = await resolved();
-    expect(variables).toEqual({ namespace: NAMESPACE, job: '(pictor-api|pictor-relay|pictor-worker)' });
+    expect(variables).toEqual({ namespace: NAMESPACE, job: '(pictor-api|pictor-notifier|pictor-relay|pictor-worker)' });
     // Prometheus's own series have neither: Grafana's `All` must not widen to `.*`.
     for (const { json } of dashboards) {
       for (const v of json.templating.list)

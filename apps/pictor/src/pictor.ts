@@ -7,8 +7,21 @@ import { createApp, descriptorHeadroom, objectsWritable, startHttpServer } from 
 import {
   AccountService,
   DEFAULT_ACCOUNT_SETTINGS,
+  DELIVERY_CHANNELS,
+  EmailChannel,
   EmailNotifier,
+  InAppChannel,
+  NotificationDispatcher,
+  NotificationHub,
+  NotificationInbox,
+  TelegramAccountNotifier,
+  TelegramChannel,
+  NotifierGroup,
+  TelegramLinks,
+  WebhookChannel,
+  WebhookService,
   expiryChoicesWithin,
+  FollowService,
   ImageService,
   ShareService,
   parseDuration,
@@ -19,20 +32,24 @@ import {
   type BackupJobs,
   type MailTransport,
 } from '@pictor/core';
-import { EmlFileMailTransport, SmtpMailTransport } from '@pictor/notifications';
+import { EmlFileMailTransport, FetchTelegramBotApi, HttpWebhookSender, SmtpMailTransport } from '@pictor/notifications';
 import { KafkaEventBus } from '@pictor/events';
 import { SharpImageInspector, SharpImageProcessor } from '@pictor/imaging';
 import { KubernetesBackupJobs } from '@pictor/kubernetes';
-import { createMetrics, startMetricsServer, type Logger, type Metrics } from '@pictor/observability';
+import { createMetrics, initialiseSeries, startMetricsServer, type Logger, type Metrics } from '@pictor/observability';
 import { startRelay, type RelayHandle } from '@pictor/relay';
 import {
   listenForOutbox,
   migrate,
   PgAccountRepository,
+  PgFollowRepository,
   PgShareLinkRepository,
   PgImageRepository,
   PgLifecycleRepository,
   PgMetricsRepository,
+  PgNotificationRepository,
+  PgTelegramRepository,
+  PgWebhookRepository,
   PgOutboxRepository,
   PgPasteRepository,
   PgViewCountRepository,
@@ -41,6 +58,7 @@ import { ProcessImageHandler, startWorker, WORKER_GROUP } from '@pictor/worker';
 import { openDatabase, openInfrastructure, type Infrastructure } from './infrastructure.js';
 import { InProcessBackupJobs } from './in-process-backup-jobs.js';
 import { pasteMetrics } from './paste-metrics.js';
+import { deadLetterTo, startNotifier } from './notifier.js';
 import { backupDatabase, createCleanup, scheduleCleanup } from './lifecycle.js';
 
 /**
@@ -70,13 +88,14 @@ export interface PictorHandle {
   stop(): Promise<void>;
 }
 
-type Component = 'api' | 'relay' | 'worker';
+type Component = 'api' | 'relay' | 'worker' | 'notifier';
 
 const COMPONENTS: Record<Target, readonly Component[]> = {
-  all: ['api', 'relay', 'worker'],
+  all: ['api', 'relay', 'worker', 'notifier'],
   api: ['api'],
   relay: ['relay'],
   worker: ['worker'],
+  notifier: ['notifier'],
   migrate: [],
   'storage-setup': [],
   // One-shot targets, run by main.ts without startPictor.
@@ -119,6 +138,8 @@ export async function startPictor(
     if (config.target === 'api' && config.relayInApi) components.push('relay');
     const images = new PgImageRepository(infra.pool);
     const outbox = new PgOutboxRepository(infra.pool);
+    // In-app notifications reach open pages of this process at once (all-in-one).
+    const hub = new NotificationHub();
     let relay: RelayHandle | undefined;
 
     const metrics = createMetrics({ labels: { target: config.target }, version: VERSION });
@@ -164,6 +185,10 @@ export async function startPictor(
         logger: logger.child({ module: 'worker' }),
       });
       stops.push(() => worker.stop());
+    }
+
+    if (components.includes('notifier')) {
+      stops.push(await openNotifier(config, infra, metrics, logger, hub));
     }
 
     if (components.includes('relay')) {
@@ -320,6 +345,25 @@ export async function startPictor(
           secureCookies: config.accounts.secureCookies,
           sessionTtlSeconds: config.accounts.sessionTtlSeconds,
           limiters: accountLimiters(config, infra),
+          follows: new FollowService({
+            accounts: new PgAccountRepository(infra.pool),
+            follows: new PgFollowRepository(infra.pool),
+          }),
+          inbox: new NotificationInbox(new PgNotificationRepository(infra.pool), hub),
+          webhooks: new WebhookService(new PgWebhookRepository(infra.pool), webhookSender(config)),
+          ...(config.telegram
+            ? {
+                telegram: {
+                  links: new TelegramLinks(
+                    new PgTelegramRepository(infra.pool),
+                    telegramBot(config.telegram),
+                    new PgNotificationRepository(infra.pool),
+                    { botUsername: config.telegram.botUsername, site: config.http.publicUrl },
+                  ),
+                  webhookSecret: config.telegram.webhookSecret,
+                },
+              }
+            : {}),
         },
       });
       const reads = new PgMetricsRepository(infra.pool);
@@ -331,6 +375,11 @@ export async function startPictor(
       port = server.port;
       // Registered last, so it stops first: no new uploads while the rest drains.
       stops.push(() => server.stop(config.shutdownTimeoutMs));
+      // Runs before the server stops: open notification streams end instead of holding it open.
+      stops.push(() => {
+        hub.close();
+        return Promise.resolve();
+      });
       logger.info('listening', { port, publicUrl: config.http.publicUrl });
     }
 
@@ -339,6 +388,67 @@ export async function startPictor(
     await stopAll();
     throw error;
   }
+}
+
+/** The notifier target: the dispatcher over email and in-app, consuming `pictor.notifications`. */
+async function openNotifier(
+  config: Config,
+  infra: Infrastructure,
+  metrics: Metrics,
+  logger: Logger,
+  hub: NotificationHub,
+): Promise<() => Promise<void>> {
+  const log = logger.child({ module: 'notifier' });
+  const transport = openMailTransport(config, logger);
+  const repository = new PgNotificationRepository(infra.pool);
+  initialiseSeries(metrics.notificationDeliveries, {
+    channel: DELIVERY_CHANNELS,
+    outcome: ['sent', 'retried', 'failed', 'duplicate'],
+  });
+  const dispatcher = new NotificationDispatcher({
+    repository,
+    channels: [
+      new InAppChannel(repository, (n) => hub.publish(n)),
+      new EmailChannel(transport, config.http.publicUrl),
+      new WebhookChannel(new PgWebhookRepository(infra.pool), webhookSender(config)),
+      ...(config.telegram
+        ? [
+            new TelegramChannel(
+              new PgTelegramRepository(infra.pool),
+              telegramBot(config.telegram),
+              config.http.publicUrl,
+            ),
+          ]
+        : []),
+    ],
+    deadLetter: deadLetterTo(infra.bus),
+    maxAttempts: config.notifier.maxAttempts,
+    retryBaseMs: config.notifier.retryBaseMs,
+    fanoutBatch: config.notifier.fanoutBatch,
+    onOutcome: (channel, outcome) => {
+      metrics.notificationDeliveries.inc({ channel, outcome });
+      if (outcome === 'failed') log.warn('notification delivery failed', { channel });
+    },
+  });
+  const notifier = await startNotifier({
+    bus: infra.bus,
+    dispatcher,
+    concurrency: config.notifier.concurrency,
+    logger: log,
+  });
+  return async () => {
+    await notifier.stop();
+    await transport.close();
+  };
+}
+
+function telegramBot(telegram: NonNullable<Config['telegram']>): FetchTelegramBotApi {
+  return new FetchTelegramBotApi({ token: telegram.botToken, apiUrl: telegram.apiUrl });
+}
+
+/** Webhook requests, closed to private addresses except WEBHOOK_ALLOWED_CIDRS. */
+function webhookSender(config: Config): HttpWebhookSender {
+  return new HttpWebhookSender({ allowedCidrs: config.notifier.webhookAllowedCidrs });
 }
 
 /** Email delivery: SMTP when SMTP_URL is set, else `.eml` files under DATA_DIR/mail. */
@@ -401,7 +511,16 @@ function openAccounts(
     await notifier.drain();
     await transport.close();
   });
-  return createAccountService(config, infra.pool, infra.cache, images, notifier);
+  if (!config.telegram) return createAccountService(config, infra.pool, infra.cache, images, notifier);
+  // Reset codes and password notices also reach the account's own linked Telegram chat.
+  const telegram = new TelegramAccountNotifier(
+    new PgTelegramRepository(infra.pool),
+    telegramBot(config.telegram),
+    config.http.publicUrl,
+    (error, notification) => log.error('telegram notice not delivered', { error, ...notification }),
+  );
+  stops.push(() => telegram.drain());
+  return createAccountService(config, infra.pool, infra.cache, images, new NotifierGroup([notifier, telegram]));
 }
 
 function accountLimiters(config: Config, infra: Infrastructure) {

@@ -490,10 +490,15 @@ export class AccountUi {
     };
     await fill();
 
-    const scopes = ['images:write', 'images:delete', 'account:read', 'pastes:write'];
+    const scopes = ['images:write', 'images:delete', 'account:read', 'pastes:write', 'follows:write'];
     const boxes = scopes.map((scope) => {
       const id = uid('scope');
-      const box = h('input', { type: 'checkbox', id, value: scope, checked: scope !== 'pastes:write' });
+      const box = h('input', {
+        type: 'checkbox',
+        id,
+        value: scope,
+        checked: scope !== 'pastes:write' && scope !== 'follows:write',
+      });
       return { box, row: h('div', { class: 'check' }, box, h('label', { for: id }, scope)) };
     });
     const expiry = h(

@@ -53,12 +53,31 @@ env:
   - name: KUBERNETES_NAMESPACE
     value: {{ .ctx.Release.Namespace }}
 {{- end }}
-{{- if and (eq (.target | default "") "api") .ctx.Values.mail.existingSecret }}
+{{- $target := .target | default "" }}
+{{- if and (or (eq $target "api") (eq $target "notifier")) .ctx.Values.mail.existingSecret }}
   - name: SMTP_URL
     valueFrom:
       secretKeyRef:
         name: {{ .ctx.Values.mail.existingSecret }}
         key: {{ .ctx.Values.mail.urlKey }}
+{{- end }}
+{{- $tg := .ctx.Values.telegram }}
+{{- if and (or (eq $target "api") (eq $target "notifier")) $tg.existingSecret }}
+  - name: TELEGRAM_BOT_TOKEN
+    valueFrom:
+      secretKeyRef:
+        name: {{ $tg.existingSecret }}
+        key: {{ $tg.tokenKey }}
+  - name: TELEGRAM_BOT_USERNAME
+    value: {{ $tg.botUsername | quote }}
+{{- if eq $target "api" }}
+  - name: TELEGRAM_WEBHOOK_SECRET
+    valueFrom:
+      secretKeyRef:
+        name: {{ $tg.existingSecret }}
+        key: {{ $tg.webhookSecretKey }}
+        optional: true
+{{- end }}
 {{- end }}
 {{- if and (eq (.target | default "") "api") .ctx.Values.objectStorage.replication.enabled }}
   - name: S3_REPLICAS

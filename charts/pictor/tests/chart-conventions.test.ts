@@ -28,7 +28,7 @@ const scenario = (name: string) => {
 
 /** Components whose target serves no HTTP yet, so they get no probes unless values set them. */
 /** Serve only the metrics port and sit behind no Service: liveness, no readiness. */
-const NO_SERVICE = new Set(['worker', 'relay']);
+const NO_SERVICE = new Set(['worker', 'relay', 'notifier']);
 
 beforeAll(async () => {
   for (const { name, file } of scenarios()) rendered.set(name, await render({ values: [file] }));
@@ -370,6 +370,8 @@ describe('topic partitions against worker replicas', () => {
     expect(topics.map((t) => (t.spec as { topicName: string }).topicName).sort()).toEqual([
       'pictor.images.uploaded',
       'pictor.images.uploaded.dlq',
+      'pictor.notifications',
+      'pictor.notifications.dlq',
     ]);
     for (const t of topics) expect((t.spec as { partitions: number }).partitions).toBe(16);
     expect(find(objects, 'ConfigMap', 'pictor-config').data?.KAFKA_TOPIC_PARTITIONS).toBe('16');

@@ -37,6 +37,11 @@ describe('mail', () => {
       valueFrom: { secretKeyRef: { name: 'pictor-smtp', key: 'url' } },
     });
     expect(envOf(withMail, 'pictor-worker').map((e) => e.name)).not.toContain('SMTP_URL');
+    // The notifier sends the notifications' email.
+    expect(envOf(withMail, 'pictor-notifier').find((e) => e.name === 'SMTP_URL')).toEqual({
+      name: 'SMTP_URL',
+      valueFrom: { secretKeyRef: { name: 'pictor-smtp', key: 'url' } },
+    });
     const config = find(withMail, 'ConfigMap', 'pictor-config').data ?? {};
     expect(config.MAIL_FROM).toBe('Pictures <pictures@example.org>');
   });
@@ -47,6 +52,24 @@ describe('mail', () => {
       JSON.stringify((policies.find((p) => p.metadata.name === name) as { spec?: unknown } | undefined)?.spec ?? {});
     expect(ports('pictor-api')).toContain('"port":587');
     expect(ports('pictor-processes')).not.toContain('"port":587');
+  });
+
+  it('when a Telegram Secret is given, then the api and the notifier read the token from it, only the api the webhook secret', async () => {
+    const objects = await render({
+      set: { 'telegram.existingSecret': 'pictor-telegram', 'telegram.botUsername': 'pictor_bot' },
+    });
+    const names = (name: string) => envOf(objects, name).map((e) => e.name);
+    expect(envOf(objects, 'pictor-notifier').find((e) => e.name === 'TELEGRAM_BOT_TOKEN')).toEqual({
+      name: 'TELEGRAM_BOT_TOKEN',
+      valueFrom: { secretKeyRef: { name: 'pictor-telegram', key: 'bot-token' } },
+    });
+    expect(names('pictor-api')).toEqual(expect.arrayContaining(['TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET']));
+    expect(names('pictor-notifier')).not.toContain('TELEGRAM_WEBHOOK_SECRET');
+    expect(names('pictor-worker')).not.toContain('TELEGRAM_BOT_TOKEN');
+    for (const { pod } of podsOf(plain)) {
+      for (const container of pod.containers)
+        expect((container.env ?? []).map((e) => e.name)).not.toContain('TELEGRAM_BOT_TOKEN');
+    }
   });
 
   it('when the ingress has TLS, then PUBLIC_URL is https, so the session cookie is Secure', () => {

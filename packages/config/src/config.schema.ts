@@ -7,6 +7,7 @@ export const TARGETS = [
   'api',
   'worker',
   'relay',
+  'notifier',
   'migrate',
   'storage-setup',
   'cleanup',
@@ -325,6 +326,68 @@ export const SETTINGS = {
     positiveInt.max(50),
     'Attempts before an image is dead-lettered and marked failed.',
     '5',
+  ),
+  NOTIFY_MAX_ATTEMPTS: setting(
+    positiveInt.max(50),
+    'Attempts per notification delivery (crashes included) before it is marked failed and dead-lettered to `pictor.notifications.dlq`.',
+    '5',
+  ),
+  NOTIFY_RETRY_BASE_MS: setting(
+    positiveInt.max(600_000),
+    'First delay between delivery attempts; doubled per attempt with jitter, at most a minute, never shorter than the provider asks.',
+    '1000',
+  ),
+  NOTIFY_FANOUT_BATCH: setting(
+    positiveInt.max(10_000),
+    'Followers notified per batch of a fan-out; a restarted notifier resumes after the last finished batch.',
+    '500',
+  ),
+  WEBHOOK_ALLOWED_CIDRS: setting(
+    z
+      .string()
+      .optional()
+      .transform((v) =>
+        (v ?? '')
+          .split(',')
+          .map((e) => e.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z.string().refine((entry) => {
+            const [address = '', bits, extra] = entry.split('/');
+            const max = isIP(address) === 6 ? 128 : 32;
+            return (
+              isIP(address) !== 0 &&
+              extra === undefined &&
+              (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max))
+            );
+          }, 'an IP address or CIDR block'),
+        ),
+      ),
+    'Comma-separated CIDR blocks that webhooks may reach although private or loopback (a receiver inside the cluster, tests). Unset: webhooks reach public addresses only.',
+  ),
+  TELEGRAM_BOT_TOKEN: secret(
+    optionalString,
+    'Token of the Telegram bot that sends notifications to linked chats. Unset: no Telegram.',
+  ),
+  TELEGRAM_BOT_USERNAME: setting(
+    optionalString,
+    'Username of that bot, for the `https://t.me/<bot>?start=<code>` link.',
+  ),
+  TELEGRAM_API_URL: setting(
+    url,
+    'Base URL of the Telegram Bot API (tests point it at their own).',
+    'https://api.telegram.org',
+  ),
+  TELEGRAM_WEBHOOK_SECRET: secret(
+    optionalString.refine((v) => v === undefined || /^[A-Za-z0-9_-]{16,256}$/.test(v), '16–256 of A-Z a-z 0-9 _ -'),
+    'Secret of the bot webhook: its path is `/hooks/telegram/<secret>` and Telegram sends it as `X-Telegram-Bot-Api-Secret-Token` (set both with setWebhook). Unset: no webhook route.',
+  ),
+  NOTIFIER_CONCURRENCY: setting(
+    positiveInt.max(64),
+    'Notification events handled at once per notifier process (never two of one recipient key at once).',
+    '4',
   ),
   RELAY_BATCH_SIZE: setting(positiveInt.max(10000), 'Outbox rows published per batch.', '100'),
   RELAY_POLL_INTERVAL_MS: setting(positiveInt, 'Safety-net poll of the outbox.', '1000'),

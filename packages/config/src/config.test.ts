@@ -148,6 +148,24 @@ describe('loadConfig', () => {
     expect(loadConfig({ PICTOR_TARGET: 'migrate' }).target).toBe('migrate');
   });
 
+  it('when the notifier runs on its own, then it needs Kafka and the database like the worker', () => {
+    expect(() => loadConfig({ PICTOR_TARGET: 'notifier' })).toThrow(
+      /KAFKA_BROKERS is required for target "notifier"[\s\S]*DATABASE_URL is required/,
+    );
+    const config = loadConfig({
+      PICTOR_TARGET: 'notifier',
+      KAFKA_BROKERS: '127.0.0.1:9092',
+      DATABASE_URL: 'postgres://pictor@127.0.0.1/pictor',
+      WEBHOOK_ALLOWED_CIDRS: '10.1.0.0/16, 127.0.0.2',
+    });
+    expect(config.notifier).toMatchObject({ maxAttempts: 5, webhookAllowedCidrs: ['10.1.0.0/16', '127.0.0.2'] });
+  });
+
+  it('when WEBHOOK_ALLOWED_CIDRS holds something that is not a CIDR, then start-up names it', () => {
+    expect(() => loadConfig({ WEBHOOK_ALLOWED_CIDRS: '10.0.0.0/33' })).toThrow(/WEBHOOK_ALLOWED_CIDRS/);
+    expect(() => loadConfig({ WEBHOOK_ALLOWED_CIDRS: 'intranet.example' })).toThrow(/WEBHOOK_ALLOWED_CIDRS/);
+  });
+
   it('when --target is given, then it wins over PICTOR_TARGET', () => {
     expect(loadConfig({ PICTOR_TARGET: 'api' }, { PICTOR_TARGET: 'all' }).target).toBe('all');
   });

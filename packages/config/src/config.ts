@@ -70,6 +70,13 @@ export interface Config {
     avifEffort: number;
   };
   worker: { concurrency: number; maxAttempts: number };
+  notifier: {
+    concurrency: number;
+    maxAttempts: number;
+    retryBaseMs: number;
+    fanoutBatch: number;
+    webhookAllowedCidrs: string[];
+  };
   relay: { batchSize: number; pollIntervalMs: number };
   serveWaitMs: number;
   cacheTtlSeconds: number;
@@ -91,6 +98,8 @@ export interface Config {
   };
   /** Email: over SMTP when smtpUrl is set, else `.eml` files under DATA_DIR/mail. */
   mail: { smtpUrl: string | undefined; from: string };
+  /** Telegram notifications, when TELEGRAM_BOT_TOKEN is set. */
+  telegram: { botToken: string; botUsername: string; apiUrl: string; webhookSecret: string | undefined } | undefined;
   /** On-demand backups as Jobs of the backup CronJob, when BACKUP_CRONJOB is set. */
   kubernetes: { backupCronJob: string; namespace: string | undefined; kubeconfig: string | undefined } | undefined;
 }
@@ -133,7 +142,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
   const brokers = s.KAFKA_BROKERS?.split(',')
     .map((b) => b.trim())
     .filter(Boolean);
-  const needsBus = s.PICTOR_TARGET === 'api' || s.PICTOR_TARGET === 'relay' || s.PICTOR_TARGET === 'worker';
+  const needsBus = ['api', 'relay', 'worker', 'notifier'].includes(s.PICTOR_TARGET);
   // backup and restore of the embedded database open its files directly (Pictor stopped).
   if (s.PICTOR_TARGET === 'storage-setup' && s3Set.length === 0) {
     problems.push('S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY and S3_SECRET_KEY are required for target "storage-setup"');
@@ -262,6 +271,13 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
       avifEffort: s.AVIF_EFFORT,
     },
     worker: { concurrency: s.WORKER_CONCURRENCY, maxAttempts: s.WORKER_MAX_ATTEMPTS },
+    notifier: {
+      concurrency: s.NOTIFIER_CONCURRENCY,
+      maxAttempts: s.NOTIFY_MAX_ATTEMPTS,
+      retryBaseMs: s.NOTIFY_RETRY_BASE_MS,
+      fanoutBatch: s.NOTIFY_FANOUT_BATCH,
+      webhookAllowedCidrs: s.WEBHOOK_ALLOWED_CIDRS,
+    },
     relay: { batchSize: s.RELAY_BATCH_SIZE, pollIntervalMs: s.RELAY_POLL_INTERVAL_MS },
     serveWaitMs: s.SERVE_WAIT_MS,
     cacheTtlSeconds: s.CACHE_TTL_SECONDS,
@@ -298,6 +314,14 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
         windowSeconds: s.RATE_LIMIT_ACCOUNT_WINDOW_SECONDS,
       },
     },
+    telegram: s.TELEGRAM_BOT_TOKEN
+      ? {
+          botToken: s.TELEGRAM_BOT_TOKEN,
+          botUsername: s.TELEGRAM_BOT_USERNAME ?? 'pictor_bot',
+          apiUrl: s.TELEGRAM_API_URL,
+          webhookSecret: s.TELEGRAM_WEBHOOK_SECRET,
+        }
+      : undefined,
     mail: { smtpUrl: s.SMTP_URL, from: s.MAIL_FROM ?? `Pictor <no-reply@${new URL(publicUrl).hostname}>` },
     kubernetes: s.BACKUP_CRONJOB
       ? { backupCronJob: s.BACKUP_CRONJOB, namespace: s.KUBERNETES_NAMESPACE, kubeconfig: s.KUBECONFIG }

@@ -101,6 +101,8 @@ export interface Metrics {
   /** Jobs this process may run at once (WORKER_CONCURRENCY), for saturation. */
   readonly workerConcurrency: Gauge;
   readonly eventsPublished: Counter<'topic'>;
+  /** Notification deliveries by channel and outcome (sent, retried, failed, duplicate). */
+  readonly notificationDeliveries: Counter<'channel' | 'outcome'>;
   /** Reads the outbox on every scrape (relay processes). */
   observeOutbox(read: () => Promise<OutboxBacklog>): void;
   /** Reads the consumer group's lag on every scrape (worker processes). */
@@ -265,6 +267,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       name: 'pictor_outbox_events_published_total',
       help: 'Outbox events the relay published to the bus, by topic.',
       labelNames: ['topic'],
+      registers,
+    }),
+    notificationDeliveries: new Counter({
+      name: 'pictor_notification_deliveries_total',
+      help: 'Notification deliveries by channel and outcome: sent, retried (an attempt failed), failed (given up on and dead-lettered), duplicate (already delivered).',
+      labelNames: ['channel', 'outcome'],
       registers,
     }),
     observeOutbox(read) {

@@ -1,13 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   describeAccountRepositoryContract,
+  describeFollowRepositoryContract,
   describeImageRepositoryContract,
+  describeNotificationRepositoryContract,
   describePasteRepositoryContract,
 } from '@pictor/testing';
 import { createTestDatabase } from '../../../scripts/engines/engines.mjs';
 import { loadMigrations, migrate } from './migrations.js';
 import { PgAccountRepository } from './pg-account.repository.js';
+import { PgFollowRepository } from './pg-follow.repository.js';
 import { PgImageRepository } from './pg-image.repository.js';
+import { PgNotificationRepository } from './pg-notification.repository.js';
 import { PgOutboxRepository } from './pg-outbox.repository.js';
 import { PgPasteRepository } from './pg-paste.repository.js';
 import { PgViewCountRepository } from './pg-view-count.repository.js';
@@ -54,6 +58,26 @@ describeAccountRepositoryContract('PgAccountRepository on PostgreSQL', async () 
   return {
     accounts: new PgAccountRepository(pool),
     images: new PgImageRepository(pool),
+    teardown: () => Promise.resolve(),
+  };
+});
+
+describeFollowRepositoryContract('PgFollowRepository on PostgreSQL', async () => {
+  await pool.query('TRUNCATE images, outbox, accounts CASCADE');
+  return {
+    follows: new PgFollowRepository(pool),
+    accounts: new PgAccountRepository(pool),
+    outbox: new PgOutboxRepository(pool),
+    teardown: () => Promise.resolve(),
+  };
+});
+
+describeNotificationRepositoryContract('PgNotificationRepository on PostgreSQL', async () => {
+  await pool.query('TRUNCATE images, outbox, accounts, notification_fanouts CASCADE');
+  return {
+    notifications: new PgNotificationRepository(pool),
+    follows: new PgFollowRepository(pool),
+    accounts: new PgAccountRepository(pool),
     teardown: () => Promise.resolve(),
   };
 });

@@ -6,3 +6,5 @@ export * from './account-repository.contract.js';
 export * from './mail-transport.contract.js';
 export * from './smtp-server.js';
 export * from './paste-repository.contract.js';
+export * from './follow-repository.contract.js';
+export * from './notification-repository.contract.js';

@@ -47,7 +47,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     type: 'http',
     scheme: 'bearer',
     description:
-      'A personal API token `pictor_…` (POST /api/v1/account/tokens), limited to its scopes: images:write, images:delete, pastes:write, account:read.',
+      'A personal API token `pictor_…` (POST /api/v1/account/tokens), limited to its scopes: images:write, images:delete, pastes:write, account:read, follows:write.',
   });
 
   registry.registerPath({

@@ -18,6 +18,8 @@ import {
 } from './schemas.js';
 import { registerAccountPaths } from './openapi-accounts.js';
 import { registerPastePaths } from './openapi-pastes.js';
+import { registerFollowPaths } from './openapi-follows.js';
+import { registerNotificationPaths } from './openapi-notifications.js';
 
 const errorResponse = (description: string) => ({
   description,
@@ -183,6 +185,8 @@ export function buildOpenApiDocument(
 
   registerAccountPaths(registry, secureCookies);
   registerPastePaths(registry);
+  registerFollowPaths(registry);
+  registerNotificationPaths(registry);
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

@@ -65,10 +65,10 @@ export function imagesRoute(deps: ImagesRouteDeps): Router {
     const upload = req.upload!;
     const options = uploadOptions(req.query, upload.fields);
     const principal = req.principal;
-    const ownerId = principal && principal.kind !== 'operator' ? principal.account.id : undefined;
+    const owner = principal && principal.kind !== 'operator' ? principal.account : undefined;
     const uploaded = await deps.images.upload(
       upload.files,
-      { ...options, ...(ownerId ? { ownerId } : {}) },
+      { ...options, ...(owner ? { ownerId: owner.id, ownerUsername: owner.username } : {}) },
       { requestId: req.id, headers: traceHeaders() },
     );
     res.locals.uploaded = uploaded.map((u) => u.image);

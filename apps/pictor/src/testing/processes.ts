@@ -69,7 +69,7 @@ export interface PictorProcess {
  * worker log that they started).
  */
 export async function spawnPictor(
-  target: 'all' | 'api' | 'relay' | 'worker' | 'migrate',
+  target: 'all' | 'api' | 'relay' | 'worker' | 'notifier' | 'migrate',
   env: Record<string, string>,
 ): Promise<PictorProcess> {
   // Both ports chosen here, distinct: a metrics port left to the kernel (0) could be the very
@@ -153,6 +153,7 @@ export async function spawnPictor(
     api: 'listening',
     relay: 'relay started',
     worker: 'worker started',
+    notifier: 'notifier started',
     migrate: 'migrations applied',
   }[target];
   await waitForLog((l) => l.msg === readyMessage, 60_000);

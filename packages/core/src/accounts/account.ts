@@ -19,7 +19,7 @@ export interface Account {
 export type NewAccount = Pick<Account, 'id' | 'username' | 'email' | 'passwordHash' | 'status' | 'role' | 'createdAt'>;
 
 /** Scopes of personal API tokens. A session has them all, except where an action demands a session. */
-export const TOKEN_SCOPES = ['images:write', 'images:delete', 'pastes:write', 'account:read'] as const;
+export const TOKEN_SCOPES = ['images:write', 'images:delete', 'pastes:write', 'account:read', 'follows:write'] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
 export function isTokenScope(value: string): value is TokenScope {

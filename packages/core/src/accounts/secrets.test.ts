@@ -79,7 +79,7 @@ describe('reset codes', () => {
 
 describe('scopes', () => {
   it('when a scope is one Pictor knows, then it is accepted; anything else is not', () => {
-    expect(TOKEN_SCOPES).toEqual(['images:write', 'images:delete', 'pastes:write', 'account:read']);
+    expect(TOKEN_SCOPES).toEqual(['images:write', 'images:delete', 'pastes:write', 'account:read', 'follows:write']);
     for (const scope of TOKEN_SCOPES) expect(isTokenScope(scope)).toBe(true);
     for (const scope of ['images:*', 'admin', 'IMAGES:WRITE', '', 'images:write '])
       expect(isTokenScope(scope)).toBe(false);

@@ -197,6 +197,13 @@ export const ERRORS = {
       'This paste is deleted once read; link previews and prefetches do not get its text.',
     ),
   accountNotFound: () => new AppError('ACCOUNT_NOT_FOUND', 404, 'No such account.'),
+  userNotFound: () => new AppError('USER_NOT_FOUND', 404, 'No such user.'),
+  cannotFollowSelf: () => new AppError('CANNOT_FOLLOW_SELF', 422, 'You cannot follow yourself.'),
+  webhookUrlForbidden: (reason: string) =>
+    new AppError('WEBHOOK_URL_FORBIDDEN', 422, `This webhook URL is not accepted: ${reason}`),
+  webhookNotFound: () => new AppError('WEBHOOK_NOT_FOUND', 404, 'No such webhook.'),
+  tooManyWebhooks: (limit: number) =>
+    new AppError('TOO_MANY_WEBHOOKS', 409, `An account may have at most ${limit} webhooks.`, false, { limit }),
   internal: (cause?: unknown) =>
     new AppError('INTERNAL', 500, 'Something went wrong on our side.', false, undefined, { cause }),
 } as const;

@@ -20,6 +20,7 @@ import {
 } from './image.js';
 import { moveObject, publicObjectKeys, withholdObjects } from './public-objects.js';
 import { publicCacheControl, storageKeys } from './storage-keys.js';
+import { notificationOutboxEvent } from '../notifications/notification-event.js';
 import { TOPICS } from './topics.js';
 import { planOutputs, type PlannedOutput, type VariantSettings } from './variant-plan.js';
 import { decodeImageRecord, encodeImageRecord } from './image.codec.js';
@@ -52,6 +53,8 @@ export interface UploadOptions {
   watermark?: string;
   /** The signed-in uploader; absent for anonymous uploads. */
   ownerId?: string;
+  /** The uploader's username: a public upload with an owner tells their followers (one event per request). */
+  ownerUsername?: string;
 }
 
 export interface ImageChanges {
@@ -141,6 +144,19 @@ export class ImageService {
         payload: { imageId: row.id },
         headers: { ...context.headers, ...(context.requestId ? { 'x-request-id': context.requestId } : {}) },
       }));
+      const first = rows[0];
+      if (first && first.ownerId && options.ownerUsername && first.visibility === 'public') {
+        // In the same transaction as the images: no notification of an upload that did not happen.
+        events.push(
+          notificationOutboxEvent(
+            'image.published',
+            first.ownerId,
+            { id: first.ownerId, username: options.ownerUsername },
+            { imageId: first.id, count: String(rows.length), ...(first.title ? { title: first.title } : {}) },
+            now,
+          ),
+        );
+      }
       await this.withDependency('database', () => this.deps.images.insertWithEvents(rows, events));
     } catch (error) {
       await this.deps.objects.delete(stored).catch(() => {

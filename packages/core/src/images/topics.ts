@@ -2,6 +2,9 @@
 export const TOPICS = {
   imageUploaded: 'pictor.images.uploaded',
   imageUploadedDeadLetter: 'pictor.images.uploaded.dlq',
+  /** Notification events, keyed by the account they are for (or whose followers they are for). */
+  notifications: 'pictor.notifications',
+  notificationsDeadLetter: 'pictor.notifications.dlq',
 } as const;
 
 /** Body of a `pictor.images.uploaded` event. */

@@ -123,5 +123,38 @@ export function renderEmail(notification: Notification, site: string): RenderedE
           'If this was not you, reset your password at once and tell the administrator.',
         ]),
       };
+    case 'follower.new': {
+      const actor = notification.data.actor ?? '';
+      const profile = `${site}/u/${encodeURIComponent(actor)}`;
+      return {
+        subject: `${actor} follows you on Pictor`,
+        text: [`Hello ${name},`, '', `${actor} now follows you on ${host}: ${profile}`].join('\n'),
+        html: page('New follower', [
+          `Hello ${escapeHtml(name)},`,
+          `<a href="${escapeHtml(profile)}">${escapeHtml(actor)}</a> now follows you on ${escapeHtml(host)}.`,
+        ]),
+      };
+    }
+    case 'image.published': {
+      const actor = notification.data.actor ?? '';
+      const title = notification.data.title ?? '';
+      const url = `${site}/v/${encodeURIComponent(notification.data.imageId ?? '')}`;
+      const named = title ? `"${title}"` : 'a new image';
+      return {
+        subject: `${actor} published ${title ? `"${title}"` : 'an image'} on Pictor`,
+        text: [
+          `Hello ${name},`,
+          '',
+          `${actor}, whom you follow, published ${named}: ${url}`,
+          '',
+          `You get this because you asked to be notified of ${actor}'s images; turn it off on their profile.`,
+        ].join('\n'),
+        html: page('New image', [
+          `Hello ${escapeHtml(name)},`,
+          `${escapeHtml(actor)}, whom you follow, published <a href="${escapeHtml(url)}">${escapeHtml(named)}</a>.`,
+          `You get this because you asked to be notified of ${escapeHtml(actor)}'s images; turn it off on their profile.`,
+        ]),
+      };
+    }
   }
 }

@@ -3,7 +3,13 @@
  * reaches someone (email today; Telegram, webhooks and in-app later) is the channels' business.
  */
 export type NotificationType =
-  'password-reset-code' | 'password-changed' | 'email-changed' | 'email-verification-code' | 'registration-attempt';
+  | 'password-reset-code'
+  | 'password-changed'
+  | 'email-changed'
+  | 'email-verification-code'
+  | 'registration-attempt'
+  | 'follower.new'
+  | 'image.published';
 
 export interface Notification {
   /**

@@ -1,0 +1,74 @@
+import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+
+extendZodWithOpenApi(z);
+
+/** The time of the last notification (ms since 1970, base 36) and its id. */
+export const NOTIFICATION_CURSOR_PATTERN = /^[0-9a-z]{1,9}_[0-9a-f-]{36}$/;
+
+export const NotificationListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20 }),
+  cursor: z
+    .string()
+    .regex(NOTIFICATION_CURSOR_PATTERN, 'nextCursor of the previous page')
+    .optional()
+    .openapi({ description: 'nextCursor of the previous page.' }),
+});
+
+export const MarkReadSchema = z
+  .object({
+    ids: z
+      .array(z.string().max(64))
+      .max(100)
+      .optional()
+      .openapi({ description: 'Notifications to mark read; all of them when absent.' }),
+  })
+  .strict()
+  .openapi('MarkNotificationsRead');
+
+export const NotificationSchema = z
+  .object({
+    id: z.string(),
+    type: z.string().openapi({ description: '`follower.new` or `image.published`.' }),
+    actor: z.string().openapi({ description: 'Username of who caused it.' }),
+    data: z.record(z.string(), z.string()),
+    createdAt: z.string(),
+    read: z.boolean(),
+  })
+  .openapi('Notification');
+
+export const NotificationPageSchema = z
+  .object({
+    notifications: z.array(NotificationSchema),
+    unread: z.number().int(),
+    nextCursor: z.string().nullable(),
+  })
+  .openapi('NotificationPage');
+
+export const CreateWebhookSchema = z
+  .object({
+    url: z.string().max(2048).openapi({ example: 'https://hooks.example.org/pictor' }),
+    events: z
+      .array(z.enum(['follower.new', 'image.published']))
+      .max(10)
+      .optional()
+      .openapi({ description: 'Event types to send; all when absent.' }),
+  })
+  .strict()
+  .openapi('CreateWebhook');
+
+export const WebhookIdParam = z.object({ id: z.uuid() });
+
+export const WebhookSchema = z
+  .object({
+    id: z.string(),
+    url: z.string(),
+    events: z.array(z.string()),
+    createdAt: z.string(),
+    enabled: z.boolean(),
+  })
+  .openapi('Webhook');
+
+export const WebhookWithSecretSchema = WebhookSchema.extend({
+  secret: z.string().openapi({ description: 'Standard Webhooks signing secret (`whsec_…`), shown only now.' }),
+}).openapi('WebhookWithSecret');

@@ -1,0 +1,53 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { MarkReadSchema, NotificationListQuery, NotificationPageSchema } from './notification-schemas.js';
+import { ErrorSchema } from './schemas.js';
+
+const error = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
+const signedIn: Record<string, string[]>[] = [{ session: [] }, { personalToken: [] }];
+
+/** In-app notifications: the list, marking read, and the live stream. */
+export function registerNotificationPaths(registry: OpenAPIRegistry): void {
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/notifications',
+    summary: 'Your in-app notifications, newest first, with the unread count',
+    security: signedIn,
+    request: { query: NotificationListQuery },
+    responses: {
+      200: { description: 'One page.', content: { 'application/json': { schema: NotificationPageSchema } } },
+      400: error('VALIDATION_FAILED: limit or cursor'),
+      401: error('AUTHENTICATION_REQUIRED'),
+      403: error('TOKEN_SCOPE: a token without account:read'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/api/v1/notifications/read',
+    summary: 'Mark notifications read (all when no ids are given)',
+    security: signedIn,
+    request: { body: { required: false, content: { 'application/json': { schema: MarkReadSchema } } } },
+    responses: {
+      200: {
+        description: 'The unread count left.',
+        content: { 'application/json': { schema: z.object({ unread: z.number().int() }) } },
+      },
+      400: error('VALIDATION_FAILED'),
+      401: error('AUTHENTICATION_REQUIRED'),
+      403: error('TOKEN_SCOPE: a token without account:read; CSRF_REJECTED'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/notifications/stream',
+    summary: 'Live notifications (Server-Sent Events)',
+    description:
+      '`event: unread` with `{"unread": n}` at once and whenever the count changes; `event: notification` with a Notification as it arrives; a comment line every 15 s keeps proxies from closing the stream.',
+    security: signedIn,
+    responses: {
+      200: { description: 'An endless event stream.', content: { 'text/event-stream': { schema: z.string() } } },
+      401: error('AUTHENTICATION_REQUIRED'),
+      403: error('TOKEN_SCOPE: a token without account:read'),
+    },
+  });
+}

@@ -1,0 +1,58 @@
+import { timingSafeEqual } from 'node:crypto';
+import express, { Router } from 'express';
+import { ERRORS, type TelegramLinks, type TelegramUpdate } from '@pictor/core';
+import { allowOnly } from '../http/method-not-allowed.js';
+import { accountOf, checkCsrf, requireAccount, requireSession, type AuthSettings } from '../http/auth.js';
+
+export interface TelegramRouteDeps extends AuthSettings {
+  telegram: TelegramLinks;
+}
+
+/** `/api/v1/account/telegram`: link a Telegram chat by a one-time code, see it, unlink it. */
+export function telegramAccountRoute(deps: TelegramRouteDeps): Router {
+  const router = Router();
+  router.use(express.json({ limit: '1kb' }));
+  router.use(checkCsrf(deps));
+  router.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  router.get('/', requireAccount('account:read'), async (req, res) => {
+    res.json({ linked: (await deps.telegram.linkedChat(accountOf(req).id)) !== null });
+  });
+  router.post('/link', requireSession(), async (req, res) => {
+    const link = await deps.telegram.startLink(accountOf(req).id);
+    res.status(201).json({ url: link.url, code: link.code, expiresAt: link.expiresAt.toISOString() });
+  });
+  router.delete('/', requireSession(), async (req, res) => {
+    await deps.telegram.unlink(accountOf(req).id);
+    res.status(204).end();
+  });
+  router.all('/', allowOnly('GET', 'DELETE'));
+  router.all('/link', allowOnly('POST'));
+  return router;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * `POST /hooks/telegram/<secret>`: updates from Telegram (setWebhook with `secret_token`). The path
+ * and the `X-Telegram-Bot-Api-Secret-Token` header must both carry the secret; anything else is
+ * answered like an unknown path.
+ */
+export function telegramWebhookRoute(telegram: TelegramLinks, secret: string): Router {
+  const router = Router();
+  router.post('/:secret', express.json({ limit: '64kb' }), async (req, res) => {
+    const header = req.get('x-telegram-bot-api-secret-token') ?? '';
+    if (!sameSecret(String(req.params.secret), secret) || !sameSecret(header, secret)) throw ERRORS.notFound();
+    const outcome = await telegram.handleUpdate((req.body ?? {}) as TelegramUpdate);
+    req.log.info('telegram update', { outcome });
+    // Telegram retries anything but 2xx: an update that is not for us is still answered 200.
+    res.status(200).json({ ok: true });
+  });
+  return router;
+}

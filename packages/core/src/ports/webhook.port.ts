@@ -1,0 +1,55 @@
+/** A webhook endpoint of an account. `secret` is only ever shown at creation and rotation. */
+export interface Webhook {
+  id: string;
+  accountId: string;
+  url: string;
+  secret: string;
+  /** Event types sent to it. */
+  events: string[];
+  createdAt: Date;
+  disabledAt: Date | null;
+}
+
+export interface WebhookAttempt {
+  deliveryId: string;
+  webhookId: string;
+  status: 'sent' | 'failed';
+  httpStatus: number | null;
+  durationMs: number;
+  error: string | null;
+  at: Date;
+}
+
+/** Webhook endpoints and their delivery log, in the SQL database. */
+export interface WebhookRepository {
+  insert(webhook: Webhook): Promise<void>;
+  list(accountId: string): Promise<Webhook[]>;
+  count(accountId: string): Promise<number>;
+  /** False when the account has no such webhook. */
+  remove(accountId: string, id: string): Promise<boolean>;
+  /** Null when the account has no such webhook. */
+  rotateSecret(accountId: string, id: string, secret: string): Promise<Webhook | null>;
+  /** Enabled endpoints of the account. */
+  active(accountId: string): Promise<Webhook[]>;
+  /** Ids of the endpoints that already accepted this delivery. */
+  acceptedBy(deliveryId: string): Promise<Set<string>>;
+  recordAttempt(attempt: WebhookAttempt): Promise<void>;
+  recentAttempts(webhookId: string, limit: number): Promise<WebhookAttempt[]>;
+}
+
+/** An answer of a webhook receiver. */
+export interface WebhookResponse {
+  status: number;
+  /** Retry-After, in milliseconds, when the receiver sent one. */
+  retryAfterMs?: number;
+}
+
+/**
+ * Sends signed requests to URLs that users gave, closed against server-side request forgery: only
+ * public addresses (after DNS resolution, at every request), no redirects, bounded time and reads.
+ */
+export interface WebhookSender {
+  /** Throws WEBHOOK_URL_FORBIDDEN (422) for a URL that is not http(s) or resolves to a private address. */
+  check(url: string): Promise<void>;
+  post(url: string, headers: Record<string, string>, body: string): Promise<WebhookResponse>;
+}
