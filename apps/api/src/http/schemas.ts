@@ -1,6 +1,6 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { DURATION_PATTERN } from '@pictor/core';
+import { DURATION_PATTERN, MAX_TITLE_LENGTH, PASTE_LANGUAGES } from '@pictor/core';
 import { CURSOR_PATTERN } from './presenter.js';
 
 extendZodWithOpenApi(z);
@@ -206,20 +206,38 @@ export const PasteIdParam = z.object({
   id: z.string().openapi({ example: 'aZ3k9QpL', description: 'Paste id (8 base62 characters).' }),
 });
 
+/** What JavaScript's `trim()` removes, spelt out: JSON Schema patterns run in Python too, whose `\s` differs. */
+const TRIMMED = '[\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]';
+/** A paste title as the domain takes it: trimmed, at most 200 characters, no control characters. */
+const PASTE_TITLE_PATTERN = `^${TRIMMED}*[^\\u0000-\\u001f\\u007f]{0,${MAX_TITLE_LENGTH}}${TRIMMED}*$`;
+/** `auto`, blank, or a language of PASTE_LANGUAGES in any case (as parsed). */
+const PASTE_LANGUAGE_PATTERN = `^(?:|auto|${PASTE_LANGUAGES.map((name) =>
+  [...name].map((c) => (/[a-z]/.test(c) ? `[${c}${c.toUpperCase()}]` : c)).join(''),
+).join('|')})$`;
+
 const PasteOptionFields = {
   title: z
     .string()
-    // Generous here so that the domain's rule (200 characters) answers with INVALID_TITLE.
+    // Generous here so that the domain's rule (200 characters, one line) answers with INVALID_TITLE;
+    // the document states that rule as a pattern.
     .max(100_000)
     .nullable()
     .optional()
-    .openapi({ example: 'CI build #42', description: 'At most 200 characters, one line.' }),
+    .openapi({
+      example: 'CI build #42',
+      description: 'At most 200 characters once trimmed, one line (no control characters). Blank: no title.',
+      pattern: PASTE_TITLE_PATTERN,
+    }),
   language: z
     .string()
     .max(32)
     .nullable()
     .optional()
-    .openapi({ example: 'python', description: 'Highlighting language; `auto` or absent: detected.' }),
+    .openapi({
+      example: 'python',
+      description: `Highlighting language, in any case: ${PASTE_LANGUAGES.join(', ')}. \`auto\`, blank or absent: detected.`,
+      pattern: PASTE_LANGUAGE_PATTERN,
+    }),
   expiresIn: UploadOptionsSchema.shape.expiresIn,
   visibility: UploadOptionsSchema.shape.visibility,
 };
@@ -229,9 +247,20 @@ export const PasteQuerySchema = z
   .object({ ...PasteOptionFields, burnAfterReading: booleanish.openapi({ type: 'boolean' }) })
   .openapi('PasteQuery');
 
+/**
+ * The text of a paste: not empty, no NUL. Its limit is in bytes (MAX_PASTE_BYTES, a setting), which
+ * a string's maxLength (in characters) cannot say: the description does.
+ */
+export const PasteTextSchema = z
+  .string()
+  .min(1)
+  // eslint-disable-next-line no-control-regex -- refusing NUL is the point
+  .regex(/^[^\u0000]+$/, 'text without NUL')
+  .openapi({ description: 'The text: not empty, UTF-8, no NUL, at most MAX_PASTE_BYTES bytes (413 beyond).' });
+
 export const CreatePasteSchema = z
   .object({
-    content: z.string().openapi({ description: 'The text (UTF-8, no NUL, at most MAX_PASTE_BYTES bytes).' }),
+    content: PasteTextSchema,
     ...PasteOptionFields,
     burnAfterReading: z.boolean().optional(),
   })
@@ -243,10 +272,7 @@ export const UpdatePasteSchema = z
     title: PasteOptionFields.title,
     language: PasteOptionFields.language,
     visibility: z.enum(['public', 'unlisted']).optional(),
-    expiresIn: z
-      .string()
-      .regex(/^(never|\d{1,9}(s|m|h|d|w|mo|y)?)$/i, 'a duration such as 10m, 1h, 7d, 1mo or never')
-      .optional(),
+    expiresIn: PasteOptionFields.expiresIn,
   })
   .strict()
   .openapi('UpdatePaste');

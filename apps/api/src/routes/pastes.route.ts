@@ -3,6 +3,7 @@ import { ERRORS, type PasteActor, type PasteService, type ViewCounter } from '@p
 import { traceHeaders } from '@pictor/observability';
 import { accountOf, checkCsrf, requireAccount, type AuthSettings } from '../http/auth.js';
 import { presentCreatedPaste, presentPaste } from '../http/paste-presenter.js';
+import { allowOnly } from '../http/method-not-allowed.js';
 import { decodeCursor, encodeCursor } from '../http/presenter.js';
 import { readerOf, viewerOf } from '../http/reader.js';
 import {
@@ -64,7 +65,8 @@ const ownerOf = (req: Request): string | undefined => {
 
 /**
  * Who acts on a paste: the delete token (header `X-Delete-Token` or `?token=`) when one is
- * given, else the signed-in author (or an admin, or the operator).
+ * given, else the signed-in author (or an admin, or the operator). Neither is refused 403
+ * INVALID_DELETE_TOKEN before any lookup, as for images.
  */
 function actorOf(req: Request): PasteActor {
   const given = req.get('x-delete-token') ?? req.query.token;
@@ -79,6 +81,7 @@ function actorOf(req: Request): PasteActor {
       admin: principal.account.role === 'admin' && principal.kind === 'session',
     };
   }
+  if (given === undefined) throw ERRORS.invalidDeleteToken();
   const { token } = parseOrThrow(DeleteTokenSchema, { token: given });
   return { deleteToken: token };
 }
@@ -171,6 +174,8 @@ export function pastesRoute(deps: PastesRouteDeps): Router {
     res.status(204).end();
   });
 
+  router.all('/', allowOnly('GET', 'POST'));
+  router.all('/:id', allowOnly('GET', 'PATCH', 'DELETE'));
   return router;
 }
 
@@ -194,5 +199,6 @@ export function accountPastesRoute(deps: Pick<PastesRouteDeps, 'pastes' | 'publi
       nextCursor: page.length > query.limit && last ? encodeCursor(last) : null,
     });
   });
+  router.all('/', allowOnly('GET'));
   return router;
 }
