@@ -5,8 +5,8 @@ import {
   CreatePasteSchema,
   DeleteTokenSchema,
   ErrorSchema,
-  ListQuerySchema,
   PasteIdParam,
+  PasteListQuerySchema,
   PasteListSchema,
   PasteQuerySchema,
   PasteSchema,
@@ -30,7 +30,7 @@ export function registerPastePaths(registry: OpenAPIRegistry): void {
     path: '/api/v1/pastes',
     summary: 'Create a text paste',
     description:
-      'JSON (`content` and options), or any other body taken as the raw text with the options in the query string, so `curl --data-binary @build.log …/api/v1/pastes?title=build` works. The text must be UTF-8 without NUL bytes, at most MAX_PASTE_BYTES. Signed in (session or token with pastes:write), the paste gets a `/<username>/<slug>` link.',
+      'JSON (`content` and options), or any other body taken as the raw text with the options in the query string (with JSON, query options apply where the body leaves them out), so `curl --data-binary @build.log …/api/v1/pastes?title=build` works. The text must be UTF-8 without NUL bytes, at most MAX_PASTE_BYTES. Signed in (session or token with pastes:write), the paste gets a `/<username>/<slug>` link.',
     request: {
       query: PasteQuerySchema,
       body: {
@@ -56,7 +56,7 @@ export function registerPastePaths(registry: OpenAPIRegistry): void {
     method: 'get',
     path: '/api/v1/pastes',
     summary: 'List public pastes, newest first',
-    request: { query: ListQuerySchema },
+    request: { query: PasteListQuerySchema },
     responses: {
       200: { description: 'A page of pastes (without their text).', ...json(PasteListSchema) },
       400: listFailure,
@@ -114,7 +114,7 @@ export function registerPastePaths(registry: OpenAPIRegistry): void {
     path: '/api/v1/account/pastes',
     summary: "The signed-in author's pastes, every visibility, newest first",
     security: [{ session: [] }, { personalToken: [] }],
-    request: { query: ListQuerySchema },
+    request: { query: PasteListQuerySchema },
     responses: {
       200: { description: 'A page of pastes.', ...json(PasteListSchema) },
       400: listFailure,

@@ -1,7 +1,7 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { DURATION_PATTERN, MAX_TITLE_LENGTH, PASTE_LANGUAGES } from '@pictor/core';
-import { CURSOR_PATTERN } from './presenter.js';
+import { CURSOR_PATTERN, PASTE_CURSOR_PATTERN } from './presenter.js';
 
 extendZodWithOpenApi(z);
 
@@ -66,6 +66,15 @@ export const ListQuerySchema = z.object({
     .regex(CURSOR_PATTERN, 'nextCursor of the previous page')
     .optional()
     .openapi({ description: 'nextCursor of the previous page.', example: 'mib0z3k0_Xk3b9QzL0aPq' }),
+});
+
+/** A list of pastes: the same limit, a cursor naming a paste (8-character id). */
+export const PasteListQuerySchema = ListQuerySchema.extend({
+  cursor: z
+    .string()
+    .regex(PASTE_CURSOR_PATTERN, 'nextCursor of the previous page')
+    .optional()
+    .openapi({ description: 'nextCursor of the previous page.', example: 'mib0z3k0_aZ3k9QpL' }),
 });
 
 /** Any text: a token that is empty or wrong is simply one that does not match (403). */
@@ -253,10 +262,12 @@ export const PasteQuerySchema = z
  */
 export const PasteTextSchema = z
   .string()
-  .min(1)
-  // eslint-disable-next-line no-control-regex -- refusing NUL is the point
-  .regex(/^[^\u0000]+$/, 'text without NUL')
-  .openapi({ description: 'The text: not empty, UTF-8, no NUL, at most MAX_PASTE_BYTES bytes (413 beyond).' });
+  // Stated in the document only, so that the domain answers with EMPTY_PASTE and INVALID_TEXT.
+  .openapi({
+    minLength: 1,
+    pattern: '^[^\\u0000]+$',
+    description: 'The text: not empty, UTF-8, no NUL, at most MAX_PASTE_BYTES bytes (413 beyond).',
+  });
 
 export const CreatePasteSchema = z
   .object({

@@ -1,16 +1,23 @@
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { ERRORS, type PasteActor, type PasteService, type ViewCounter } from '@pictor/core';
+import {
+  ERRORS,
+  isPasteLanguage,
+  normalisePasteTitle,
+  type PasteActor,
+  type PasteService,
+  type ViewCounter,
+} from '@pictor/core';
 import { traceHeaders } from '@pictor/observability';
 import { accountOf, checkCsrf, requireAccount, type AuthSettings } from '../http/auth.js';
 import { presentCreatedPaste, presentPaste } from '../http/paste-presenter.js';
 import { allowOnly } from '../http/method-not-allowed.js';
-import { decodeCursor, encodeCursor } from '../http/presenter.js';
+import { decodeCursor, encodeCursor, PASTE_CURSOR_PATTERN } from '../http/presenter.js';
 import { readerOf, viewerOf } from '../http/reader.js';
 import {
   CreatePasteSchema,
   DeleteTokenSchema,
-  ListQuerySchema,
   PasteIdParam,
+  PasteListQuerySchema,
   PasteQuerySchema,
   UpdatePasteSchema,
 } from '../http/schemas.js';
@@ -86,6 +93,18 @@ function actorOf(req: Request): PasteActor {
   return { deleteToken: token };
 }
 
+/**
+ * The domain's rules for a title and a language, on the query's values even when a JSON body's
+ * fields replace them: what the document calls invalid is refused, wherever it was sent.
+ */
+function checkQueryOptions(options: { title?: string | null | undefined; language?: string | null | undefined }) {
+  normalisePasteTitle(options.title);
+  const language = options.language;
+  if (language && language !== 'auto' && !isPasteLanguage(language.toLowerCase())) {
+    throw ERRORS.validationFailed(`"${language}" is not a supported language.`);
+  }
+}
+
 /** `/api/v1/pastes`: create, read (and burn), list, change, delete. */
 export function pastesRoute(deps: PastesRouteDeps): Router {
   const router = Router();
@@ -105,6 +124,9 @@ export function pastesRoute(deps: PastesRouteDeps): Router {
   router.post('/', mayCreate, deps.limitUploads, pasteBody(deps.maxPasteBytes), csrf, async (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const ownerId = ownerOf(req);
+    // The query's options are checked whatever the body; with JSON, the body's fields win.
+    const options = parseOrThrow(PasteQuerySchema, req.query);
+    checkQueryOptions(options);
     let input;
     if (req.is('application/json')) {
       let parsed: unknown;
@@ -114,9 +136,16 @@ export function pastesRoute(deps: PastesRouteDeps): Router {
         throw ERRORS.validationFailed('The body is not valid JSON in UTF-8.');
       }
       const fields = parseOrThrow(CreatePasteSchema, parsed);
-      input = { ...fields, text: fields.content };
+      input = {
+        title: fields.title === undefined ? options.title : fields.title,
+        language: fields.language === undefined ? options.language : fields.language,
+        expiresIn: fields.expiresIn ?? options.expiresIn,
+        visibility: fields.visibility ?? options.visibility,
+        burnAfterReading: fields.burnAfterReading ?? options.burnAfterReading,
+        text: fields.content,
+      };
     } else {
-      input = { ...parseOrThrow(PasteQuerySchema, req.query), text: body };
+      input = { ...options, text: body };
     }
     const created = await deps.pastes.create(
       {
@@ -135,8 +164,8 @@ export function pastesRoute(deps: PastesRouteDeps): Router {
   });
 
   router.get('/', async (req, res) => {
-    const query = parseOrThrow(ListQuerySchema, req.query);
-    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const query = parseOrThrow(PasteListQuerySchema, req.query);
+    const after = query.cursor ? decodeCursor(query.cursor, PASTE_CURSOR_PATTERN) : undefined;
     if (after === null) throw ERRORS.validationFailed('cursor is not valid');
     const page = await deps.pastes.list({ limit: query.limit + 1, ...(after ? { after } : {}) });
     const pastes = page.slice(0, query.limit);
@@ -183,8 +212,8 @@ export function pastesRoute(deps: PastesRouteDeps): Router {
 export function accountPastesRoute(deps: Pick<PastesRouteDeps, 'pastes' | 'publicUrl'>): Router {
   const router = Router();
   router.get('/', requireAccount('account:read'), async (req, res) => {
-    const query = parseOrThrow(ListQuerySchema, req.query);
-    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const query = parseOrThrow(PasteListQuerySchema, req.query);
+    const after = query.cursor ? decodeCursor(query.cursor, PASTE_CURSOR_PATTERN) : undefined;
     if (after === null) throw ERRORS.validationFailed('cursor is not valid');
     const page = await deps.pastes.listOf(accountOf(req).id, {
       limit: query.limit + 1,
