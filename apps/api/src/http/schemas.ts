@@ -224,6 +224,9 @@ const PASTE_LANGUAGE_PATTERN = `^(?:|auto|${PASTE_LANGUAGES.map((name) =>
   [...name].map((c) => (/[a-z]/.test(c) ? `[${c}${c.toUpperCase()}]` : c)).join(''),
 ).join('|')})$`;
 
+/** The longest title the query string takes, spaces around it included (the title itself: 200). */
+export const MAX_QUERY_TITLE_LENGTH = 500;
+
 const PasteOptionFields = {
   title: z
     .string()
@@ -253,7 +256,12 @@ const PasteOptionFields = {
 
 /** The query of a raw `text/plain` paste (`curl --data-binary @file …/api/v1/pastes?title=…`). */
 export const PasteQuerySchema = z
-  .object({ ...PasteOptionFields, burnAfterReading: booleanish.openapi({ type: 'boolean' }) })
+  .object({
+    ...PasteOptionFields,
+    // A URL is bounded (16 KB of headers): longer titles are refused (INVALID_TITLE) before they get near it.
+    title: PasteOptionFields.title.openapi({ maxLength: MAX_QUERY_TITLE_LENGTH }),
+    burnAfterReading: booleanish.openapi({ type: 'boolean' }),
+  })
   .openapi('PasteQuery');
 
 /**

@@ -16,6 +16,7 @@ import { readerOf, viewerOf } from '../http/reader.js';
 import {
   CreatePasteSchema,
   DeleteTokenSchema,
+  MAX_QUERY_TITLE_LENGTH,
   PasteIdParam,
   PasteListQuerySchema,
   PasteQuerySchema,
@@ -98,6 +99,9 @@ function actorOf(req: Request): PasteActor {
  * fields replace them: what the document calls invalid is refused, wherever it was sent.
  */
 function checkQueryOptions(options: { title?: string | null | undefined; language?: string | null | undefined }) {
+  if (options.title && [...options.title].length > MAX_QUERY_TITLE_LENGTH) {
+    throw ERRORS.invalidTitle(`in the query string it may be at most ${MAX_QUERY_TITLE_LENGTH} characters.`);
+  }
   normalisePasteTitle(options.title);
   const language = options.language;
   if (language && language !== 'auto' && !isPasteLanguage(language.toLowerCase())) {
