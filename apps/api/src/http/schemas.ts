@@ -206,10 +206,17 @@ export const BackupListSchema = z.object({ backups: z.array(BackupRecordSchema) 
 export type BackupJobDto = z.infer<typeof BackupJobSchema>;
 export type BackupRecordDto = z.infer<typeof BackupRecordSchema>;
 
-const booleanish = z.preprocess(
-  (v) => (typeof v === 'string' ? (v === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(v.toLowerCase())) : v),
-  z.boolean().optional(),
-);
+const TRUE_WORDS = ['1', 'true', 'yes', 'on'];
+const FALSE_WORDS = ['0', 'false', 'no', 'off'];
+/** `TRUE_WORDS` or `FALSE_WORDS` in any case, or blank (not given); the document's pattern says the same. */
+const BOOLEANISH_PATTERN = `^(?:|${[...TRUE_WORDS, ...FALSE_WORDS]
+  .map((word) => [...word].map((c) => (/[a-z]/.test(c) ? `[${c}${c.toUpperCase()}]` : c)).join(''))
+  .join('|')})$`;
+const booleanish = z
+  .string()
+  .regex(new RegExp(BOOLEANISH_PATTERN), 'true or false (also 1/0, yes/no, on/off)')
+  .optional()
+  .transform((v) => (v === undefined || v === '' ? undefined : TRUE_WORDS.includes(v.toLowerCase())));
 
 export const PasteIdParam = z.object({
   id: z.string().openapi({ example: 'aZ3k9QpL', description: 'Paste id (8 base62 characters).' }),
@@ -260,7 +267,11 @@ export const PasteQuerySchema = z
     ...PasteOptionFields,
     // A URL is bounded (16 KB of headers): longer titles are refused (INVALID_TITLE) before they get near it.
     title: PasteOptionFields.title.openapi({ maxLength: MAX_QUERY_TITLE_LENGTH }),
-    burnAfterReading: booleanish.openapi({ type: 'boolean' }),
+    burnAfterReading: booleanish.openapi({
+      type: 'string',
+      pattern: BOOLEANISH_PATTERN,
+      description: 'true or false, also 1/0, yes/no, on/off, in any case. Blank or absent: false.',
+    }),
   })
   .openapi('PasteQuery');
 
