@@ -19,7 +19,13 @@ beforeAll(async () => {
   database = await freshDatabase();
   bucket = await freshBucket();
   pictor = await startTestPictor(
-    pictorEnv(database.url, bucket, { CACHE_TTL_SECONDS: '300', RATE_LIMIT_RESET: '100', VIEWS_FLUSH_SECONDS: '1' }),
+    pictorEnv(database.url, bucket, {
+      CACHE_TTL_SECONDS: '300',
+      RATE_LIMIT_RESET: '100',
+      VIEWS_FLUSH_SECONDS: '1',
+      // The views test tells clients apart by X-Forwarded-For, believed from the loopback only.
+      TRUSTED_PROXIES: '127.0.0.1',
+    }),
   );
 });
 
@@ -432,10 +438,17 @@ describe('authors', () => {
 });
 
 /** A counter's value from Pictor's /metrics (0 when absent). */
+/** A series by name and the labels given; the registry's default labels (`target`) may come with them. */
 async function metric(series: string): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${pictor.handle.metricsPort}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line ? Number(line.split(' ')[1]) : Number.NaN;
+  const [name = '', labelText = ''] = series.replace(/}$/, '').split('{');
+  const labels = labelText ? labelText.split(',') : [];
+  const line = text.split('\n').find((l) => {
+    const [head = ''] = l.split(' ');
+    const [lineName, lineLabels = ''] = head.replace(/}$/, '').split('{');
+    return lineName === name && labels.every((label) => lineLabels.split(',').includes(label));
+  });
+  return line ? Number(line.split(' ').at(-1)) : Number.NaN;
 }
 
 describe('hot reads', () => {

@@ -1,22 +1,27 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   CreatedPasteSchema,
   CreatePasteSchema,
   DeleteTokenSchema,
   ErrorSchema,
-  ListQuerySchema,
   PasteIdParam,
+  PasteListQuerySchema,
   PasteListSchema,
   PasteQuerySchema,
   PasteSchema,
+  PasteTextSchema,
   PasteWithContentSchema,
   UpdatePasteSchema,
 } from './schemas.js';
 
 const error = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
 const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
-const ownerOrToken: Record<string, string[]>[] = [{ session: [] }, { personalToken: [] }, { deleteToken: [] }];
+const ownerOrToken: Record<string, string[]>[] = [{ deleteToken: [] }, { session: [] }, { personalToken: [] }];
+const listFailure = error('VALIDATION_FAILED: a limit outside 1–100 or a cursor that is not a nextCursor');
+const forbidden = error(
+  'INVALID_DELETE_TOKEN: missing (neither a delete token nor a sign-in), empty or wrong; NOT_OWNER, TOKEN_SCOPE (pastes:write), CSRF_REJECTED when acting as the author',
+);
 
 /** The pastes part of the OpenAPI document. */
 export function registerPastePaths(registry: OpenAPIRegistry): void {
@@ -25,14 +30,14 @@ export function registerPastePaths(registry: OpenAPIRegistry): void {
     path: '/api/v1/pastes',
     summary: 'Create a text paste',
     description:
-      'JSON (`content` and options), or any other body taken as the raw text with the options in the query string, so `curl --data-binary @build.log …/api/v1/pastes?title=build` works. The text must be UTF-8 without NUL bytes, at most MAX_PASTE_BYTES. Signed in (session or token with pastes:write), the paste gets a `/<username>/<slug>` link.',
+      'JSON (`content` and options), or any other body taken as the raw text with the options in the query string (with JSON, query options apply where the body leaves them out), so `curl --data-binary @build.log …/api/v1/pastes?title=build` works. The text must be UTF-8 without NUL bytes, at most MAX_PASTE_BYTES. Signed in (session or token with pastes:write), the paste gets a `/<username>/<slug>` link.',
     request: {
       query: PasteQuerySchema,
       body: {
         required: true,
         content: {
           'application/json': { schema: CreatePasteSchema },
-          'text/plain': { schema: z.string() },
+          'text/plain': { schema: PasteTextSchema },
         },
       },
     },
@@ -51,8 +56,11 @@ export function registerPastePaths(registry: OpenAPIRegistry): void {
     method: 'get',
     path: '/api/v1/pastes',
     summary: 'List public pastes, newest first',
-    request: { query: ListQuerySchema },
-    responses: { 200: { description: 'A page of pastes (without their text).', ...json(PasteListSchema) } },
+    request: { query: PasteListQuerySchema },
+    responses: {
+      200: { description: 'A page of pastes (without their text).', ...json(PasteListSchema) },
+      400: listFailure,
+    },
   });
   registry.registerPath({
     method: 'get',
@@ -71,26 +79,33 @@ export function registerPastePaths(registry: OpenAPIRegistry): void {
     path: '/api/v1/pastes/{id}',
     summary: 'Change title, language, visibility or expiry',
     description:
-      'By the author (session or token with pastes:write) or with the delete token. A new title gives a new `/<username>/<slug>`; the old one redirects.',
+      'With the delete token (X-Delete-Token header or `token` query parameter), or by the author without it (a session, or a personal token with pastes:write); a token given is still checked. A new title gives a new `/<username>/<slug>`; the old one redirects.',
     security: ownerOrToken,
-    request: { params: PasteIdParam, body: { required: true, ...json(UpdatePasteSchema) } },
+    request: {
+      params: PasteIdParam,
+      query: DeleteTokenSchema.partial(),
+      body: { required: true, ...json(UpdatePasteSchema) },
+    },
     responses: {
       200: { description: 'The paste as changed.', ...json(PasteSchema) },
-      400: error('INVALID_TITLE, VALIDATION_FAILED'),
-      403: error('NOT_OWNER, INVALID_DELETE_TOKEN, TOKEN_SCOPE, CSRF_REJECTED'),
+      400: error('INVALID_TITLE, VALIDATION_FAILED (also: the token given twice)'),
+      403: forbidden,
       404: error('PASTE_NOT_FOUND'),
+      413: error('FORM_TOO_LARGE: a body over 16 KB'),
     },
   });
   registry.registerPath({
     method: 'delete',
     path: '/api/v1/pastes/{id}',
     summary: 'Delete a paste',
-    description: 'By the author, or with the delete token (X-Delete-Token header or `token` query parameter).',
+    description:
+      'With the delete token (X-Delete-Token header or `token` query parameter), or by the author or an admin without it (a session, or a personal token with pastes:write); a token given is still checked.',
     security: ownerOrToken,
     request: { params: PasteIdParam, query: DeleteTokenSchema.partial() },
     responses: {
       204: { description: 'Deleted: every link, cached or not, now answers 404.' },
-      403: error('NOT_OWNER, INVALID_DELETE_TOKEN'),
+      400: error('VALIDATION_FAILED: the token given twice'),
+      403: forbidden,
       404: error('PASTE_NOT_FOUND'),
     },
   });
@@ -99,10 +114,12 @@ export function registerPastePaths(registry: OpenAPIRegistry): void {
     path: '/api/v1/account/pastes',
     summary: "The signed-in author's pastes, every visibility, newest first",
     security: [{ session: [] }, { personalToken: [] }],
-    request: { query: ListQuerySchema },
+    request: { query: PasteListQuerySchema },
     responses: {
       200: { description: 'A page of pastes.', ...json(PasteListSchema) },
+      400: listFailure,
       401: error('AUTHENTICATION_REQUIRED'),
+      403: error('TOKEN_SCOPE (account:read)'),
     },
   });
 }

@@ -58,13 +58,15 @@ export function presentUpload(publicUrl: string, upload: UploadedImage): Uploade
  * so any cursor that matches is one the list accepts (a made-up one starts somewhere in the list).
  */
 export const CURSOR_PATTERN = /^[0-9a-z]{1,9}_[0-9A-Za-z]{12}$/;
+/** The same for pastes, whose ids are 8 characters. */
+export const PASTE_CURSOR_PATTERN = /^[0-9a-z]{1,9}_[0-9A-Za-z]{8}$/;
 
 export function encodeCursor(image: Pick<ImageRecord, 'createdAt' | 'id'>): string {
   return `${image.createdAt.getTime().toString(36)}_${image.id}`;
 }
 
-export function decodeCursor(cursor: string): { createdAt: Date; id: string } | null {
-  if (!CURSOR_PATTERN.test(cursor)) return null;
+export function decodeCursor(cursor: string, pattern: RegExp = CURSOR_PATTERN): { createdAt: Date; id: string } | null {
+  if (!pattern.test(cursor)) return null;
   const [time = '', id = ''] = cursor.split('_');
   const createdAt = new Date(Number.parseInt(time, 36));
   return Number.isNaN(createdAt.getTime()) ? null : { createdAt, id };

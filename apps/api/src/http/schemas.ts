@@ -1,7 +1,7 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { DURATION_PATTERN } from '@pictor/core';
-import { CURSOR_PATTERN } from './presenter.js';
+import { DURATION_PATTERN, MAX_TITLE_LENGTH, PASTE_LANGUAGES } from '@pictor/core';
+import { CURSOR_PATTERN, PASTE_CURSOR_PATTERN } from './presenter.js';
 
 extendZodWithOpenApi(z);
 
@@ -66,6 +66,15 @@ export const ListQuerySchema = z.object({
     .regex(CURSOR_PATTERN, 'nextCursor of the previous page')
     .optional()
     .openapi({ description: 'nextCursor of the previous page.', example: 'mib0z3k0_Xk3b9QzL0aPq' }),
+});
+
+/** A list of pastes: the same limit, a cursor naming a paste (8-character id). */
+export const PasteListQuerySchema = ListQuerySchema.extend({
+  cursor: z
+    .string()
+    .regex(PASTE_CURSOR_PATTERN, 'nextCursor of the previous page')
+    .optional()
+    .openapi({ description: 'nextCursor of the previous page.', example: 'mib0z3k0_aZ3k9QpL' }),
 });
 
 /** Any text: a token that is empty or wrong is simply one that does not match (403). */
@@ -197,41 +206,91 @@ export const BackupListSchema = z.object({ backups: z.array(BackupRecordSchema) 
 export type BackupJobDto = z.infer<typeof BackupJobSchema>;
 export type BackupRecordDto = z.infer<typeof BackupRecordSchema>;
 
-const booleanish = z.preprocess(
-  (v) => (typeof v === 'string' ? (v === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(v.toLowerCase())) : v),
-  z.boolean().optional(),
-);
+const TRUE_WORDS = ['1', 'true', 'yes', 'on'];
+const FALSE_WORDS = ['0', 'false', 'no', 'off'];
+/** `TRUE_WORDS` or `FALSE_WORDS` in any case, or blank (not given); the document's pattern says the same. */
+const BOOLEANISH_PATTERN = `^(?:|${[...TRUE_WORDS, ...FALSE_WORDS]
+  .map((word) => [...word].map((c) => (/[a-z]/.test(c) ? `[${c}${c.toUpperCase()}]` : c)).join(''))
+  .join('|')})$`;
+const booleanish = z
+  .string()
+  .regex(new RegExp(BOOLEANISH_PATTERN), 'true or false (also 1/0, yes/no, on/off)')
+  .optional()
+  .transform((v) => (v === undefined || v === '' ? undefined : TRUE_WORDS.includes(v.toLowerCase())));
 
 export const PasteIdParam = z.object({
   id: z.string().openapi({ example: 'aZ3k9QpL', description: 'Paste id (8 base62 characters).' }),
 });
 
+/** What JavaScript's `trim()` removes, spelt out: JSON Schema patterns run in Python too, whose `\s` differs. */
+const TRIMMED = '[\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]';
+/** A paste title as the domain takes it: trimmed, at most 200 characters, no control characters. */
+const PASTE_TITLE_PATTERN = `^${TRIMMED}*[^\\u0000-\\u001f\\u007f]{0,${MAX_TITLE_LENGTH}}${TRIMMED}*$`;
+/** `auto`, blank, or a language of PASTE_LANGUAGES in any case (as parsed). */
+const PASTE_LANGUAGE_PATTERN = `^(?:|auto|${PASTE_LANGUAGES.map((name) =>
+  [...name].map((c) => (/[a-z]/.test(c) ? `[${c}${c.toUpperCase()}]` : c)).join(''),
+).join('|')})$`;
+
+/** The longest title the query string takes, spaces around it included (the title itself: 200). */
+export const MAX_QUERY_TITLE_LENGTH = 500;
+
 const PasteOptionFields = {
   title: z
     .string()
-    // Generous here so that the domain's rule (200 characters) answers with INVALID_TITLE.
+    // Generous here so that the domain's rule (200 characters, one line) answers with INVALID_TITLE;
+    // the document states that rule as a pattern.
     .max(100_000)
     .nullable()
     .optional()
-    .openapi({ example: 'CI build #42', description: 'At most 200 characters, one line.' }),
+    .openapi({
+      example: 'CI build #42',
+      description: 'At most 200 characters once trimmed, one line (no control characters). Blank: no title.',
+      pattern: PASTE_TITLE_PATTERN,
+    }),
   language: z
     .string()
     .max(32)
     .nullable()
     .optional()
-    .openapi({ example: 'python', description: 'Highlighting language; `auto` or absent: detected.' }),
+    .openapi({
+      example: 'python',
+      description: `Highlighting language, in any case: ${PASTE_LANGUAGES.join(', ')}. \`auto\`, blank or absent: detected.`,
+      pattern: PASTE_LANGUAGE_PATTERN,
+    }),
   expiresIn: UploadOptionsSchema.shape.expiresIn,
   visibility: UploadOptionsSchema.shape.visibility,
 };
 
 /** The query of a raw `text/plain` paste (`curl --data-binary @file …/api/v1/pastes?title=…`). */
 export const PasteQuerySchema = z
-  .object({ ...PasteOptionFields, burnAfterReading: booleanish.openapi({ type: 'boolean' }) })
+  .object({
+    ...PasteOptionFields,
+    // A URL is bounded (16 KB of headers): longer titles are refused (INVALID_TITLE) before they get near it.
+    title: PasteOptionFields.title.openapi({ maxLength: MAX_QUERY_TITLE_LENGTH }),
+    burnAfterReading: booleanish.openapi({
+      type: 'string',
+      pattern: BOOLEANISH_PATTERN,
+      description: 'true or false, also 1/0, yes/no, on/off, in any case. Blank or absent: false.',
+    }),
+  })
   .openapi('PasteQuery');
+
+/**
+ * The text of a paste: not empty, no NUL. Its limit is in bytes (MAX_PASTE_BYTES, a setting), which
+ * a string's maxLength (in characters) cannot say: the description does.
+ */
+export const PasteTextSchema = z
+  .string()
+  // Stated in the document only, so that the domain answers with EMPTY_PASTE and INVALID_TEXT.
+  .openapi({
+    minLength: 1,
+    pattern: '^[^\\u0000]+$',
+    description: 'The text: not empty, UTF-8, no NUL, at most MAX_PASTE_BYTES bytes (413 beyond).',
+  });
 
 export const CreatePasteSchema = z
   .object({
-    content: z.string().openapi({ description: 'The text (UTF-8, no NUL, at most MAX_PASTE_BYTES bytes).' }),
+    content: PasteTextSchema,
     ...PasteOptionFields,
     burnAfterReading: z.boolean().optional(),
   })
@@ -243,10 +302,7 @@ export const UpdatePasteSchema = z
     title: PasteOptionFields.title,
     language: PasteOptionFields.language,
     visibility: z.enum(['public', 'unlisted']).optional(),
-    expiresIn: z
-      .string()
-      .regex(/^(never|\d{1,9}(s|m|h|d|w|mo|y)?)$/i, 'a duration such as 10m, 1h, 7d, 1mo or never')
-      .optional(),
+    expiresIn: PasteOptionFields.expiresIn,
   })
   .strict()
   .openapi('UpdatePaste');

@@ -1,15 +1,24 @@
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { ERRORS, type PasteActor, type PasteService, type ViewCounter } from '@pictor/core';
+import {
+  ERRORS,
+  isPasteLanguage,
+  normalisePasteTitle,
+  type PasteActor,
+  type PasteService,
+  type ViewCounter,
+} from '@pictor/core';
 import { traceHeaders } from '@pictor/observability';
 import { accountOf, checkCsrf, requireAccount, type AuthSettings } from '../http/auth.js';
 import { presentCreatedPaste, presentPaste } from '../http/paste-presenter.js';
-import { decodeCursor, encodeCursor } from '../http/presenter.js';
+import { allowOnly } from '../http/method-not-allowed.js';
+import { decodeCursor, encodeCursor, PASTE_CURSOR_PATTERN } from '../http/presenter.js';
 import { readerOf, viewerOf } from '../http/reader.js';
 import {
   CreatePasteSchema,
   DeleteTokenSchema,
-  ListQuerySchema,
+  MAX_QUERY_TITLE_LENGTH,
   PasteIdParam,
+  PasteListQuerySchema,
   PasteQuerySchema,
   UpdatePasteSchema,
 } from '../http/schemas.js';
@@ -64,7 +73,8 @@ const ownerOf = (req: Request): string | undefined => {
 
 /**
  * Who acts on a paste: the delete token (header `X-Delete-Token` or `?token=`) when one is
- * given, else the signed-in author (or an admin, or the operator).
+ * given, else the signed-in author (or an admin, or the operator). Neither is refused 403
+ * INVALID_DELETE_TOKEN before any lookup, as for images.
  */
 function actorOf(req: Request): PasteActor {
   const given = req.get('x-delete-token') ?? req.query.token;
@@ -79,8 +89,24 @@ function actorOf(req: Request): PasteActor {
       admin: principal.account.role === 'admin' && principal.kind === 'session',
     };
   }
+  if (given === undefined) throw ERRORS.invalidDeleteToken();
   const { token } = parseOrThrow(DeleteTokenSchema, { token: given });
   return { deleteToken: token };
+}
+
+/**
+ * The domain's rules for a title and a language, on the query's values even when a JSON body's
+ * fields replace them: what the document calls invalid is refused, wherever it was sent.
+ */
+function checkQueryOptions(options: { title?: string | null | undefined; language?: string | null | undefined }) {
+  if (options.title && [...options.title].length > MAX_QUERY_TITLE_LENGTH) {
+    throw ERRORS.invalidTitle(`in the query string it may be at most ${MAX_QUERY_TITLE_LENGTH} characters.`);
+  }
+  normalisePasteTitle(options.title);
+  const language = options.language;
+  if (language && language !== 'auto' && !isPasteLanguage(language.toLowerCase())) {
+    throw ERRORS.validationFailed(`"${language}" is not a supported language.`);
+  }
 }
 
 /** `/api/v1/pastes`: create, read (and burn), list, change, delete. */
@@ -102,6 +128,9 @@ export function pastesRoute(deps: PastesRouteDeps): Router {
   router.post('/', mayCreate, deps.limitUploads, pasteBody(deps.maxPasteBytes), csrf, async (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const ownerId = ownerOf(req);
+    // The query's options are checked whatever the body; with JSON, the body's fields win.
+    const options = parseOrThrow(PasteQuerySchema, req.query);
+    checkQueryOptions(options);
     let input;
     if (req.is('application/json')) {
       let parsed: unknown;
@@ -111,9 +140,16 @@ export function pastesRoute(deps: PastesRouteDeps): Router {
         throw ERRORS.validationFailed('The body is not valid JSON in UTF-8.');
       }
       const fields = parseOrThrow(CreatePasteSchema, parsed);
-      input = { ...fields, text: fields.content };
+      input = {
+        title: fields.title === undefined ? options.title : fields.title,
+        language: fields.language === undefined ? options.language : fields.language,
+        expiresIn: fields.expiresIn ?? options.expiresIn,
+        visibility: fields.visibility ?? options.visibility,
+        burnAfterReading: fields.burnAfterReading ?? options.burnAfterReading,
+        text: fields.content,
+      };
     } else {
-      input = { ...parseOrThrow(PasteQuerySchema, req.query), text: body };
+      input = { ...options, text: body };
     }
     const created = await deps.pastes.create(
       {
@@ -132,8 +168,8 @@ export function pastesRoute(deps: PastesRouteDeps): Router {
   });
 
   router.get('/', async (req, res) => {
-    const query = parseOrThrow(ListQuerySchema, req.query);
-    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const query = parseOrThrow(PasteListQuerySchema, req.query);
+    const after = query.cursor ? decodeCursor(query.cursor, PASTE_CURSOR_PATTERN) : undefined;
     if (after === null) throw ERRORS.validationFailed('cursor is not valid');
     const page = await deps.pastes.list({ limit: query.limit + 1, ...(after ? { after } : {}) });
     const pastes = page.slice(0, query.limit);
@@ -171,6 +207,8 @@ export function pastesRoute(deps: PastesRouteDeps): Router {
     res.status(204).end();
   });
 
+  router.all('/', allowOnly('GET', 'POST'));
+  router.all('/:id', allowOnly('GET', 'PATCH', 'DELETE'));
   return router;
 }
 
@@ -178,8 +216,8 @@ export function pastesRoute(deps: PastesRouteDeps): Router {
 export function accountPastesRoute(deps: Pick<PastesRouteDeps, 'pastes' | 'publicUrl'>): Router {
   const router = Router();
   router.get('/', requireAccount('account:read'), async (req, res) => {
-    const query = parseOrThrow(ListQuerySchema, req.query);
-    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const query = parseOrThrow(PasteListQuerySchema, req.query);
+    const after = query.cursor ? decodeCursor(query.cursor, PASTE_CURSOR_PATTERN) : undefined;
     if (after === null) throw ERRORS.validationFailed('cursor is not valid');
     const page = await deps.pastes.listOf(accountOf(req).id, {
       limit: query.limit + 1,
@@ -194,5 +232,6 @@ export function accountPastesRoute(deps: Pick<PastesRouteDeps, 'pastes' | 'publi
       nextCursor: page.length > query.limit && last ? encodeCursor(last) : null,
     });
   });
+  router.all('/', allowOnly('GET'));
   return router;
 }
