@@ -45,6 +45,7 @@ export function registerFollowPaths(registry: OpenAPIRegistry): void {
       401: error('AUTHENTICATION_REQUIRED'),
       403: error('TOKEN_SCOPE: a token without follows:write; CSRF_REJECTED'),
       404: error(NOT_FOUND),
+      413: error('FORM_TOO_LARGE: a body over 1 KiB'),
       422: error('CANNOT_FOLLOW_SELF'),
     },
   });

@@ -35,6 +35,7 @@ export function registerNotificationPaths(registry: OpenAPIRegistry): void {
       400: error('VALIDATION_FAILED'),
       401: error('AUTHENTICATION_REQUIRED'),
       403: error('TOKEN_SCOPE: a token without account:read; CSRF_REJECTED'),
+      413: error('FORM_TOO_LARGE: a body over 8 KiB'),
     },
   });
   registry.registerPath({
