@@ -31,7 +31,10 @@ export class RedisCache implements Cache {
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await this.redis.quit().catch(() => undefined);
+    // With Sentinel's failover detector, quit() leaves the Sentinel subscriptions connected and the
+    // process alive (ioredis #1362); disconnect() closes them too. It is a no-op once quit is done.
+    this.redis.disconnect();
   }
 }
 
