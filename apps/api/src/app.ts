@@ -30,7 +30,7 @@ import { buildOpenApiDocument } from './http/openapi.js';
 import { rateLimit } from './http/rate-limit.js';
 import { requestContext } from './http/request-context.js';
 import { initialiseApiSeries } from './http/route-table.js';
-import { authenticate, type AccountLimiters, type AuthSettings } from './http/auth.js';
+import { authenticate, identify, type AccountLimiters, type AuthSettings } from './http/auth.js';
 import { accountRoute } from './routes/account.route.js';
 import { usersRoute } from './routes/users.route.js';
 import { notificationsRoute } from './routes/notifications.route.js';
@@ -136,7 +136,24 @@ export function createApp(deps: ApiDeps): Express {
   app.use(requestContext(deps.logger, deps.metrics));
 
   app.use(healthRoute(deps.readiness, isShuttingDown));
-  app.use('/i', serveRoute({ images: deps.images, objects: deps.objects }));
+  const auth: AuthSettings | undefined = deps.accounts
+    ? {
+        accounts: deps.accounts.service,
+        publicUrl: deps.publicUrl,
+        secureCookies: deps.accounts.secureCookies,
+        sessionTtlSeconds: deps.accounts.sessionTtlSeconds,
+        adminToken: deps.admin?.token,
+        ...(deps.accounts.limiters ? { limiters: deps.accounts.limiters } : {}),
+      }
+    : undefined;
+  // Private items answer their owner only, who is looked up when such an item is asked for.
+  const whoAsks = auth ? identify(auth) : undefined;
+  const privateReads = {
+    ...(whoAsks ? { identify: whoAsks } : {}),
+    ...(deps.links ? { links: deps.links } : {}),
+    clientAddress,
+  };
+  app.use('/i', serveRoute({ images: deps.images, objects: deps.objects, ...privateReads }));
 
   app.use(
     helmet({
@@ -188,16 +205,6 @@ export function createApp(deps: ApiDeps): Express {
     });
   });
   app.all('/api/v1/limits', allowOnly('GET'));
-  const auth: AuthSettings | undefined = deps.accounts
-    ? {
-        accounts: deps.accounts.service,
-        publicUrl: deps.publicUrl,
-        secureCookies: deps.accounts.secureCookies,
-        sessionTtlSeconds: deps.accounts.sessionTtlSeconds,
-        adminToken: deps.admin?.token,
-        ...(deps.accounts.limiters ? { limiters: deps.accounts.limiters } : {}),
-      }
-    : undefined;
   if (auth) app.use('/api', authenticate(auth));
   if (auth && deps.shares) {
     app.use(
@@ -209,11 +216,18 @@ export function createApp(deps: ApiDeps): Express {
         ...(deps.links ? { links: deps.links } : {}),
       }),
     );
+    if (deps.pastes) {
+      app.use(
+        '/api/v1/pastes',
+        sharesRoute({ shares: deps.shares, publicUrl: deps.publicUrl, auth, kind: 'paste' }),
+      );
+    }
     app.use(
       '/s',
       shareOpenRoute({
         shares: deps.shares,
         publicUrl: deps.publicUrl,
+        objects: deps.objects,
         clientAddress,
         ...(deps.links ? { links: deps.links } : {}),
       }),
@@ -276,7 +290,13 @@ export function createApp(deps: ApiDeps): Express {
     express.urlencoded({ extended: false, limit: FORM_LIMIT_BYTES, parameterLimit: FORM_FIELDS, inflate: false }),
   );
   app.use(
-    pagesRoute({ images: deps.images, publicUrl: deps.publicUrl, limits, limitUploads: rateLimit(deps.rateLimiter) }),
+    pagesRoute({
+      images: deps.images,
+      publicUrl: deps.publicUrl,
+      limits,
+      limitUploads: rateLimit(deps.rateLimiter),
+      ...(whoAsks ? { identify: whoAsks } : {}),
+    }),
   );
 
   const pastePages: PastePagesDeps | undefined = deps.pastes
@@ -286,6 +306,7 @@ export function createApp(deps: ApiDeps): Express {
         publicUrl: deps.publicUrl,
         findAuthor: deps.pastes.findAuthor,
         ...(deps.pastes.views ? { views: deps.pastes.views } : {}),
+        ...privateReads,
       }
     : undefined;
   if (pastePages) app.use(pastePagesRoute(pastePages));

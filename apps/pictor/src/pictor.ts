@@ -302,6 +302,7 @@ export async function startPictor(
       const shareLinks = new PgShareLinkRepository(infra.pool);
       const shares = new ShareService({
         images: service,
+        pastes,
         links: shareLinks,
         signingKey: config.links.signingKey
           ? Buffer.from(config.links.signingKey, 'utf8')

@@ -407,6 +407,7 @@ export class AccountUi {
       { 'aria-label': 'Visibility' },
       h('option', { value: 'public' }, 'Public'),
       h('option', { value: 'unlisted' }, 'Unlisted'),
+      h('option', { value: 'private' }, 'Private'),
     );
     visibility.value = image.visibility;
     const save = h('button', { type: 'submit', class: 'btn btn-small' }, 'Save');

@@ -219,7 +219,7 @@ export class UploadCard {
       image.width && image.height ? `${String(image.width)} × ${String(image.height)}` : null,
       image.bytes !== null ? formatBytes(image.bytes) : formatBytes(this.file.size),
       image.format ? formatLabel(image.format) : null,
-      image.visibility === 'unlisted' ? 'Unlisted' : 'Public',
+      image.visibility === 'unlisted' ? 'Unlisted' : image.visibility === 'private' ? 'Private' : 'Public',
     ].filter((part): part is string => Boolean(part));
     this.meta.textContent = details.join(' · ');
 

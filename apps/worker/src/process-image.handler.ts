@@ -10,6 +10,7 @@ import {
   isAppError,
   parseImageUploadedEvent,
   planOutputs,
+  PRIVATE_CACHE_CONTROL,
   publicCacheControl,
   storageKeys,
   withholdObjects,
@@ -173,7 +174,10 @@ export class ProcessImageHandler {
     const recorded: VariantRecord[] = [];
     // The edge serves these straight from storage, where a header is fixed at write time: an
     // expiring image is revalidated on every use (ETag), so no cache keeps it past its expiry.
-    const caching: PutOptions = { cacheControl: publicCacheControl(image) };
+    // A private image's outputs go under `private/` (storageKeys.stored), where the edge never looks.
+    const caching: PutOptions = {
+      cacheControl: image.visibility === 'private' ? PRIVATE_CACHE_CONTROL : publicCacheControl(image),
+    };
 
     const store = async (rendered: {
       output: { name: string; format: VariantRecord['format']; key: string };
@@ -181,12 +185,13 @@ export class ProcessImageHandler {
       width: number;
       height: number;
     }) => {
+      const storedKey = storageKeys.stored(image.visibility, rendered.output.key);
       await objects
-        .put(rendered.output.key, rendered.bytes, FORMAT_INFO[rendered.output.format].mime, caching)
+        .put(storedKey, rendered.bytes, FORMAT_INFO[rendered.output.format].mime, caching)
         .catch((error: unknown) => {
           throw ERRORS.dependencyUnavailable('objects', error);
         });
-      written.push(rendered.output.key);
+      written.push(storedKey);
       recorded.push({
         name: rendered.output.name,
         format: rendered.output.format,
@@ -249,7 +254,8 @@ export class ProcessImageHandler {
   /** The image was deleted while we worked: remove what we wrote so nothing is resurrected. */
   private async discard(imageId: string, written: readonly string[]): Promise<Outcome> {
     // With the copies moved aside for a blocked owner, wherever they are now.
-    await this.deps.objects.delete([...written, ...written.map((key) => storageKeys.withheld(key))]);
+    const withheld = written.filter((key) => key.startsWith('public/')).map((key) => storageKeys.withheld(key));
+    await this.deps.objects.delete([...written, ...withheld]);
     this.deps.logger.info('job discarded: image deleted during processing', { imageId });
     return 'discarded';
   }

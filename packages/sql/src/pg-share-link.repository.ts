@@ -1,28 +1,29 @@
 import { randomBytes } from 'node:crypto';
-import type { ShareLinkRecord, ShareLinkRepository } from '@pictor/core';
+import type { ShareLinkRecord, ShareLinkRepository, ShareTarget } from '@pictor/core';
 import type { Pool } from './pool.js';
 
 interface ShareLinkRow {
   id: string;
-  image_id: string;
+  image_id: string | null;
+  paste_id: string | null;
   created_by: string | null;
   created_at: Date;
   expires_at: Date;
   revoked_at: Date | null;
 }
 
-const COLUMNS = 'id, image_id, created_by, created_at, expires_at, revoked_at';
+const COLUMNS = 'id, image_id, paste_id, created_by, created_at, expires_at, revoked_at';
 
 const toRecord = (row: ShareLinkRow): ShareLinkRecord => ({
   id: row.id,
-  imageId: row.image_id,
+  target: row.paste_id !== null ? { kind: 'paste', id: row.paste_id } : { kind: 'image', id: row.image_id ?? '' },
   createdBy: row.created_by,
   createdAt: new Date(row.created_at),
   expiresAt: new Date(row.expires_at),
   revokedAt: row.revoked_at === null ? null : new Date(row.revoked_at),
 });
 
-/** Share links in PostgreSQL (and the embedded PGlite): only the token's SHA-256 is stored. */
+/** Share links of images and pastes in PostgreSQL (and the embedded PGlite): only the token's SHA-256 is stored. */
 export class PgShareLinkRepository implements ShareLinkRepository {
   constructor(private readonly pool: Pool) {}
 
@@ -30,9 +31,16 @@ export class PgShareLinkRepository implements ShareLinkRepository {
     link: Omit<ShareLinkRecord, 'createdAt' | 'revokedAt'> & { tokenHash: Buffer },
   ): Promise<ShareLinkRecord> {
     const { rows } = await this.pool.query<ShareLinkRow>(
-      `INSERT INTO share_links (id, image_id, token_hash, created_by, expires_at)
-       VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
-      [link.id, link.imageId, link.tokenHash, link.createdBy, link.expiresAt],
+      `INSERT INTO share_links (id, image_id, paste_id, token_hash, created_by, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
+      [
+        link.id,
+        link.target.kind === 'image' ? link.target.id : null,
+        link.target.kind === 'paste' ? link.target.id : null,
+        link.tokenHash,
+        link.createdBy,
+        link.expiresAt,
+      ],
     );
     return toRecord(rows[0]!);
   }
@@ -44,10 +52,11 @@ export class PgShareLinkRepository implements ShareLinkRepository {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
-  async revoke(imageId: string, id: string, at: Date): Promise<boolean> {
+  async revoke(target: ShareTarget, id: string, at: Date): Promise<boolean> {
+    const column = target.kind === 'paste' ? 'paste_id' : 'image_id';
     const { rowCount } = await this.pool.query(
-      'UPDATE share_links SET revoked_at = COALESCE(revoked_at, $3) WHERE image_id = $1 AND id = $2',
-      [imageId, id, at],
+      `UPDATE share_links SET revoked_at = COALESCE(revoked_at, $3) WHERE ${column} = $1 AND id = $2`,
+      [target.id, id, at],
     );
     return (rowCount ?? 0) > 0;
   }

@@ -138,7 +138,7 @@ export const UpdateImageSchema = z
       .trim()
       .nullable()
       .optional(),
-    visibility: z.enum(['public', 'unlisted']).optional(),
+    visibility: z.enum(['public', 'unlisted', 'private']).optional(),
     expiresIn: z
       .string()
       .regex(DURATION_PATTERN, 'a duration within 100 years such as 10m, 1h, 7d (units case-exact) or never')

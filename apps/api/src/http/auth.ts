@@ -232,3 +232,27 @@ export function accountOf(req: Request) {
   if (!principal || principal.kind === 'operator') throw ERRORS.authenticationRequired();
   return principal.account;
 }
+
+/** The signed-in account of a request, looked up on demand. */
+export type Identify = (req: Request, res: Response) => Promise<string | undefined>;
+
+/**
+ * Who sent a request outside `/api` (direct links, pages), looked up only when a private item
+ * asks: public reads cost no session lookup. An unknown or bad credential is no one (the private
+ * item is then missing, as for any stranger), never a 401 that would tell it exists. The operator
+ * token is no one here either: private items are their owner's.
+ */
+export function identify(settings: AuthSettings): Identify {
+  const run = authenticate(settings);
+  return async (req, res) => {
+    if (!req.principal) {
+      await new Promise<void>((resolve) => {
+        run(req, res, () => resolve());
+      });
+      // A refused token answers nothing here: the item is missing, not the credential.
+      if (!req.principal) res.removeHeader('WWW-Authenticate');
+    }
+    const principal = req.principal;
+    return principal && principal.kind !== 'operator' ? principal.account.id : undefined;
+  };
+}

@@ -50,8 +50,9 @@ export const UploadOptionsSchema = z
       example: 'Sunset',
       description: 'One line, without control or bidi-override characters.',
     }),
-    visibility: blankable(z.enum(['public', 'unlisted'])).openapi({
-      description: 'public images are listed; unlisted ones only reachable by link. Default public.',
+    visibility: blankable(z.enum(['public', 'unlisted', 'private'])).openapi({
+      description:
+        'public images are listed; unlisted ones only reachable by link; private ones only by their owner (signed in), through short-lived presigned links, and by share links. Default public.',
     }),
     watermark: blankable(oneLine(64)).openapi({
       description: 'Text stamped in the corner of the display copy and variants (one line).',
@@ -116,7 +117,7 @@ export const ImageSchema = z
     bytes: z.number().int(),
     frames: z.number().int(),
     title: z.string().nullable(),
-    visibility: z.enum(['public', 'unlisted']),
+    visibility: z.enum(['public', 'unlisted', 'private']),
     placeholder: z.string().nullable().openapi({ description: 'ThumbHash (base64) once processed.' }),
     failureReason: z.string().nullable(),
     createdAt: z.iso.datetime(),
@@ -301,7 +302,7 @@ export const UpdatePasteSchema = z
   .object({
     title: PasteOptionFields.title,
     language: PasteOptionFields.language,
-    visibility: z.enum(['public', 'unlisted']).optional(),
+    visibility: z.enum(['public', 'unlisted', 'private']).optional(),
     expiresIn: PasteOptionFields.expiresIn,
   })
   .strict()
@@ -312,7 +313,7 @@ export const PasteSchema = z
     id: z.string().openapi({ example: 'aZ3k9QpL' }),
     title: z.string().nullable(),
     language: z.string().nullable(),
-    visibility: z.enum(['public', 'unlisted']),
+    visibility: z.enum(['public', 'unlisted', 'private']),
     burnAfterReading: z.boolean(),
     bytes: z.number().int(),
     views: z

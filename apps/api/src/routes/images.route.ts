@@ -92,8 +92,11 @@ export function imagesRoute(deps: ImagesRouteDeps): Router {
 
   router.get('/:id', async (req, res) => {
     const { id } = parseOrThrow(ImageIdParam, req.params);
-    res.setHeader('Cache-Control', 'no-cache');
-    res.json(presentImage(deps.publicUrl, await deps.images.get(id)));
+    const principal = req.principal;
+    const accountId = principal && principal.kind !== 'operator' ? principal.account.id : undefined;
+    const image = await deps.images.get(id, { accountId });
+    res.setHeader('Cache-Control', image.visibility === 'private' ? 'private, no-store' : 'no-cache');
+    res.json(presentImage(deps.publicUrl, image));
   });
 
   router.delete('/:id', csrf, async (req, res) => {

@@ -1,6 +1,7 @@
 import { Router, type NextFunction, type RequestHandler, type Request, type Response } from 'express';
 import { buildDeleteLink, buildLinks, type AppError, type ImageService } from '@pictor/core';
 import { traceHeaders } from '@pictor/observability';
+import type { Identify } from '../http/auth.js';
 import { toAppError, type UploadLimits } from '../http/error-handler.js';
 import { outputUrl } from '../http/presenter.js';
 import { DeleteTokenSchema, ImageIdParam } from '../http/schemas.js';
@@ -15,6 +16,8 @@ export interface PagesRouteDeps {
   limits: UploadLimits;
   /** Runs before the body is read. */
   limitUploads: RequestHandler;
+  /** Who asks, for private images (accounts); absent: private images are found by no one. */
+  identify?: Identify;
 }
 
 /**
@@ -31,7 +34,8 @@ export function pagesRoute(deps: PagesRouteDeps): Router {
 
   router.get('/v/:id', async (req, res) => {
     const { id } = parseOrThrow(ImageIdParam, req.params);
-    const image = await deps.images.get(id);
+    const accountId = deps.identify && (await deps.images.isPrivate(id)) ? await deps.identify(req, res) : undefined;
+    const image = await deps.images.get(id, { accountId });
     const links = buildLinks(publicUrl, image);
     const title = image.title ?? image.id;
     const outputs = image.variants.length > 0 ? image.variants : [];
@@ -67,7 +71,8 @@ ${copyField('Markdown', links.markdown)}
 ${copyField('HTML', links.html)}
 ${copyField('BBCode', links.bbcode)}
 ${variantLinks ? `<h2>Variants</h2><ul class="variants">${variantLinks}</ul>` : ''}`;
-    res.setHeader('Cache-Control', 'no-cache');
+    res.setHeader('Cache-Control', image.visibility === 'private' ? 'private, no-store' : 'no-cache');
+    if (image.visibility === 'private') res.setHeader('X-Robots-Tag', 'noindex');
     res.type('html').send(layout(title, body));
   });
 

@@ -3,14 +3,18 @@ import {
   ERRORS,
   USERNAME_PATTERN,
   isSlugLike,
+  pasteObjectKey,
   buildLinks,
   type ImageRecord,
   type ImageService,
   type PasteRead,
   type PasteRecord,
   type PasteService,
+  type Reader,
   type ViewCounter,
 } from '@pictor/core';
+import type { Identify } from '../http/auth.js';
+import type { NearestLinks } from '../links/nearest-links.js';
 import { pasteLinks } from '../http/paste-presenter.js';
 import { readerOf, viewerOf } from '../http/reader.js';
 import { PasteIdParam } from '../http/schemas.js';
@@ -26,6 +30,22 @@ export interface PastePagesDeps {
   findAuthor(username: string): Promise<{ id: string; username: string } | null>;
   /** View counts; none are counted when absent. */
   views?: ViewCounter;
+  /** Who asks, for private pastes (accounts); absent: private pastes are found by no one. */
+  identify?: Identify;
+  /** Presigned links on the nearest replica for a private paste's raw text; absent: the api answers it. */
+  links?: NearestLinks;
+  clientAddress?: (req: Request) => string;
+}
+
+/**
+ * The reader of a paste page: the signed-in account is looked up only for a private paste, so
+ * public pages cost no session lookup (and read as before).
+ */
+async function pageReader(deps: PastePagesDeps, req: Request, res: Response, id: string): Promise<Reader> {
+  const reader = readerOf(req);
+  if (reader.accountId || !deps.identify || !(await deps.pastes.isPrivate(id))) return reader;
+  const accountId = await deps.identify(req, res);
+  return accountId ? { ...reader, accountId } : reader;
 }
 
 /** The raw text: plain, never sniffed, never framed, no scripts even if opened as a document. */
@@ -67,12 +87,17 @@ function renderPaste(publicUrl: string, read: PasteRead): string {
       ? ` · expires <time datetime="${paste.expiresAt.toISOString()}">${paste.expiresAt.toISOString()}</time>`
       : ''
   }</p>`;
+  // A private paste is shown to its author only: no preview card carries anything of it.
   const head = [
-    meta('og:type', 'article'),
-    meta('og:title', title),
-    meta('og:url', links.view),
-    // Burn-after-reading pastes give previews nothing of their text.
-    ...(text !== null && !paste.burnAfterReading ? [meta('og:description', text.slice(0, 200))] : []),
+    ...(paste.visibility === 'private'
+      ? []
+      : [
+          meta('og:type', 'article'),
+          meta('og:title', title),
+          meta('og:url', links.view),
+          // Burn-after-reading pastes give previews nothing of their text.
+          ...(text !== null && !paste.burnAfterReading ? [meta('og:description', text.slice(0, 200))] : []),
+        ]),
     '<meta name="robots" content="noindex">',
   ].join('\n');
   if (text === null) {
@@ -153,18 +178,33 @@ export function pastePagesRoute(deps: PastePagesDeps): Router {
 
   router.get('/p/:id', async (req, res) => {
     const { id } = parseOrThrow(PasteIdParam, req.params);
-    sendPage(req, res, await deps.pastes.read(id, readerOf(req)), deps);
+    sendPage(req, res, await deps.pastes.read(id, await pageReader(deps, req, res, id)), deps);
   });
 
   router.get('/p/:id/raw', async (req, res) => {
     const { id } = parseOrThrow(PasteIdParam, req.params);
-    const read = await deps.pastes.read(id, readerOf(req));
+    const reader = await pageReader(deps, req, res, id);
+    if (deps.links && deps.clientAddress && reader.accountId && (await deps.pastes.isPrivate(id))) {
+      // The author of a private paste is sent to a presigned URL on the nearest replica holding it.
+      const paste = await deps.pastes.peek(id, reader);
+      void deps.views?.record('paste', id, paste.ownerId, viewerOf(req));
+      res.setHeader('Cache-Control', 'private, no-store');
+      res.setHeader('Vary', 'Cookie, Authorization');
+      res.setHeader('Referrer-Policy', 'no-referrer');
+      const link = await deps.links.linkFor(deps.clientAddress(req), pasteObjectKey(paste.id));
+      res.redirect(302, link.url);
+      return;
+    }
+    const read = await deps.pastes.read(id, reader);
     if (read.text === null) throw ERRORS.burnPreviewRefused();
     void deps.views?.record('paste', id, read.paste.ownerId, viewerOf(req));
     res.setHeader('Content-Security-Policy', RAW_CSP);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Content-Disposition', 'inline');
-    res.setHeader('Cache-Control', read.paste.burnAfterReading ? 'no-store' : 'no-cache');
+    res.setHeader(
+      'Cache-Control',
+      read.paste.visibility === 'private' ? 'private, no-store' : read.paste.burnAfterReading ? 'no-store' : 'no-cache',
+    );
     res.setHeader('X-Robots-Tag', 'noindex');
     res.type('text/plain; charset=utf-8').send(Buffer.from(read.text, 'utf8'));
   });
@@ -204,13 +244,21 @@ export function namedPasteRoute(deps: PastePagesDeps): Router {
       next();
       return;
     }
-    const found = await deps.pastes.findBySlug(username, slug);
+    // A private paste's slug (and an old slug of one) answers its author only; the author is
+    // looked up for private pastes alone.
+    const found = await deps.pastes.findBySlug(username, slug, { trusted: true });
+    let reader = readerOf(req);
+    if (found.paste.visibility === 'private') {
+      const accountId = reader.accountId ?? (await deps.identify?.(req, res));
+      if (!accountId || accountId !== found.paste.ownerId) throw ERRORS.pasteNotFound();
+      reader = { ...reader, accountId };
+    }
     if (found.redirectTo) {
-      res.setHeader('Cache-Control', 'no-cache');
+      res.setHeader('Cache-Control', found.paste.visibility === 'private' ? 'private, no-store' : 'no-cache');
       res.redirect(301, found.redirectTo);
       return;
     }
-    sendPage(req, res, await deps.pastes.read(found.paste.id, readerOf(req)), deps);
+    sendPage(req, res, await deps.pastes.read(found.paste.id, reader), deps);
   });
   return router;
 }
@@ -218,7 +266,10 @@ export function namedPasteRoute(deps: PastePagesDeps): Router {
 function sendPage(req: Request, res: Response, read: PasteRead, deps: PastePagesDeps): void {
   if (read.text !== null) void deps.views?.record('paste', read.paste.id, read.paste.ownerId, viewerOf(req));
   const { publicUrl } = deps;
-  res.setHeader('Cache-Control', read.paste.burnAfterReading ? 'no-store' : 'no-cache');
+  res.setHeader(
+    'Cache-Control',
+    read.paste.visibility === 'private' ? 'private, no-store' : read.paste.burnAfterReading ? 'no-store' : 'no-cache',
+  );
   res.setHeader('X-Robots-Tag', 'noindex');
   res.type('html').send(renderPaste(publicUrl, read));
 }

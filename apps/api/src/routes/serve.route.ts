@@ -3,11 +3,21 @@ import type { NextFunction, Request, Response } from 'express';
 import { Router } from 'express';
 import rangeParser from 'range-parser';
 import { DISPLAY, ERRORS, FORMAT_INFO, formatFromExtension, type ImageService, type ObjectStore } from '@pictor/core';
+import type { Identify } from '../http/auth.js';
+import type { NearestLinks } from '../links/nearest-links.js';
 
 export interface ServeRouteDeps {
   images: ImageService;
   objects: ObjectStore;
+  /** Who asks, for private images (accounts); absent: private images are found by no one. */
+  identify?: Identify;
+  /** Presigned links on the nearest replica; absent: the api streams a private image itself. */
+  links?: NearestLinks;
+  clientAddress?: (req: Request) => string;
 }
+
+/** Answers about private items: for their owner only, so no shared cache may keep them. */
+export const PRIVATE_NO_STORE = 'private, no-store';
 
 const YEAR_SECONDS = 31_536_000;
 /** Images are data, never documents: no scripts, no plugins, no framing of anything. */
@@ -59,15 +69,29 @@ async function serve(
 ): Promise<void> {
   const format = formatFromExtension(ext);
   if (!format || FORMAT_INFO[format].ext !== ext) throw ERRORS.imageNotFound();
-  const { image, output } = await deps.images.resolveOutput(id, name, format);
-  const info = await deps.objects.stat(output.key);
+  // Only an id that names a private image costs a session lookup; everyone else reads as no one.
+  const accountId = deps.identify && (await deps.images.isPrivate(id)) ? await deps.identify(req, res) : undefined;
+  const { image, output, storedKey } = await deps.images.resolveOutput(id, name, format, { accountId });
+  const isPrivate = image.visibility === 'private';
+  if (isPrivate) {
+    res.setHeader('Cache-Control', PRIVATE_NO_STORE);
+    res.setHeader('Vary', 'Cookie, Authorization');
+    if (deps.links && deps.clientAddress) {
+      // The owner is sent to a presigned URL on the nearest replica that holds the object.
+      res.setHeader('Referrer-Policy', 'no-referrer');
+      const link = await deps.links.linkFor(deps.clientAddress(req), storedKey);
+      res.redirect(302, link.url);
+      return;
+    }
+  }
+  const info = await deps.objects.stat(storedKey);
   if (!info) throw ERRORS.imageNotFound();
 
   let maxAge = YEAR_SECONDS;
   if (image.expiresAt)
     maxAge = Math.max(0, Math.min(maxAge, Math.floor((image.expiresAt.getTime() - Date.now()) / 1000)));
   res.setHeader('Content-Type', FORMAT_INFO[format].mime);
-  res.setHeader('Cache-Control', `public, max-age=${maxAge}, immutable`);
+  res.setHeader('Cache-Control', isPrivate ? PRIVATE_NO_STORE : `public, max-age=${maxAge}, immutable`);
   res.setHeader('ETag', info.etag);
   res.setHeader('Last-Modified', info.lastModified.toUTCString());
   res.setHeader('Accept-Ranges', 'bytes');
@@ -102,7 +126,7 @@ async function serve(
     res.end();
     return;
   }
-  const object = await deps.objects.get(output.key, range);
+  const object = await deps.objects.get(storedKey, range);
   if (!object) throw ERRORS.imageNotFound();
   // pipeline destroys the object's stream (a file descriptor on disk, a pooled socket on S3) when
   // the client goes away before the end; a bare pipe would hold it for good.

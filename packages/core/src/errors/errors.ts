@@ -76,6 +76,13 @@ export const ERRORS = {
   methodNotAllowed: (allowed: readonly string[]) =>
     new AppError('METHOD_NOT_ALLOWED', 405, `Only ${allowed.join(', ')} are allowed here.`, false, { allowed }),
   invalidDeleteToken: () => new AppError('INVALID_DELETE_TOKEN', 403, 'The delete token does not match.'),
+  visibilityChangeWhileProcessing: () =>
+    new AppError(
+      'IMAGE_PROCESSING',
+      409,
+      'The image is still being processed; change whether it is private once it is ready.',
+      true,
+    ),
   imageNotReady: () => new AppError('IMAGE_NOT_READY', 503, 'The image is still being processed; retry shortly.', true),
   rangeNotSatisfiable: (size: number) =>
     new AppError('RANGE_NOT_SATISFIABLE', 416, 'The requested range is not satisfiable.', false, { size }),

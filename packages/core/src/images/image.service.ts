@@ -18,7 +18,7 @@ import {
   type VariantRecord,
   type Visibility,
 } from './image.js';
-import { moveObject, publicObjectKeys, withholdObjects } from './public-objects.js';
+import { moveForVisibility, moveObject, publicObjectKeys, withholdObjects } from './public-objects.js';
 import { publicCacheControl, storageKeys } from './storage-keys.js';
 import { notificationOutboxEvent } from '../notifications/notification-event.js';
 import { TOPICS } from './topics.js';
@@ -78,6 +78,18 @@ export interface UploadedImage {
 export interface ServableOutput {
   image: ImageRecord;
   output: VariantRecord;
+  /** Where the output is stored (`private/…` for a private image). */
+  storedKey: string;
+}
+
+/**
+ * Who reads an image. A private image is found for its owner only (an admin acts on it through
+ * the owner-or-admin use cases, not by reading it); `trusted` is for callers that checked access
+ * themselves (an open share link, the owner check of a share).
+ */
+export interface ImageReader {
+  accountId?: string | undefined;
+  trusted?: boolean;
 }
 
 const cacheKey = (id: string) => `image:${id}`;
@@ -101,6 +113,9 @@ export class ImageService {
     context: UploadContext = {},
   ): Promise<UploadedImage[]> {
     if (files.length === 0) throw ERRORS.noFile();
+    if (options.visibility === 'private' && !options.ownerId) {
+      throw ERRORS.validationFailed('A private image needs an owner: sign in, or send a personal API token.');
+    }
     const now = this.clock();
     const expiresAt = resolveExpiry(options.expiresIn, this.deps.settings.expiry, now);
     const inspected = [];
@@ -168,20 +183,36 @@ export class ImageService {
     return uploads;
   }
 
-  /** A visible image (pending, ready or failed), or IMAGE_NOT_FOUND. */
-  async get(id: string): Promise<ImageRecord> {
+  /**
+   * A visible image (pending, ready or failed), or IMAGE_NOT_FOUND. A private one is found for its
+   * owner only; anyone else gets the very answer of a missing image.
+   */
+  async get(id: string, reader: ImageReader = {}): Promise<ImageRecord> {
     if (!isImageId(id)) throw ERRORS.imageNotFound();
     const now = this.clock();
     const cached = await this.deps.cache.get(cacheKey(id)).catch(() => undefined);
     if (cached !== undefined) {
       const image = decodeImageRecord(cached);
-      if (isVisible(image, now)) return image;
+      if (isVisible(image, now) && mayRead(image, reader)) return image;
       throw ERRORS.imageNotFound();
     }
     const image = await this.withDependency('database', () => this.deps.images.findById(id));
-    if (!image || !isVisible(image, now)) throw ERRORS.imageNotFound();
+    if (!image || !isVisible(image, now) || !mayRead(image, reader)) throw ERRORS.imageNotFound();
     if (image.status === 'ready') await this.cacheReady(image, now);
     return image;
+  }
+
+  /**
+   * Whether an id names a visible private image: callers look up who asks only then, so public
+   * reads cost no session lookup. Says nothing to clients by itself.
+   */
+  async isPrivate(id: string): Promise<boolean> {
+    try {
+      return (await this.get(id, { trusted: true })).visibility === 'private';
+    } catch (error) {
+      if (isAppError(error) && error.code === 'IMAGE_NOT_FOUND') return false;
+      throw error;
+    }
   }
 
   async list(options: { limit: number; after?: ListCursor }): Promise<ImageRecord[]> {
@@ -205,11 +236,27 @@ export class ImageService {
     );
   }
 
-  /** Title, visibility or expiry, changed by the owner (or an admin). */
+  /**
+   * Title, visibility or expiry, changed by the owner (or an admin). Into or out of `private`, the
+   * outputs move first (`public/` ↔ `private/`, each copied before its old copy is deleted), then
+   * the row changes: an interrupted change leaves the row as it was and the same request, repeated,
+   * finishes the move. While the worker is still writing outputs the change is refused (409).
+   */
   async update(id: string, actor: { accountId: string; admin: boolean }, changes: ImageChanges): Promise<ImageRecord> {
     const image = await this.findVisible(id);
     if (image.ownerId !== actor.accountId && !actor.admin) throw ERRORS.notOwner();
     const now = this.clock();
+    const to = changes.visibility;
+    if (to !== undefined && (to === 'private') !== (image.visibility === 'private')) {
+      if (to === 'private' && image.ownerId === null) {
+        throw ERRORS.validationFailed('An image without an owner cannot be private.');
+      }
+      if (image.status === 'pending') throw ERRORS.visibilityChangeWhileProcessing();
+      await this.deps.cache.delete(cacheKey(id)).catch(() => undefined);
+      await this.withDependency('objects', () =>
+        moveForVisibility(this.deps.objects, image, this.deps.settings.variants, to),
+      );
+    }
     const updated = await this.withDependency('database', () =>
       this.deps.images.updateDetails(id, {
         ...(changes.title !== undefined ? { title: changes.title } : {}),
@@ -300,18 +347,23 @@ export class ImageService {
    * Finds a servable output (`display` or a variant name, in a format). If the image is still
    * pending and the output is planned, waits up to serveWaitMs for the worker to record it.
    */
-  async resolveOutput(id: string, name: string, format: ImageFormat): Promise<ServableOutput> {
+  async resolveOutput(
+    id: string,
+    name: string,
+    format: ImageFormat,
+    reader: ImageReader = {},
+  ): Promise<ServableOutput> {
     const deadline = Date.now() + this.deps.settings.serveWaitMs;
-    let image = await this.get(id);
+    let image = await this.get(id, reader);
     const planned = this.plannedOutputs(image).some((o) => o.name === name && o.format === format);
     if (!planned) throw ERRORS.imageNotFound();
     for (;;) {
       const output = image.variants.find((v) => v.name === name && v.format === format);
-      if (output) return { image, output };
+      if (output) return { image, output, storedKey: storageKeys.stored(image.visibility, output.key) };
       if (image.status !== 'pending') throw ERRORS.imageNotFound();
       if (Date.now() >= deadline) throw ERRORS.imageNotReady();
       await sleep(this.deps.settings.servePollMs);
-      image = await this.get(id);
+      image = await this.get(id, reader);
     }
   }
 
@@ -372,6 +424,11 @@ export class ImageService {
       throw ERRORS.dependencyUnavailable(name, error);
     }
   }
+}
+
+function mayRead(image: Pick<ImageRecord, 'visibility' | 'ownerId'>, reader: ImageReader): boolean {
+  if (image.visibility !== 'private' || reader.trusted === true) return true;
+  return image.ownerId !== null && reader.accountId === image.ownerId;
 }
 
 function toPendingRecord(row: NewImage): ImageRecord {

@@ -30,7 +30,12 @@ export function isImageFormat(value: string): value is ImageFormat {
  * gave up (see failureReason). deleting: a delete is under way; readers treat it as gone.
  */
 export type ImageStatus = 'pending' | 'ready' | 'failed' | 'deleting';
-export type Visibility = 'public' | 'unlisted';
+/**
+ * public: listed and served by the edge. unlisted: served by the edge, reachable by link only.
+ * private: the owner only; objects kept outside `public/`, read through presigned links.
+ */
+export type Visibility = 'public' | 'unlisted' | 'private';
+export const VISIBILITIES = ['public', 'unlisted', 'private'] as const;
 
 /** An output of the pipeline: the sanitised display copy or a resized variant, in one format. */
 export interface VariantRecord {

@@ -154,8 +154,12 @@ export class CleanupService {
   /** Every object an id may have when its row (and so its format) is gone. */
   private async deleteAllOf(id: string): Promise<void> {
     const keys = new Set<string>();
-    for (const format of Object.keys(FORMAT_INFO) as ImageFormat[]) keys.add(storageKeys.display(id, format));
+    for (const format of Object.keys(FORMAT_INFO) as ImageFormat[]) {
+      keys.add(storageKeys.display(id, format));
+      keys.add(storageKeys.private(storageKeys.display(id, format)));
+    }
     for await (const object of this.deps.objects.list(storageKeys.variantPrefix(id))) keys.add(object.key);
+    for await (const object of this.deps.objects.list(storageKeys.privatePrefix(id))) keys.add(object.key);
     await this.deps.objects.delete([...keys]);
     await this.deps.objects.delete([storageKeys.original(id)]);
   }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ImageRecord } from '../images/image.js';
 import type { ImageService } from '../images/image.service.js';
-import type { ShareLinkRecord, ShareLinkRepository } from '../ports/share-link-repository.port.js';
+import type { ShareLinkRecord, ShareLinkRepository, ShareTarget } from '../ports/share-link-repository.port.js';
 import { ShareService } from './share.service.js';
 
 class MemoryShareLinks implements ShareLinkRepository {
@@ -16,9 +16,9 @@ class MemoryShareLinks implements ShareLinkRepository {
     this.lookups++;
     return Promise.resolve([...this.rows.values()].find((r) => r.tokenHash.equals(tokenHash)) ?? null);
   }
-  revoke(imageId: string, id: string, at: Date) {
+  revoke(target: ShareTarget, id: string, at: Date) {
     const row = this.rows.get(id);
-    if (!row || row.imageId !== imageId) return Promise.resolve(false);
+    if (!row || row.target.kind !== target.kind || row.target.id !== target.id) return Promise.resolve(false);
     row.revokedAt = at;
     return Promise.resolve(true);
   }

@@ -72,6 +72,8 @@ export interface CreatedPaste {
 /** Who reads: the author never burns their own paste, and previews never burn at all. */
 export interface Reader {
   accountId?: string;
+  /** Access was checked by the caller (an open share link): a private paste is found too. */
+  trusted?: boolean;
   /** HEAD, `Purpose: prefetch`, crawlers and link previewers. */
   preview: boolean;
 }
@@ -116,6 +118,9 @@ export class PasteService {
         : (decodePasteText(input.text, maxBytes), input.text);
     const title = normalisePasteTitle(input.title);
     const language = parseLanguage(input.language);
+    if (input.visibility === 'private' && !input.ownerId) {
+      throw ERRORS.validationFailed('A private paste needs an author: sign in, or send a personal API token.');
+    }
     const now = this.clock();
     const expiresAt = resolveExpiry(input.expiresIn, this.deps.settings.expiry, now);
     const id = newPasteId();
@@ -156,18 +161,31 @@ export class PasteService {
     return { paste, deleteToken } satisfies CreatedPaste;
   }
 
-  /** The metadata of a readable paste, without reading (or burning) it. */
-  async peek(id: string): Promise<PasteRecord> {
+  /**
+   * The metadata of a readable paste, without reading (or burning) it. A private paste is found
+   * for its author only (or a trusted caller); anyone else gets the answer of a missing paste.
+   */
+  async peek(id: string, reader: Omit<Reader, 'preview'> = {}): Promise<PasteRecord> {
     if (!isPasteId(id)) throw ERRORS.pasteNotFound();
     const now = this.clock();
     const cached = await this.fromCache(id);
     if (cached) {
-      if (!isPasteVisible(cached.paste, now)) throw ERRORS.pasteNotFound();
+      if (!isPasteVisible(cached.paste, now) || !mayReadPaste(cached.paste, reader)) throw ERRORS.pasteNotFound();
       return cached.paste;
     }
     const paste = await this.withDependency('database', () => this.deps.pastes.findById(id));
-    if (!paste || !isPasteVisible(paste, now)) throw ERRORS.pasteNotFound();
+    if (!paste || !isPasteVisible(paste, now) || !mayReadPaste(paste, reader)) throw ERRORS.pasteNotFound();
     return paste;
+  }
+
+  /** Whether an id names a readable private paste (callers then look up who asks). */
+  async isPrivate(id: string): Promise<boolean> {
+    try {
+      return (await this.peek(id, { trusted: true })).visibility === 'private';
+    } catch (error) {
+      if (isAppError(error) && error.code === 'PASTE_NOT_FOUND') return false;
+      throw error;
+    }
   }
 
   /**
@@ -181,12 +199,12 @@ export class PasteService {
     const now = this.clock();
     const cached = await this.fromCache(id);
     if (cached) {
-      if (!isPasteVisible(cached.paste, now)) throw ERRORS.pasteNotFound();
+      if (!isPasteVisible(cached.paste, now) || !mayReadPaste(cached.paste, reader)) throw ERRORS.pasteNotFound();
       this.deps.observer?.read?.('cache');
       return { paste: cached.paste, text: cached.text, burnt: false };
     }
     const paste = await this.withDependency('database', () => this.deps.pastes.findById(id));
-    if (!paste || !isPasteVisible(paste, now)) throw ERRORS.pasteNotFound();
+    if (!paste || !isPasteVisible(paste, now) || !mayReadPaste(paste, reader)) throw ERRORS.pasteNotFound();
     return this.readFound(paste, reader, now);
   }
 
@@ -194,11 +212,17 @@ export class PasteService {
    * The paste at `/<username>/<slug>`. `redirectTo` is set when the slug is an old one (the paste
    * was renamed): the caller redirects there instead of answering.
    */
-  async findBySlug(username: string, slug: string): Promise<{ paste: PasteRecord; redirectTo?: string }> {
+  async findBySlug(
+    username: string,
+    slug: string,
+    reader: Omit<Reader, 'preview'> = {},
+  ): Promise<{ paste: PasteRecord; redirectTo?: string }> {
     const found = await this.withDependency('database', () =>
       this.deps.pastes.findBySlug(username.toLowerCase(), slug),
     );
-    if (!found || !isPasteVisible(found.paste, this.clock())) throw ERRORS.pasteNotFound();
+    if (!found || !isPasteVisible(found.paste, this.clock()) || !mayReadPaste(found.paste, reader)) {
+      throw ERRORS.pasteNotFound();
+    }
     if (found.redirected || found.paste.ownerUsername !== username) {
       return { paste: found.paste, redirectTo: `/${found.paste.ownerUsername}/${found.paste.slug}` };
     }
@@ -229,6 +253,9 @@ export class PasteService {
   /** Title (and with it the slug), language, visibility or expiry; the cache entry goes first. */
   async update(id: string, actor: PasteActor, changes: PasteChanges): Promise<PasteRecord> {
     const paste = await this.authorise(id, actor);
+    if (changes.visibility === 'private' && paste.ownerId === null) {
+      throw ERRORS.validationFailed('A paste without an author cannot be private.');
+    }
     const now = this.clock();
     const title = changes.title !== undefined ? normalisePasteTitle(changes.title) : undefined;
     const updated = await this.withDependency('database', () =>
@@ -352,6 +379,12 @@ export class PasteService {
       throw ERRORS.dependencyUnavailable(name, error);
     }
   }
+}
+
+/** Pastes live under `pastes/`, never served by the edge: private is a rule of reading, not of keys. */
+function mayReadPaste(paste: Pick<PasteRecord, 'visibility' | 'ownerId'>, reader: Omit<Reader, 'preview'>): boolean {
+  if (paste.visibility !== 'private' || reader.trusted === true) return true;
+  return paste.ownerId !== null && reader.accountId === paste.ownerId;
 }
 
 function parseLanguage(language: string | null | undefined): PasteLanguage | null {
