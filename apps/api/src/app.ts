@@ -217,10 +217,7 @@ export function createApp(deps: ApiDeps): Express {
       }),
     );
     if (deps.pastes) {
-      app.use(
-        '/api/v1/pastes',
-        sharesRoute({ shares: deps.shares, publicUrl: deps.publicUrl, auth, kind: 'paste' }),
-      );
+      app.use('/api/v1/pastes', sharesRoute({ shares: deps.shares, publicUrl: deps.publicUrl, auth, kind: 'paste' }));
     }
     app.use(
       '/s',

@@ -307,7 +307,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     path: '/api/v1/images/{id}/shares',
     summary: 'Make a share link: /s/<token> opens the image for anyone until it expires or is revoked',
     description:
-      'Each visit of the link is redirected to a fresh presigned URL on the storage replica nearest the visitor (docs/REPLICAS.md). Only SHA-256 of the token is stored; the answer is the only time it is shown.',
+      'Private images too: the link is the permission. Each visit of the link is redirected to a fresh presigned URL on the storage replica nearest the visitor (docs/REPLICAS.md). Only SHA-256 of the token is stored; the answer is the only time it is shown. A private image of someone else is IMAGE_NOT_FOUND, as everywhere.',
     security: signedIn,
     request: { params: ImageIdParam, ...body(CreateShareSchema) },
     responses: {
@@ -343,15 +343,19 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     method: 'patch',
     path: '/api/v1/images/{id}',
     summary: "Change an image's title, visibility or expiry (owner or admin)",
+    description:
+      'Into or out of `private`, the stored outputs move between `public/` (served by the edge) and `private/` before the change is recorded, each copied before the old copy is deleted; a request interrupted (503) is repeated to finish the move. Copies that browsers or other caches kept while the image was public are not recalled.',
     security: [...signedIn, { adminToken: [] }],
     request: { params: ImageIdParam, ...body(UpdateImageSchema) },
     responses: {
       ...TOO_LARGE,
       200: { description: 'The image as it is now.', ...json(ImageSchema) },
-      400: error('VALIDATION_FAILED: a missing or malformed body'),
+      400: error('VALIDATION_FAILED: a missing or malformed body; private for an image without an owner'),
       401: error('AUTHENTICATION_REQUIRED: no session, or a revoked or expired token'),
       403: error(`NOT_OWNER, TOKEN_SCOPE (images:write), ${CSRF}`),
       404: error('IMAGE_NOT_FOUND'),
+      409: error('IMAGE_PROCESSING: into or out of private while the image is still being processed'),
+      503: error('DEPENDENCY_UNAVAILABLE: storage or the database did not answer; repeat the request'),
     },
   });
 

@@ -1,5 +1,6 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import type { z } from 'zod';
+import { z } from 'zod';
+import { CreateShareSchema, ShareParams } from '../routes/shares.route.js';
 import {
   CreatedPasteSchema,
   CreatePasteSchema,
@@ -23,8 +24,48 @@ const forbidden = error(
   'INVALID_DELETE_TOKEN: missing (neither a delete token nor a sign-in), empty or wrong; NOT_OWNER, TOKEN_SCOPE (pastes:write), CSRF_REJECTED when acting as the author',
 );
 
+const signedIn: Record<string, string[]>[] = [{ session: [] }, { personalToken: [] }];
+const CSRF = 'CSRF_REJECTED: a session request from another site, or without X-CSRF-Token';
+
 /** The pastes part of the OpenAPI document. */
 export function registerPastePaths(registry: OpenAPIRegistry): void {
+  registry.registerPath({
+    method: 'post',
+    path: '/api/v1/pastes/{id}/shares',
+    summary: 'Make a share link: /s/<token> opens the paste for anyone until it expires or is revoked',
+    description:
+      'Private pastes too: the link is the permission. Each visit is redirected to a fresh presigned URL of the raw text on the storage replica nearest the visitor (docs/REPLICAS.md). Only SHA-256 of the token is stored; the answer is the only time it is shown. A burn-after-reading paste is not shared.',
+    security: signedIn,
+    request: { params: PasteIdParam, body: { required: true, ...json(CreateShareSchema) } },
+    responses: {
+      201: {
+        description: 'The link.',
+        ...json(z.object({ id: z.string(), url: z.string(), expiresAt: z.string() })),
+      },
+      400: error(
+        'VALIDATION_FAILED: expiresIn is not a duration, is never, or exceeds a year; a burn-after-reading paste',
+      ),
+      401: error('AUTHENTICATION_REQUIRED'),
+      403: error(`NOT_OWNER, TOKEN_SCOPE (a token without pastes:write), ${CSRF}`),
+      404: error('PASTE_NOT_FOUND'),
+      413: error('FORM_TOO_LARGE: a body over 1 KiB'),
+      415: error('UNSUPPORTED_MEDIA_TYPE'),
+    },
+  });
+  registry.registerPath({
+    method: 'delete',
+    path: '/api/v1/pastes/{id}/shares/{share}',
+    summary: 'Revoke a share link of a paste (at once)',
+    security: signedIn,
+    request: { params: PasteIdParam.extend({ share: ShareParams.shape.share }) },
+    responses: {
+      204: { description: 'Revoked; the link answers 404 from now on.' },
+      400: error('VALIDATION_FAILED: not a link id'),
+      401: error('AUTHENTICATION_REQUIRED'),
+      403: error(`NOT_OWNER, TOKEN_SCOPE, ${CSRF}`),
+      404: error('PASTE_NOT_FOUND, NOT_FOUND (no such link of this paste)'),
+    },
+  });
   registry.registerPath({
     method: 'post',
     path: '/api/v1/pastes',

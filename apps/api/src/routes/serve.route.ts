@@ -71,7 +71,7 @@ async function serve(
   if (!format || FORMAT_INFO[format].ext !== ext) throw ERRORS.imageNotFound();
   // Only an id that names a private image costs a session lookup; everyone else reads as no one.
   const accountId = deps.identify && (await deps.images.isPrivate(id)) ? await deps.identify(req, res) : undefined;
-  const { image, output, storedKey } = await deps.images.resolveOutput(id, name, format, { accountId });
+  const { image, storedKey } = await deps.images.resolveOutput(id, name, format, { accountId });
   const isPrivate = image.visibility === 'private';
   if (isPrivate) {
     res.setHeader('Cache-Control', PRIVATE_NO_STORE);

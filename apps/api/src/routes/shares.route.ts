@@ -56,8 +56,9 @@ export function sharesRoute(deps: SharesRouteDeps & { kind?: ShareTarget['kind']
       ? { kind, id: parseOrThrow(PasteIdParam, params).id }
       : { kind, id: parseOrThrow(ImageIdParam, params).id };
   const router = Router();
+  const scope = kind === 'paste' ? 'pastes:write' : 'images:write';
   const mayShare: RequestHandler = (req, res, next) =>
-    req.principal?.kind === 'operator' ? next() : requireAccount('images:write')(req, res, next);
+    req.principal?.kind === 'operator' ? next() : requireAccount(scope)(req, res, next);
   const csrf = checkCsrf(deps.auth);
 
   router.post('/:id/shares', express.json({ limit: '1kb' }), csrf, mayShare, async (req, res) => {
