@@ -80,11 +80,7 @@ env:
 {{- end }}
 {{- end }}
 {{- if and (eq (.target | default "") "api") .ctx.Values.objectStorage.replication.enabled }}
-  - name: S3_REPLICAS
-    valueFrom:
-      secretKeyRef:
-        name: {{ .ctx.Values.objectStorage.replication.existingSecret }}
-        key: {{ .ctx.Values.objectStorage.replication.replicasKey }}
+  {{- include "pictor.replicas.env" (dict "ctx" .ctx) | indent 2 }}
 {{- end }}
 {{- with .values.extraEnv }}
   {{- toYaml . | nindent 2 }}

@@ -75,9 +75,113 @@ describe('objectStorage.replication', () => {
     expect(plain.some((o) => o.kind === 'Job' && o.metadata.name === 'pictor-storage-setup')).toBe(false);
   });
 
-  it('when enabled without the Secret of the replicas, then the render fails saying what is missing', async () => {
+  it('when enabled without sites or the Secret of the replicas, then the render fails saying what is missing', async () => {
     expect(await renderError({ set: { 'objectStorage.replication.enabled': true } })).toMatch(
-      /objectStorage\.replication\.existingSecret/,
+      /objectStorage\.replication\.sites, or objectStorage\.replication\.existingSecret/,
     );
+  });
+});
+
+interface PodSpecLike {
+  affinity?: {
+    nodeAffinity?: unknown;
+    podAntiAffinity?: {
+      preferredDuringSchedulingIgnoredDuringExecution: {
+        podAffinityTerm: { topologyKey: string; labelSelector: { matchLabels: Record<string, string> } };
+      }[];
+    };
+  };
+  containers: { command?: string[]; env?: EnvVar[] }[];
+}
+
+describe('objectStorage.replication.sites (ci/replicas-values.yaml)', () => {
+  let sites: K8sObject[];
+  beforeAll(async () => {
+    sites = await render({ values: [new URL('../ci/replicas-values.yaml', import.meta.url).pathname] });
+  }, 120_000);
+
+  it('when a site is bundled, then it runs as its own MinIO StatefulSet with a PVC, a Secret and a Service, away from the primary’s zone', () => {
+    const set = find(sites, 'StatefulSet', 'pictor-minio-replica-eu2') as K8sObject & {
+      spec: {
+        replicas: number;
+        volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[];
+        template: { spec: PodSpecLike };
+      };
+    };
+    expect(set.spec.replicas).toBe(1);
+    expect(set.spec.volumeClaimTemplates[0]!.spec.resources.requests.storage).toBe('10Gi');
+    const pod = set.spec.template.spec;
+    expect(pod.containers[0]!.command).toContain('/data');
+    const env = Object.fromEntries((pod.containers[0]!.env ?? []).map((e) => [e.name, e]));
+    expect(env.MINIO_ROOT_PASSWORD?.valueFrom?.secretKeyRef).toEqual({
+      name: 'pictor-minio-replica-eu2',
+      key: 'root-password',
+    });
+    const away = pod.affinity!.podAntiAffinity!.preferredDuringSchedulingIgnoredDuringExecution[0]!.podAffinityTerm;
+    expect(away.topologyKey).toBe('topology.kubernetes.io/zone');
+    expect(away.labelSelector.matchLabels['app.kubernetes.io/component']).toBe('minio');
+    expect(find(sites, 'Secret', 'pictor-minio-replica-eu2')).toBeDefined();
+    expect(find(sites, 'Service', 'pictor-minio-replica-eu2')).toBeDefined();
+    // The external site is reached, not run.
+    expect(sites.some((o) => o.metadata.name === 'pictor-minio-replica-us')).toBe(false);
+  });
+
+  it('when a bundled site names a zone, then it is required there', async () => {
+    const zoned = await render({
+      values: [new URL('../ci/replicas-values.yaml', import.meta.url).pathname],
+      set: { 'objectStorage.replication.sites[0].bundled.zone': 'eu-central-1b' },
+    });
+    const set = find(zoned, 'StatefulSet', 'pictor-minio-replica-eu2') as K8sObject & {
+      spec: { template: { spec: PodSpecLike } };
+    };
+    expect(JSON.stringify(set.spec.template.spec.affinity?.nodeAffinity)).toContain('eu-central-1b');
+  });
+
+  it('when sites are listed, then the api and the storage-setup Job get S3_REPLICAS with locations and public endpoints, keys only by reference', () => {
+    const api = podsOf(sites).find((p) => p.object.metadata.name === 'pictor-api')!.pod.containers[0]!.env as EnvVar[];
+    const job = find(sites, 'Job', 'pictor-storage-setup') as K8sObject & {
+      spec: { template: { spec: { containers: { env: EnvVar[] }[] } } };
+    };
+    for (const env of [api, job.spec.template.spec.containers[0]!.env]) {
+      const replicas = env.find((e) => e.name === 'S3_REPLICAS')!.value!;
+      expect(replicas).toBe(
+        'eu2=http://pictor-minio-replica-eu2.pictor.svc.cluster.local:9000 at=50.11,8.68 public=https://eu2.s3.example.org access=$(PICTOR_REPLICA_0_ACCESS_KEY) secret=$(PICTOR_REPLICA_0_SECRET_KEY); ' +
+          'us=https://s3.us.example.org at=US,CA,na public=https://s3.us.example.org access=$(PICTOR_REPLICA_1_ACCESS_KEY) secret=$(PICTOR_REPLICA_1_SECRET_KEY)',
+      );
+      // Kubernetes expands $(VAR) only from variables defined before it.
+      const at = (name: string) => env.findIndex((e) => e.name === name);
+      expect(at('PICTOR_REPLICA_1_SECRET_KEY')).toBeLessThan(at('S3_REPLICAS'));
+      expect(env[at('PICTOR_REPLICA_0_ACCESS_KEY')]!.valueFrom?.secretKeyRef).toEqual({
+        name: 'pictor-minio-replica-eu2',
+        key: 'root-user',
+      });
+      expect(env[at('PICTOR_REPLICA_1_SECRET_KEY')]!.valueFrom?.secretKeyRef).toEqual({
+        name: 'pictor-replica-us',
+        key: 'secret-key',
+      });
+    }
+  });
+
+  it('when NetworkPolicies are on, then the primary may push to the bundled site, which takes S3 from the primary, the api and storage-setup', () => {
+    interface Policy {
+      spec: {
+        podSelector: { matchExpressions: { values: string[] }[] };
+        policyTypes: string[];
+        ingress?: { from?: { podSelector?: { matchExpressions: { values: string[] }[] } }[] }[];
+        egress?: { to?: { podSelector?: { matchExpressions?: { values: string[] }[] } }[] }[];
+      };
+    }
+    const push = find(sites, 'NetworkPolicy', 'pictor-minio-replication') as K8sObject & Policy;
+    expect(push.spec.podSelector.matchExpressions[0]!.values).toEqual(['minio']);
+    expect(JSON.stringify(push.spec.egress)).toContain('minio-replica-eu2');
+    const site = find(sites, 'NetworkPolicy', 'pictor-minio-replicas') as K8sObject & Policy;
+    expect(site.spec.podSelector.matchExpressions[0]!.values).toEqual(['minio-replica-eu2']);
+    expect(site.spec.ingress![0]!.from![0]!.podSelector!.matchExpressions[0]!.values).toEqual([
+      'minio',
+      'api',
+      'storage-setup',
+    ]);
+    const clients = find(sites, 'NetworkPolicy', 'pictor-replica-clients') as K8sObject & Policy;
+    expect(clients.spec.podSelector.matchExpressions[0]!.values).toEqual(['api', 'storage-setup']);
   });
 });
