@@ -298,7 +298,9 @@ export async function startPictor(
             recentBackups: (limit: number) => new PgLifecycleRepository(infra.pool).recentBackups(limit),
           }
         : undefined;
-      const links = await createNearestLinks(config, logger, metrics.registry);
+      const links = await createNearestLinks(config, logger, metrics.registry, (stop) =>
+        stops.push(() => Promise.resolve(stop())),
+      );
       const shareLinks = new PgShareLinkRepository(infra.pool);
       const shares = new ShareService({
         images: service,

@@ -122,6 +122,9 @@ beforeAll(async () => {
     GEOIP_OVERRIDES: '127.0.0.3/32=us',
     TRUSTED_PROXIES: '127.0.0.1',
     LINK_TTL_SECONDS: String(LINK_TTL_SECONDS),
+    REPLICA_LAG_INTERVAL_SECONDS: '2',
+    REPLICA_LAG_BOUND_SECONDS: '3',
+    REPLICA_COOLDOWN_SECONDS: '2',
     MINIO_CLIENT_PATH: process.env.PICTOR_MC_BIN ?? 'mc',
     ARGON2_MEMORY_KIB: '8192',
     ARGON2_PASSES: '1',
@@ -321,4 +324,45 @@ describe('private pastes', () => {
     expect(opened.status).toBe(302);
     expect((await download(opened.location)).status).toBe(200);
   });
+});
+
+describe('replication lag', () => {
+  const lagOf = async () => {
+    const text = await (await fetch(`http://127.0.0.1:${pictor.handle.metricsPort}/metrics`)).text();
+    return Object.fromEntries(
+      [...text.matchAll(/^pictor_replica_lag_seconds\{[^}]*replica="([a-z0-9-]+)"[^}]*\} (\S+)$/gm)].map((m) => [
+        m[1],
+        // The exposition format writes infinity as +Inf, which Number() does not read.
+        m[2] === '+Inf' ? Number.POSITIVE_INFINITY : Number(m[2]),
+      ]),
+    );
+  };
+
+  it('when the api measures replication lag, then each replica has a small lag, and a replica that stops shows +Inf until it is back', async () => {
+    let lag: Record<string, number> = {};
+    for (let i = 0; i < 100 && Object.keys(lag).length < 2; i++) {
+      lag = await lagOf();
+      await sleep(200);
+    }
+    expect(Object.keys(lag).sort()).toEqual(['eu', 'us']);
+    expect(lag.eu).toBeLessThan(3);
+    expect(lag.us).toBeLessThan(3);
+    const eu = running.sites[1]!;
+    await eu.stop('SIGKILL');
+    try {
+      const deadline = Date.now() + 30_000;
+      while ((await lagOf()).eu !== Number.POSITIVE_INFINITY) {
+        if (Date.now() > deadline) throw new Error('the stopped replica never showed an unbounded lag');
+        await sleep(500);
+      }
+      expect((await lagOf()).us).toBeLessThan(3);
+    } finally {
+      await eu.start();
+    }
+    const deadline = Date.now() + 60_000;
+    while (!((await lagOf()).eu! < 3)) {
+      if (Date.now() > deadline) throw new Error('the replica that came back never showed a finite lag');
+      await sleep(500);
+    }
+  }, 120_000);
 });

@@ -13,6 +13,8 @@ export async function createNearestLinks(
   config: Config,
   logger: Logger,
   registry: Metrics['registry'] | undefined,
+  /** Where the periodic lag measurement registers its stop; absent: no periodic measurement. */
+  onStop?: (stop: () => void) => void,
 ): Promise<NearestLinks | undefined> {
   const s3 = config.s3;
   if (!s3 || config.replicas.sites.length === 0) {
@@ -42,7 +44,7 @@ export async function createNearestLinks(
     };
   };
   const locator = await ClientLocator.open(config.replicas.geoipDatabase, config.replicas.overrides);
-  return new NearestLinks({
+  const links = new NearestLinks({
     primary: site(PRIMARY_SITE, s3.endpoint, s3.publicEndpoint, s3, s3.location),
     replicas: config.replicas.sites.map((r) =>
       site(
@@ -61,4 +63,8 @@ export async function createNearestLinks(
     logger: logger.child({ module: 'links' }),
     ...(registry ? { registry } : {}),
   });
+  if (config.replicas.lagIntervalMs > 0 && onStop) {
+    onStop(links.measureLagEvery(config.replicas.lagIntervalMs, config.replicas.lagBoundMs));
+  }
+  return links;
 }

@@ -222,6 +222,16 @@ export const SETTINGS = {
     'A replica that failed or answered too slowly is skipped this long before it is tried again.',
     '30',
   ),
+  REPLICA_LAG_INTERVAL_SECONDS: setting(
+    nonNegativeInt.max(86400),
+    'How often the api measures replication lag (a probe object written to the primary, timed until each replica holds it) for `pictor_replica_lag_seconds`. 0: never.',
+    '60',
+  ),
+  REPLICA_LAG_BOUND_SECONDS: setting(
+    positiveInt.max(3600),
+    'How long a lag measurement waits for a replica; one that has not got the probe by then reports +Inf.',
+    '30',
+  ),
   REPLICA_TIMEOUT_MS: setting(
     positiveInt.max(60000),
     'How long a replica may take to say whether it holds an object before the next one is chosen.',

@@ -36,6 +36,10 @@ export interface Config {
     defaultSite: string;
     cooldownMs: number;
     timeoutMs: number;
+    /** How often the api measures replication lag; 0: never. */
+    lagIntervalMs: number;
+    /** How long one measurement waits for each replica. */
+    lagBoundMs: number;
     /** Path of a `.mmdb`; undefined: the shipped DB-IP country database. */
     geoipDatabase: string | undefined;
     overrides: AddressOverride[];
@@ -220,6 +224,8 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
       defaultSite: s.REPLICA_DEFAULT,
       cooldownMs: s.REPLICA_COOLDOWN_SECONDS * 1000,
       timeoutMs: s.REPLICA_TIMEOUT_MS,
+      lagIntervalMs: s.REPLICA_LAG_INTERVAL_SECONDS * 1000,
+      lagBoundMs: s.REPLICA_LAG_BOUND_SECONDS * 1000,
       geoipDatabase: s.GEOIP_DATABASE,
       overrides: s.GEOIP_OVERRIDES,
     },

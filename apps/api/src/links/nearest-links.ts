@@ -55,6 +55,8 @@ export class NearestLinks {
   private readonly chooser: ReplicaChooser;
   private readonly sites: Map<string, LinkSite>;
   private readonly redirects: Counter<'replica'> | undefined;
+  /** The last periodic measurement: seconds per replica (Infinity: not there within the bound). */
+  private lastLag = new Map<string, number>();
 
   constructor(private readonly options: NearestLinksOptions) {
     this.sites = new Map([...options.replicas, options.primary].map((s) => [s.name, s]));
@@ -75,7 +77,48 @@ export class NearestLinks {
     if (options.registry) {
       const chooser = this.chooser;
       this.redirects = registerLinkMetrics(options.registry, [...this.sites.keys()], () => chooser.health());
+      const lastLag = () => this.lastLag;
+      new Gauge({
+        name: 'pictor_replica_lag_seconds',
+        help: 'Replication lag measured last (every REPLICA_LAG_INTERVAL_SECONDS): seconds until a probe object written to the primary was on the replica; +Inf when it was not there within REPLICA_LAG_BOUND_SECONDS or the replica was failing.',
+        labelNames: ['replica'],
+        registers: [options.registry],
+        collect() {
+          this.reset();
+          for (const [replica, seconds] of lastLag()) this.set({ replica }, seconds);
+        },
+      });
     }
+  }
+
+  /**
+   * Measures replication lag every `intervalMs` (not per request) for `pictor_replica_lag_seconds`;
+   * returns the function that stops it. A measurement that cannot write its probe (the primary is
+   * down) leaves no series: the lag is unknown then, not zero.
+   */
+  measureLagEvery(intervalMs: number, boundMs: number): () => void {
+    let running = false;
+    const measure = async () => {
+      if (running) return;
+      running = true;
+      try {
+        const statuses = await this.status(boundMs);
+        this.lastLag = new Map(
+          statuses
+            .filter((s) => s.name !== PRIMARY_SITE)
+            .map((s) => [s.name, s.lagMs === null ? Number.POSITIVE_INFINITY : s.lagMs / 1000]),
+        );
+      } catch (error) {
+        this.lastLag = new Map();
+        this.options.logger.warn('replication lag not measured', { error });
+      } finally {
+        running = false;
+      }
+    };
+    void measure();
+    const timer = setInterval(() => void measure(), intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   /** A presigned link for `key` on the best site for a client at `address`. */
