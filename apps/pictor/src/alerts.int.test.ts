@@ -258,6 +258,44 @@ const CASES: AlertCase[] = [
     ],
   },
   {
+    alert: 'PictorReplicaLagging',
+    evalTime: '20m',
+    firing: {
+      // Both api pods measure over a minute for us (one of them never saw the probe arrive).
+      series: {
+        [`pictor_replica_lag_seconds{${NS}, pod="api-1", replica="us"}`]: '0.2 95x25',
+        // promtool repeats numbers (`95x25`), not infinities: those are written out.
+        [`pictor_replica_lag_seconds{${NS}, pod="api-2", replica="us"}`]: [
+          '0.3',
+          ...Array<string>(26).fill('+Inf'),
+        ].join(' '),
+        [`pictor_replica_lag_seconds{${NS}, pod="api-1", replica="eu"}`]: '0.2x25',
+      },
+      labels: { severity: 'warning', replica: 'us' },
+    },
+    quiet: {
+      [`pictor_replica_lag_seconds{${NS}, pod="api-1", replica="us"}`]: '0.4x25',
+      [`pictor_replica_lag_seconds{${NS}, pod="api-2", replica="us"}`]: '1.5x25',
+    },
+    alsoQuiet: [
+      {
+        // One pod's measurement was slow (its own network): the other saw the probe at once.
+        name: 'when only one api pod measures a long lag',
+        series: {
+          [`pictor_replica_lag_seconds{${NS}, pod="api-1", replica="us"}`]: Array<string>(26).fill('+Inf').join(' '),
+          [`pictor_replica_lag_seconds{${NS}, pod="api-2", replica="us"}`]: '0.5x25',
+        },
+      },
+      {
+        // A burst of writes: behind for five minutes, then caught up.
+        name: 'when the lag is over the bound for less than 15 minutes',
+        series: {
+          [`pictor_replica_lag_seconds{${NS}, pod="api-1", replica="us"}`]: '0.3x5 120x5 0.3x15',
+        },
+      },
+    ],
+  },
+  {
     alert: 'PictorApiDown',
     evalTime: '10m',
     firing: {
