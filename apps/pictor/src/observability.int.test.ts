@@ -82,7 +82,8 @@ beforeAll(async () => {
   const rule = find(rendered, 'PrometheusRule', 'pictor') as unknown as { spec: { groups: unknown[] } };
   prometheus = await startPrometheus(targets, { rules: { groups: rule.spec.groups }, scrapeItself: true });
   // Every target scraped once before the uploads, so increases are measured from a known zero.
-  await prometheus.waitFor('up', (s) => s.length === 4 && s.every((x) => x.value[1] === '1'));
+  // Prometheus scrapes itself too (job `prometheus`, without the namespace): only Pictor's four count.
+  await prometheus.waitFor(`up{namespace="${NAMESPACE}"}`, (s) => s.length === 4 && s.every((x) => x.value[1] === '1'));
 });
 
 afterAll(async () => {

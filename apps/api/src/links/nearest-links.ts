@@ -76,18 +76,12 @@ export class NearestLinks {
     });
     if (options.registry) {
       const chooser = this.chooser;
-      this.redirects = registerLinkMetrics(options.registry, [...this.sites.keys()], () => chooser.health());
-      const lastLag = () => this.lastLag;
-      new Gauge({
-        name: 'pictor_replica_lag_seconds',
-        help: 'Replication lag measured last (every REPLICA_LAG_INTERVAL_SECONDS): seconds until a probe object written to the primary was on the replica; +Inf when it was not there within REPLICA_LAG_BOUND_SECONDS or the replica was failing.',
-        labelNames: ['replica'],
-        registers: [options.registry],
-        collect() {
-          this.reset();
-          for (const [replica, seconds] of lastLag()) this.set({ replica }, seconds);
-        },
-      });
+      this.redirects = registerLinkMetrics(
+        options.registry,
+        [...this.sites.keys()],
+        () => chooser.health(),
+        () => this.lastLag,
+      );
     }
   }
 
@@ -186,14 +180,16 @@ export class NearestLinks {
 }
 
 /**
- * `pictor_link_redirects_total{replica}` (every site at 0 from the start) and
- * `pictor_replica_up{replica}` (read from `health` at each scrape). The api registers them with or
+ * `pictor_link_redirects_total{replica}` (every site at 0 from the start),
+ * `pictor_replica_up{replica}` (read from `health` at each scrape) and
+ * `pictor_replica_lag_seconds{replica}` (the last periodic measurement, from `lag`). The api registers them with or
  * without replicas, so dashboards and alerts find the series on every installation.
  */
 export function registerLinkMetrics(
   registry: Registry,
   sites: readonly string[],
   health: () => readonly { name: string; healthy: boolean }[] = () => sites.map((name) => ({ name, healthy: true })),
+  lag: () => ReadonlyMap<string, number> = () => new Map(),
 ): Counter<'replica'> {
   const redirects = new Counter({
     name: 'pictor_link_redirects_total',
@@ -209,6 +205,16 @@ export function registerLinkMetrics(
     registers: [registry],
     collect() {
       for (const site of health()) this.set({ replica: site.name }, site.healthy ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'pictor_replica_lag_seconds',
+    help: 'Replication lag measured last (every REPLICA_LAG_INTERVAL_SECONDS): seconds until a probe object written to the primary was on the replica; +Inf when it was not there within REPLICA_LAG_BOUND_SECONDS or the replica was failing.',
+    labelNames: ['replica'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [replica, seconds] of lag()) this.set({ replica }, seconds);
     },
   });
   return redirects;
