@@ -330,11 +330,13 @@ describe('replication lag', () => {
   const lagOf = async (): Promise<Record<string, number>> => {
     const text = await (await fetch(`http://127.0.0.1:${pictor.handle.metricsPort}/metrics`)).text();
     return Object.fromEntries<number>(
-      [...text.matchAll(/^pictor_replica_lag_seconds\{[^}]*replica="([a-z0-9-]+)"[^}]*\} (\S+)$/gm)].map((m) => [
-        m[1],
-        // The exposition format writes infinity as +Inf, which Number() does not read.
-        m[2] === '+Inf' ? Number.POSITIVE_INFINITY : Number(m[2]),
-      ]),
+      [...text.matchAll(/^pictor_replica_lag_seconds\{[^}]*replica="([a-z0-9-]+)"[^}]*\} (\S+)$/gm)].map(
+        (m): [string, number] => [
+          m[1]!,
+          // The exposition format writes infinity as +Inf, which Number() does not read.
+          m[2] === '+Inf' ? Number.POSITIVE_INFINITY : Number(m[2]),
+        ],
+      ),
     );
   };
 
