@@ -220,11 +220,11 @@ describe('private images', () => {
     expect((await download(link.location)).status).toBe(403);
   }, 30_000);
 
-  it('when an anonymous upload asks to be private, then it is refused with 400 and nothing is stored', async () => {
+  it('when an anonymous upload asks to be private, then it is refused with 401 and nothing is stored', async () => {
     const before = await keysUnder(primaryStore, 'originals/');
     const anonymous = await new AccountsClient(pictor.url).upload(await png(8, 8), { visibility: 'private' });
-    expect(anonymous.status).toBe(400);
-    expect(codeOf(anonymous)).toBe('VALIDATION_FAILED');
+    expect(anonymous.status).toBe(401);
+    expect(codeOf(anonymous)).toBe('AUTHENTICATION_REQUIRED');
     expect(await keysUnder(primaryStore, 'originals/')).toEqual(before);
   });
 

@@ -350,11 +350,13 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
     responses: {
       ...TOO_LARGE,
       200: { description: 'The image as it is now.', ...json(ImageSchema) },
-      400: error('VALIDATION_FAILED: a missing or malformed body; private for an image without an owner'),
+      400: error('VALIDATION_FAILED: a missing or malformed body'),
       401: error('AUTHENTICATION_REQUIRED: no session, or a revoked or expired token'),
       403: error(`NOT_OWNER, TOKEN_SCOPE (images:write), ${CSRF}`),
       404: error('IMAGE_NOT_FOUND'),
-      409: error('IMAGE_PROCESSING: into or out of private while the image is still being processed'),
+      409: error(
+        'IMAGE_PROCESSING: into or out of private while the image is still being processed; PRIVATE_NEEDS_OWNER: private for an image uploaded anonymously',
+      ),
       503: error('DEPENDENCY_UNAVAILABLE: storage or the database did not answer; repeat the request'),
     },
   });

@@ -85,7 +85,9 @@ export function registerPastePaths(registry: OpenAPIRegistry): void {
     responses: {
       201: { description: 'Stored; links work at once.', ...json(CreatedPasteSchema) },
       400: error('INVALID_TEXT (not UTF-8, NUL bytes, another charset), EMPTY_PASTE, INVALID_TITLE, VALIDATION_FAILED'),
-      401: error('AUTHENTICATION_REQUIRED: anonymous pastes are off here'),
+      401: error(
+        'AUTHENTICATION_REQUIRED: anonymous pastes are off here, or visibility=private without a signed-in author',
+      ),
       403: error('TOKEN_SCOPE, CSRF_REJECTED'),
       413: error('PASTE_TOO_LARGE'),
       415: error('UNSUPPORTED_MEDIA_TYPE: multipart bodies'),
@@ -132,6 +134,7 @@ export function registerPastePaths(registry: OpenAPIRegistry): void {
       400: error('INVALID_TITLE, VALIDATION_FAILED (also: the token given twice)'),
       403: forbidden,
       404: error('PASTE_NOT_FOUND'),
+      409: error('PRIVATE_NEEDS_OWNER: private for a paste made anonymously'),
       413: error('FORM_TOO_LARGE: a body over 16 KB'),
     },
   });

@@ -73,6 +73,9 @@ export function buildOpenApiDocument(
         content: { 'application/json': { schema: UploadResponseSchema } },
       },
       400: errorResponse('VALIDATION_FAILED, NO_FILE, EMPTY_FILE, MALFORMED_MULTIPART'),
+      401: errorResponse(
+        'AUTHENTICATION_REQUIRED: visibility=private without a signed-in owner, or an anonymous upload where ANONYMOUS_UPLOADS is off',
+      ),
       408: errorResponse('BODY_TIMEOUT: the body went silent for UPLOAD_BODY_TIMEOUT_MS'),
       413: errorResponse('FILE_TOO_LARGE, TOO_MANY_FILES, TOO_MANY_PARTS, FIELD_TOO_LARGE'),
       415: errorResponse(

@@ -76,6 +76,12 @@ export const ERRORS = {
   methodNotAllowed: (allowed: readonly string[]) =>
     new AppError('METHOD_NOT_ALLOWED', 405, `Only ${allowed.join(', ')} are allowed here.`, false, { allowed }),
   invalidDeleteToken: () => new AppError('INVALID_DELETE_TOKEN', 403, 'The delete token does not match.'),
+  privateNeedsOwner: () =>
+    new AppError(
+      'PRIVATE_NEEDS_OWNER',
+      409,
+      'Only an item with an owner can be private; this one was made anonymously.',
+    ),
   visibilityChangeWhileProcessing: () =>
     new AppError(
       'IMAGE_PROCESSING',

@@ -114,7 +114,7 @@ export class ImageService {
   ): Promise<UploadedImage[]> {
     if (files.length === 0) throw ERRORS.noFile();
     if (options.visibility === 'private' && !options.ownerId) {
-      throw ERRORS.validationFailed('A private image needs an owner: sign in, or send a personal API token.');
+      throw ERRORS.authenticationRequired('A private image needs an owner: sign in, or send a personal API token.');
     }
     const now = this.clock();
     const expiresAt = resolveExpiry(options.expiresIn, this.deps.settings.expiry, now);
@@ -249,7 +249,7 @@ export class ImageService {
     const to = changes.visibility;
     if (to !== undefined && (to === 'private') !== (image.visibility === 'private')) {
       if (to === 'private' && image.ownerId === null) {
-        throw ERRORS.validationFailed('An image without an owner cannot be private.');
+        throw ERRORS.privateNeedsOwner();
       }
       if (image.status === 'pending') throw ERRORS.visibilityChangeWhileProcessing();
       await this.deps.cache.delete(cacheKey(id)).catch(() => undefined);

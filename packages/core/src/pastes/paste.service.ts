@@ -119,7 +119,7 @@ export class PasteService {
     const title = normalisePasteTitle(input.title);
     const language = parseLanguage(input.language);
     if (input.visibility === 'private' && !input.ownerId) {
-      throw ERRORS.validationFailed('A private paste needs an author: sign in, or send a personal API token.');
+      throw ERRORS.authenticationRequired('A private paste needs an author: sign in, or send a personal API token.');
     }
     const now = this.clock();
     const expiresAt = resolveExpiry(input.expiresIn, this.deps.settings.expiry, now);
@@ -254,7 +254,7 @@ export class PasteService {
   async update(id: string, actor: PasteActor, changes: PasteChanges): Promise<PasteRecord> {
     const paste = await this.authorise(id, actor);
     if (changes.visibility === 'private' && paste.ownerId === null) {
-      throw ERRORS.validationFailed('A paste without an author cannot be private.');
+      throw ERRORS.privateNeedsOwner();
     }
     const now = this.clock();
     const title = changes.title !== undefined ? normalisePasteTitle(changes.title) : undefined;
