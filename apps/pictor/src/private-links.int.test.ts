@@ -103,9 +103,13 @@ async function replicated(key: string): Promise<void> {
   }
 }
 
-async function download(url: string): Promise<{ status: number; bytes: Buffer }> {
+async function download(url: string): Promise<{ status: number; bytes: Buffer; cacheControl: string | null }> {
   const res = await fetch(url);
-  return { status: res.status, bytes: Buffer.from(await res.arrayBuffer()) };
+  return {
+    status: res.status,
+    bytes: Buffer.from(await res.arrayBuffer()),
+    cacheControl: res.headers.get('cache-control'),
+  };
 }
 
 beforeAll(async () => {
@@ -174,6 +178,8 @@ describe('private images', () => {
       const got = await download(link.location);
       expect(got.status).toBe(200);
       expect(got.bytes.equals(expected)).toBe(true);
+      // Stored so: no cache between the replica and the owner keeps it either.
+      expect(got.cacheControl).toBe('private, no-store');
     }
     // A variant too, from the connection's own place (the override table).
     await replicated(`private/${imageId}/thumb.png`);
