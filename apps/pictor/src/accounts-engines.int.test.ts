@@ -138,6 +138,37 @@ describe('accounts on PostgreSQL, Redis and SMTP', () => {
     expect(await until(200)).toBe(200);
   });
 
+  it('when an image is private, then the edge serves it to its owner only (through the api, uncached) and to no one after them', async () => {
+    const name = `prv_${unique()}`;
+    const client = new AccountsClient(pictor.url);
+    await client.register(name, `${name}@example.org`, 'engines passphrase private');
+    await client.login(name, 'engines passphrase private');
+    const image = (await client.upload(await png(50, 40), { visibility: 'private' })).body.images[0]!;
+    for (let i = 0; i < 150; i++) {
+      if ((await client.request<{ status: string }>('GET', `/api/v1/images/${image.id}`)).body.status === 'ready')
+        break;
+      await sleep(100);
+    }
+    const viaEdge = `${edge.url}/i/${image.id}.png`;
+    const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const anonymous = await fetch(viaEdge);
+    expect(anonymous.status).toBe(404);
+    // The edge finds nothing under public/ and asks the api, passing the owner's cookie along.
+    const own = await fetch(viaEdge, { headers: { cookie }, redirect: 'manual' });
+    expect(own.status).toBe(200);
+    expect(own.headers.get('cache-control')).toBe('private, no-store');
+    expect(own.headers.get('x-pictor-fallback')).toBe('api');
+    expect(
+      Buffer.from(await own.arrayBuffer())
+        .subarray(1, 4)
+        .toString('latin1'),
+    ).toBe('PNG');
+    // Nothing of the owner's answer was kept for the next client.
+    const after = await fetch(viaEdge);
+    expect(after.status).toBe(404);
+    expect(after.headers.get('x-cache-status')).not.toBe('HIT');
+  });
+
   it('when the password is reset with the emailed code, then the old session, cached in Redis, is signed out', async () => {
     const name = `rst_${unique()}`;
     const client = new AccountsClient(pictor.url);
