@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { ImageRecord } from '../images/image.js';
 import type { ImageService } from '../images/image.service.js';
 import type { ShareLinkRecord, ShareLinkRepository, ShareTarget } from '../ports/share-link-repository.port.js';
+import { ERRORS } from '../errors/errors.js';
+import type { PasteRecord } from '../pastes/paste.js';
+import type { PasteService, Reader } from '../pastes/paste.service.js';
 import { ShareService } from './share.service.js';
 
 class MemoryShareLinks implements ShareLinkRepository {
@@ -86,5 +89,66 @@ describe('ShareService', () => {
     await service.revoke('img000000001', link.id, alice);
     await expect(service.open(token)).rejects.toMatchObject({ code: 'IMAGE_NOT_FOUND' });
     await expect(service.revoke('img000000001', 'nope', alice)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  describe('of pastes', () => {
+    /** Pastes as PasteService.peek answers them: a private one for its author or a trusted caller only. */
+    function withPastes(pastes: Record<string, Partial<PasteRecord>>) {
+      const clock = { now: new Date('2026-12-01T12:00:00Z') };
+      const links = new MemoryShareLinks();
+      const peek = (id: string, reader: Omit<Reader, 'preview'> = {}) => {
+        const paste = pastes[id];
+        if (!paste || (paste.visibility === 'private' && !reader.trusted && reader.accountId !== paste.ownerId)) {
+          return Promise.reject(ERRORS.pasteNotFound());
+        }
+        return Promise.resolve({ id, burnAfterReading: false, ...paste } as PasteRecord);
+      };
+      const images = { get: () => Promise.reject(ERRORS.imageNotFound()) } as unknown as ImageService;
+      const service = new ShareService({
+        images,
+        pastes: { peek } as unknown as PasteService,
+        links,
+        signingKey: randomBytes(32),
+        clock: () => clock.now,
+      });
+      return { service, links, clock };
+    }
+    const target = (id: string) => ({ kind: 'paste' as const, id });
+
+    test('when the author shares a private paste, then anyone holding the token opens it, until it is revoked', async () => {
+      const { service } = withPastes({ aZ3k9QpL: { ownerId: 'alice', visibility: 'private' } });
+      const { token, link } = await service.createFor(target('aZ3k9QpL'), alice, 3600);
+      const opened = await service.openItem(token);
+      expect(opened.kind === 'paste' && opened.paste.id).toBe('aZ3k9QpL');
+      // An image link it is not.
+      await expect(service.open(token)).rejects.toMatchObject({ code: 'IMAGE_NOT_FOUND' });
+      await service.revokeFor(target('aZ3k9QpL'), link.id, alice);
+      await expect(service.openItem(token)).rejects.toMatchObject({ code: 'IMAGE_NOT_FOUND' });
+    });
+
+    test('when someone else asks to share a private paste, then it is missing for them, as everywhere', async () => {
+      const { service } = withPastes({ aZ3k9QpL: { ownerId: 'alice', visibility: 'private' } });
+      await expect(service.createFor(target('aZ3k9QpL'), { accountId: 'bob', admin: false }, 60)).rejects.toMatchObject(
+        { code: 'PASTE_NOT_FOUND' },
+      );
+      await expect(service.createFor(target('aZ3k9QpL'), { accountId: 'root', admin: true }, 60)).rejects.toMatchObject(
+        { code: 'PASTE_NOT_FOUND' },
+      );
+    });
+
+    test('when a paste is deleted once read, then it is not shared', async () => {
+      const { service } = withPastes({ aZ3k9QpL: { ownerId: 'alice', visibility: 'public', burnAfterReading: true } });
+      await expect(service.createFor(target('aZ3k9QpL'), alice, 60)).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+      });
+    });
+
+    test('when the shared paste is gone, then its link answers like any link that does not open', async () => {
+      const pastes: Record<string, Partial<PasteRecord>> = { aZ3k9QpL: { ownerId: 'alice', visibility: 'public' } };
+      const { service } = withPastes(pastes);
+      const { token } = await service.createFor(target('aZ3k9QpL'), alice, 60);
+      delete pastes.aZ3k9QpL;
+      await expect(service.openItem(token)).rejects.toMatchObject({ code: 'IMAGE_NOT_FOUND' });
+    });
   });
 });
