@@ -300,6 +300,11 @@ describe('private pastes', () => {
     expect((await open('/u/keeper')).body).not.toContain(pasteId);
     const mine = await owner.request<{ pastes: { id: string }[] }>('GET', '/api/v1/account/pastes');
     expect(mine.body.pastes.map((p) => p.id)).toContain(pasteId);
+    const api = await owner.request<{ content: string }>('GET', `/api/v1/pastes/${pasteId}`);
+    expect(api.status).toBe(200);
+    expect(api.headers.get('cache-control')).toBe('private, no-store');
+    expect(api.body.content).toBe(text);
+    expect((await stranger.request('GET', `/api/v1/pastes/${pasteId}`)).status).toBe(404);
   });
 
   it('when the author shares a private paste, then anyone opens it at their nearest replica until it is revoked', async () => {

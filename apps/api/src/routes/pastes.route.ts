@@ -185,7 +185,10 @@ export function pastesRoute(deps: PastesRouteDeps): Router {
     const { id } = parseOrThrow(PasteIdParam, req.params);
     const read = await deps.pastes.read(id, readerOf(req));
     if (read.text !== null) void deps.views?.record('paste', id, read.paste.ownerId, viewerOf(req));
-    res.setHeader('Cache-Control', read.paste.burnAfterReading ? 'no-store' : 'no-cache');
+    res.setHeader(
+      'Cache-Control',
+      read.paste.visibility === 'private' ? 'private, no-store' : read.paste.burnAfterReading ? 'no-store' : 'no-cache',
+    );
     res.json({ ...presentPaste(deps.publicUrl, read.paste, read.text), burnt: read.burnt });
   });
 
