@@ -109,4 +109,112 @@ describe('pastes in the browser', () => {
     const again = await (await browser.newPage(PERSON)).goto(links.Link!);
     expect(again?.status()).toBe(404);
   });
+
+  it('when Copy is pressed, then the clipboard holds the exact text (no line numbers, CRLF kept); line numbers show and Wrap lines wraps', async () => {
+    const page = await browser.newPage({ ...PERSON, permissions: ['clipboard-read', 'clipboard-write'] });
+    const text = `first line\r\nsecond <i>line</i> & "quotes"\n${'long '.repeat(400)}\n\ttabbed 🐘\n`;
+    const created = await page.request.post(`${pictor.url}/api/v1/pastes`, {
+      data: { content: text, title: 'Copy me', language: 'plaintext' },
+    });
+    expect(created.status()).toBe(201);
+    const { links } = (await created.json()) as { links: { view: string } };
+    await page.goto(links.view);
+
+    const lines = page.locator('pre.paste .line');
+    expect(await lines.count()).toBe(5);
+    // Line numbers are CSS counters: shown beside each line, never part of the text.
+    const numbers = await lines.evaluateAll((all) =>
+      all.map((line) => {
+        const style = getComputedStyle(line, '::before');
+        return `${style.content} ${style.userSelect}`;
+      }),
+    );
+    expect(numbers[0]).toBe('counter(line) none');
+    expect(new Set(numbers).size).toBe(1);
+
+    const pre = page.locator('pre.paste');
+    const width = await pre.evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+    expect(width.scroll).toBeGreaterThan(width.client);
+    await page.getByLabel('Wrap lines').check();
+    expect(await pre.evaluate((el) => getComputedStyle(el).whiteSpace)).toBe('pre-wrap');
+    const wrapped = await pre.evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+    expect(wrapped.scroll).toBeLessThanOrEqual(wrapped.client);
+    await page.getByLabel('Wrap lines').uncheck();
+    expect(await pre.evaluate((el) => getComputedStyle(el).whiteSpace)).toBe('pre');
+
+    const copy = page.getByRole('button', { name: 'Copy' });
+    await copy.click();
+    await page.getByRole('status').filter({ hasText: 'Text copied' }).waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(text);
+    expect(await page.getByRole('link', { name: 'Raw' }).getAttribute('href')).toMatch(/\/p\/\w+\/raw$/);
+    expect(browser.errorsOf(page)).toEqual([]);
+  });
+
+  it('when a Markdown paste is shown Rendered, then headings and lists render and none of its script, handlers, frames or svg reach the page', async () => {
+    const page = await browser.newPage(PERSON);
+    const dialogs: string[] = [];
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    const text = [
+      '# Release notes',
+      '',
+      '- fixed **bugs**',
+      '- [docs](https://example.org/docs)',
+      '',
+      '```',
+      'const a = 1 < 2;',
+      '```',
+      '',
+      '<script>alert("script")</script>',
+      '',
+      '<img src=x onerror=alert("onerror")>',
+      '',
+      '[click me](javascript:alert("href"))',
+      '',
+      '<iframe src="https://evil.example/"></iframe>',
+      '',
+      '<svg onload=alert("svg")><circle r=5 /></svg>',
+      '',
+      '<div onmouseover=alert("hover") style="position:fixed;inset:0">cover</div>',
+      '',
+      '![tracker](https://evil.example/pixel.png)',
+      '',
+      'the end',
+    ].join('\n');
+    const created = await page.request.post(`${pictor.url}/api/v1/pastes`, {
+      data: { content: text, title: 'Notes', language: 'markdown' },
+    });
+    const { links } = (await created.json()) as { links: { view: string } };
+
+    await page.goto(links.view);
+    // Source first: the text as text, highlighted.
+    expect(await page.locator('pre.paste').textContent()).toContain('<script>alert("script")</script>');
+    await page.getByRole('link', { name: 'Rendered' }).click();
+    await page.waitForURL(/\?render=markdown$/);
+    const article = page.locator('article.markdown');
+    expect(await article.locator('h1').textContent()).toBe('Release notes');
+    expect(await article.locator('li').count()).toBe(2);
+    expect(await article.locator('li strong').textContent()).toBe('bugs');
+    expect(await article.locator('pre code').textContent()).toBe('const a = 1 < 2;\n');
+    expect(await article.locator('script, iframe, svg, img, [onerror], [onload], [onmouseover], [style]').count()).toBe(
+      0,
+    );
+    expect(await article.locator('a[href^="javascript:" i]').count()).toBe(0);
+    expect(await article.getByRole('link', { name: 'tracker' }).getAttribute('href')).toBe(
+      'https://evil.example/pixel.png',
+    );
+    expect(await article.textContent()).toContain('the end');
+    await article.locator('text=cover').hover();
+    await article.getByText('click me').click();
+    expect(dialogs).toEqual([]);
+    expect(page.url()).toMatch(/\?render=markdown$/);
+    expect(browser.errorsOf(page)).toEqual([]);
+    await browser.screenshot(page, 'paste-markdown-rendered');
+
+    await page.getByRole('link', { name: 'Source' }).click();
+    expect(await page.locator('pre.paste .line').count()).toBe(text.split('\n').length);
+    expect((await page.goto(`${links.view}?render=html`))?.status()).toBe(400);
+  });
 });
