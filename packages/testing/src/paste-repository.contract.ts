@@ -223,6 +223,51 @@ export function describePasteRepositoryContract(
       expect((await fx.pastes.findById(b.id))?.views).toBe(1);
     });
 
+    it("when an author's most viewed items are asked for, then their live pastes come most viewed first, others' and gone ones never", async () => {
+      const owner = await author('grace');
+      const other = await author('linus');
+      const low = await fx.pastes.insertWithEvent(
+        newPaste({ ownerId: owner, slugBase: 'low', title: 'low' }),
+        created('1'),
+      );
+      const high = await fx.pastes.insertWithEvent(
+        newPaste({ ownerId: owner, slugBase: 'high', title: 'high' }),
+        created('2'),
+      );
+      const unseen = await fx.pastes.insertWithEvent(
+        newPaste({ ownerId: owner, slugBase: 'unseen', title: null, createdAt: at(60) }),
+        created('3'),
+      );
+      const expired = await fx.pastes.insertWithEvent(
+        newPaste({ ownerId: owner, slugBase: 'expired', expiresAt: at(1800) }),
+        created('4'),
+      );
+      const deleting = await fx.pastes.insertWithEvent(
+        newPaste({ ownerId: owner, slugBase: 'deleting' }),
+        created('5'),
+      );
+      const theirs = await fx.pastes.insertWithEvent(newPaste({ ownerId: other, slugBase: 'theirs' }), created('6'));
+      await fx.views.add(
+        'paste',
+        new Map([
+          [low.id, 2],
+          [high.id, 9],
+          [expired.id, 50],
+          [deleting.id, 40],
+          [theirs.id, 30],
+        ]),
+      );
+      expect(await fx.pastes.claimForDeletion(deleting.id)).not.toBeNull();
+      const top = await fx.views.mostViewedOf(owner, 10, NOW);
+      expect(top.map((i) => [i.kind, i.id, i.title, i.views])).toEqual([
+        ['paste', high.id, 'high', 9],
+        ['paste', low.id, 'low', 2],
+        ['paste', unseen.id, null, 0],
+      ]);
+      expect(top[0]!.createdAt.toISOString()).toBe(at(0).toISOString());
+      expect((await fx.views.mostViewedOf(owner, 1, NOW)).map((i) => i.id)).toEqual([high.id]);
+    });
+
     it('when the author is blocked, then their pastes read as blocked and leave the lists', async () => {
       const owner = await author('ada');
       const paste = await fx.pastes.insertWithEvent(newPaste({ ownerId: owner, slugBase: 'a' }), created('1'));

@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import {
   ERRORS,
   USERNAME_PATTERN,
@@ -28,6 +28,11 @@ export interface PastePagesDeps {
   findAuthor(username: string): Promise<{ id: string; username: string } | null>;
   /** View counts; none are counted when absent. */
   views?: ViewCounter;
+  /**
+   * Recognises a signed-in reader on the pages (the API does so for itself), so an author's own
+   * reads neither burn their paste nor count as views.
+   */
+  identify?: RequestHandler;
 }
 
 /** The raw text: plain, never sniffed, never framed, no scripts even if opened as a document. */
@@ -202,13 +207,15 @@ export function pastePagesRoute(deps: PastePagesDeps): Router {
     res.type('text/javascript').setHeader('Cache-Control', 'public, max-age=3600').send(PASTE_JS);
   });
 
-  router.get('/p/:id', async (req, res) => {
+  const identify: RequestHandler[] = deps.identify ? [deps.identify] : [];
+
+  router.get('/p/:id', ...identify, async (req, res) => {
     const { id } = parseOrThrow(PasteIdParam, req.params);
     const options = parseOrThrow(PastePageQuery, req.query);
     sendPage(req, res, await deps.pastes.read(id, readerOf(req)), deps, options);
   });
 
-  router.get('/p/:id/raw', async (req, res) => {
+  router.get('/p/:id/raw', ...identify, async (req, res) => {
     const { id } = parseOrThrow(PasteIdParam, req.params);
     const read = await deps.pastes.read(id, readerOf(req));
     if (read.text === null) throw ERRORS.burnPreviewRefused();
@@ -249,13 +256,15 @@ export function pastePagesRoute(deps: PastePagesDeps): Router {
 /** `/<username>/<slug>`: an author's paste by its title; old slugs and old casing redirect. */
 export function namedPasteRoute(deps: PastePagesDeps): Router {
   const router = Router();
-  router.get('/:username/:slug', async (req: Request, res: Response, next) => {
+  // Paths that are no paste's skip the whole route (and its sign-in) for whatever comes after.
+  const onlyNamedPastes: RequestHandler = (req, _res, next) => {
+    const ok = USERNAME_PATTERN.test(String(req.params.username).toLowerCase()) && isSlugLike(String(req.params.slug));
+    next(ok ? undefined : 'route');
+  };
+  const identify: RequestHandler[] = deps.identify ? [deps.identify] : [];
+  router.get('/:username/:slug', onlyNamedPastes, ...identify, async (req: Request, res: Response) => {
     const username = String(req.params.username);
     const slug = String(req.params.slug);
-    if (!USERNAME_PATTERN.test(username.toLowerCase()) || !isSlugLike(slug)) {
-      next();
-      return;
-    }
     const found = await deps.pastes.findBySlug(username, slug);
     if (found.redirectTo) {
       res.setHeader('Cache-Control', 'no-cache');
