@@ -32,6 +32,7 @@ beforeAll(async () => {
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     ARGON2_MEMORY_KIB: '8192',
     ARGON2_PASSES: '1',
+    VIEWS_FLUSH_SECONDS: '1',
   });
   browser = await launchBrowser();
 }, 120_000);
@@ -71,7 +72,7 @@ async function createInPage(
 }
 
 describe('pastes in the browser', () => {
-  it('when a signed-in person pastes in the Text tab, then its title link and its short link show the text, highlighted and escaped', async () => {
+  it('when a signed-in person pastes in the Text tab, then its title link and its short link show the text, highlighted and escaped, and its author finds it under My pastes and Most viewed', async () => {
     const page = await browser.newPage(PERSON);
     const name = `web_${Date.now().toString(36)}`;
     await page.goto(`${pictor.url}/`);
@@ -98,6 +99,52 @@ describe('pastes in the browser', () => {
     expect(await page.locator('h1').textContent()).toBe('Hello World');
     expect(await page.locator('pre.paste .line').count()).toBe(3);
     await browser.screenshot(page, 'paste-view');
+
+    // Opened by someone else twice and by its author: one view, shown to the author, with the
+    // paste under "My pastes" and first under "Most viewed".
+    const visitor = await browser.newPage(PERSON);
+    await visitor.goto(links['Short link']!);
+    await visitor.goto(links['Short link']!);
+    const id = new URL(links['Short link']!).pathname.split('/')[2]!;
+    await page.goto(`${pictor.url}/#/account`);
+    const mine = page.locator('#my-pastes .own-paste');
+    await mine.first().waitFor();
+    expect(await mine.count()).toBe(1);
+    expect(await mine.first().getByRole('link').textContent()).toBe('Hello World');
+    expect(new URL((await mine.first().getByRole('link').getAttribute('href'))!).pathname).toBe(`/${name}/hello-world`);
+    let mostViewed = '';
+    for (let i = 0; i < 30 && !/1 view$/.test(mostViewed); i++) {
+      // Views reach the database every VIEWS_FLUSH_SECONDS: reopen the page until the total is there.
+      if (i > 0) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await page.reload();
+      }
+      const first = page.locator(`#most-viewed li[data-id="${id}"]`);
+      await first.waitFor();
+      mostViewed = (await first.textContent())!.trim();
+    }
+    expect(mostViewed).toBe('Hello World · paste · 1 view');
+    expect(await page.locator('#most-viewed li').first().getAttribute('data-id')).toBe(id);
+    await browser.screenshot(page, 'paste-account');
+  });
+
+  it('when someone pastes without an account, then the paste is listed under "My recent pastes" in this browser, also after a reload', async () => {
+    const page = await browser.newPage(PERSON);
+    await page.goto(`${pictor.url}/`);
+    expect(await page.locator('#recent-pastes-section').isHidden()).toBe(true);
+    const links = await createInPage(page, 'remember me', 'Kept <here>');
+    const item = page.locator('#recent-pastes .recent-paste');
+    await item.first().waitFor();
+    await page.reload();
+    await item.first().waitFor();
+    expect(await item.count()).toBe(1);
+    expect(await item.getByRole('link').textContent()).toBe('Kept <here>');
+    expect(await item.getByRole('link').getAttribute('href')).toBe(links.Link);
+    await browser.screenshot(page, 'paste-recent');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await item.getByRole('button', { name: 'Delete Kept <here>' }).click();
+    await page.locator('#recent-pastes-section').waitFor({ state: 'hidden' });
+    expect((await page.request.get(links.Link!)).status()).toBe(404);
   });
 
   it('when a burn-after-reading paste is opened from a second browser, then it shows once and is gone after', async () => {
