@@ -12,7 +12,7 @@ import {
   type ViewCounter,
 } from '@pictor/core';
 import { pasteLinks } from '../http/paste-presenter.js';
-import { readerOf, viewerOf } from '../http/reader.js';
+import { isPreview, readerOf, viewerOf } from '../http/reader.js';
 import { PasteIdParam } from '../http/schemas.js';
 import { parseOrThrow } from '../http/validate.js';
 import { z } from 'zod';
@@ -212,20 +212,12 @@ export function pastePagesRoute(deps: PastePagesDeps): Router {
   router.get('/p/:id', ...identify, async (req, res) => {
     const { id } = parseOrThrow(PasteIdParam, req.params);
     const options = parseOrThrow(PastePageQuery, req.query);
-    sendPage(req, res, await deps.pastes.read(id, readerOf(req)), deps, options);
+    sendPasteOrText(req, res, await deps.pastes.read(id, readerOf(req)), deps, options);
   });
 
   router.get('/p/:id/raw', ...identify, async (req, res) => {
     const { id } = parseOrThrow(PasteIdParam, req.params);
-    const read = await deps.pastes.read(id, readerOf(req));
-    if (read.text === null) throw ERRORS.burnPreviewRefused();
-    void deps.views?.record('paste', id, read.paste.ownerId, viewerOf(req));
-    res.setHeader('Content-Security-Policy', RAW_CSP);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Content-Disposition', 'inline');
-    res.setHeader('Cache-Control', read.paste.burnAfterReading ? 'no-store' : 'no-cache');
-    res.setHeader('X-Robots-Tag', 'noindex');
-    res.type('text/plain; charset=utf-8').send(Buffer.from(read.text, 'utf8'));
+    sendRaw(req, res, await deps.pastes.read(id, readerOf(req)), deps);
   });
 
   router.get('/u/:username', async (req, res) => {
@@ -272,9 +264,38 @@ export function namedPasteRoute(deps: PastePagesDeps): Router {
       return;
     }
     const options = parseOrThrow(PastePageQuery, req.query);
-    sendPage(req, res, await deps.pastes.read(found.paste.id, readerOf(req)), deps, options);
+    sendPasteOrText(req, res, await deps.pastes.read(found.paste.id, readerOf(req)), deps, options);
   });
   return router;
+}
+
+/**
+ * Whether a page link should answer with the text itself: a client that does not ask for HTML
+ * (`curl`, `wget`, scripts send `Accept: *\/*`) gets what it pasted, byte for byte, as from the
+ * raw link; browsers name `text/html` in every navigation. Previewers always get the page (its
+ * OpenGraph tags), and so does an explicit `?render=`.
+ */
+function wantsText(req: Request, options: PageOptions): boolean {
+  if (options.render || isPreview(req)) return false;
+  return !/\b(text\/html|application\/xhtml\+xml)\b/i.test(req.get('accept') ?? '');
+}
+
+function sendRaw(req: Request, res: Response, read: PasteRead, deps: PastePagesDeps): void {
+  if (read.text === null) throw ERRORS.burnPreviewRefused();
+  void deps.views?.record('paste', read.paste.id, read.paste.ownerId, viewerOf(req));
+  res.setHeader('Content-Security-Policy', RAW_CSP);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Content-Disposition', 'inline');
+  res.setHeader('Cache-Control', read.paste.burnAfterReading ? 'no-store' : 'no-cache');
+  res.setHeader('X-Robots-Tag', 'noindex');
+  res.type('text/plain; charset=utf-8').send(Buffer.from(read.text, 'utf8'));
+}
+
+/** A page link: the page for browsers and previewers, the text itself for command-line clients. */
+function sendPasteOrText(req: Request, res: Response, read: PasteRead, deps: PastePagesDeps, options: PageOptions) {
+  res.setHeader('Vary', 'Accept');
+  if (wantsText(req, options)) sendRaw(req, res, read, deps);
+  else sendPage(req, res, read, deps, options);
 }
 
 function sendPage(req: Request, res: Response, read: PasteRead, deps: PastePagesDeps, options: PageOptions): void {
