@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { startTestPictor, type TestPictor } from '../../pictor/src/testing/harness.js';
 import { launchBrowser, type TestBrowser } from '../../pictor/src/testing/browser.js';
@@ -263,5 +264,45 @@ describe('pastes in the browser', () => {
     await page.getByRole('link', { name: 'Source' }).click();
     expect(await page.locator('pre.paste .line').count()).toBe(text.split('\n').length);
     expect((await page.goto(`${links.view}?render=html`))?.status()).toBe(400);
+  });
+
+  it('when axe checks the paste page, its rendered Markdown, the recent pastes and the account page, then it finds no serious or critical violation', async () => {
+    const page = await browser.newPage(PERSON);
+    const serious = async (label: string) => {
+      const results = await new AxeBuilder({ page }).analyze();
+      return results.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${label}: ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`);
+    };
+    const name = `axe_${Date.now().toString(36)}`;
+    await page.goto(`${pictor.url}/`);
+    await page.request.post(`${pictor.url}/api/v1/auth/register`, {
+      data: { username: name, email: `${name}@example.org`, password: 'a browser passphrase' },
+    });
+    expect(
+      (
+        await page.request.post(`${pictor.url}/api/v1/auth/login`, {
+          data: { login: name, password: 'a browser passphrase' },
+        })
+      ).status(),
+    ).toBe(200);
+    const links = await createInPage(
+      page,
+      '# Heading\n\n- one\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n',
+      'Axe notes',
+      {
+        language: 'markdown',
+      },
+    );
+    const found = [...(await serious('Text tab with recent pastes'))];
+    await page.goto(links.Link!);
+    found.push(...(await serious('paste page')));
+    await page.getByRole('link', { name: 'Rendered' }).click();
+    await page.locator('article.markdown h1').waitFor();
+    found.push(...(await serious('rendered Markdown')));
+    await page.goto(`${pictor.url}/#/account`);
+    await page.locator('#most-viewed').waitFor();
+    found.push(...(await serious('account page')));
+    expect(found).toEqual([]);
   });
 });
