@@ -197,6 +197,13 @@ describe('creating and reading pastes', () => {
       expect(page.headers.get('content-type')).toMatch(/^text\/html/);
       expect(page.headers.get('vary')).toMatch(/Accept/);
       expect(await page.text()).toContain('&lt;b&gt;not markup&lt;/b&gt;');
+      // A link previewer asking for anything still gets the page, for its OpenGraph tags.
+      const preview = await get(path(created.links.short), {
+        'User-Agent': 'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)',
+        Accept: '*/*',
+      });
+      expect(preview.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await preview.text()).toContain('<meta property="og:url"');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -180,6 +180,12 @@ describe('most viewed', () => {
     expect((await owner.request('GET', '/api/v1/account/most-viewed?limit=0')).body).toMatchObject({
       error: { code: 'VALIDATION_FAILED' },
     });
+    const post = await owner.request<{ error: { code: string } }>('POST', '/api/v1/account/most-viewed', { json: {} });
+    expect([post.status, post.body.error.code, post.headers.get('allow')]).toEqual([
+      405,
+      'METHOD_NOT_ALLOWED',
+      'GET, HEAD',
+    ]);
     const anonymous = await fetch(`${pictor.url}/api/v1/account/most-viewed`);
     expect(anonymous.status).toBe(401);
     expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe('AUTHENTICATION_REQUIRED');
