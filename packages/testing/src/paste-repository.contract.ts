@@ -3,7 +3,9 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import {
   PASTE_TOPICS,
   newAccountId,
+  newImageId,
   newPasteId,
+  type ImageRepository,
   type AccountRepository,
   type NewPaste,
   type OutboxRepository,
@@ -19,6 +21,8 @@ export interface PasteRepositoryContractFixture {
   accounts: AccountRepository;
   /** View totals, on the same database. */
   views: ViewCountRepository;
+  /** Images on the same database: "most viewed" lists pastes and images together. */
+  images: ImageRepository;
   teardown(): Promise<void>;
 }
 
@@ -266,6 +270,55 @@ export function describePasteRepositoryContract(
       ]);
       expect(top[0]!.createdAt.toISOString()).toBe(at(0).toISOString());
       expect((await fx.views.mostViewedOf(owner, 1, NOW)).map((i) => i.id)).toEqual([high.id]);
+    });
+
+    it('when an owner has images and pastes, then most viewed mixes them by views, leaving out failed, deleting and expired images', async () => {
+      const owner = await author('hedy');
+      const image = (overrides: { expiresAt?: Date | null; title?: string }) => ({
+        id: newImageId(),
+        format: 'png' as const,
+        width: 10,
+        height: 10,
+        bytes: 100,
+        frames: 1,
+        hasAlpha: false,
+        title: overrides.title ?? 'photo',
+        visibility: 'public' as const,
+        watermark: null,
+        expiresAt: overrides.expiresAt ?? null,
+        deleteTokenHash: randomBytes(32),
+        createdAt: at(0),
+        ownerId: owner,
+      });
+      const [photo, failed, deleting, expired] = [
+        image({ title: 'photo' }),
+        image({ title: 'failed' }),
+        image({ title: 'deleting' }),
+        image({ title: 'expired', expiresAt: at(1800) }),
+      ];
+      await fx.images.insertWithEvents([photo, failed, deleting, expired], []);
+      await fx.images.markFailed(failed.id, 'CORRUPT_IMAGE');
+      await fx.images.markDeleting(deleting.id);
+      const paste = await fx.pastes.insertWithEvent(
+        newPaste({ ownerId: owner, slugBase: 'p', title: 'paste' }),
+        created('1'),
+      );
+      await fx.views.add(
+        'image',
+        new Map([
+          [photo.id, 7],
+          [failed.id, 70],
+          [deleting.id, 70],
+          [expired.id, 70],
+        ]),
+      );
+      await fx.views.add('paste', new Map([[paste.id, 4]]));
+      expect((await fx.images.findById(photo.id))?.views).toBe(7);
+      const top = await fx.views.mostViewedOf(owner, 10, NOW);
+      expect(top.map((i) => [i.kind, i.id, i.title, i.views])).toEqual([
+        ['image', photo.id, 'photo', 7],
+        ['paste', paste.id, 'paste', 4],
+      ]);
     });
 
     it('when the author is blocked, then their pastes read as blocked and leave the lists', async () => {
