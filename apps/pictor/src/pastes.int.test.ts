@@ -466,6 +466,11 @@ describe('authors', () => {
     expect(path(renamed.body.links.named!)).toBe(`/${name}/release-notes`);
     const old = await get(`/${name}/privet-mir`);
     expect([old.status, old.headers.get('location')]).toEqual([301, `/${name}/release-notes`]);
+    const rendered = await get(`/${name}/privet-mir?render=markdown`);
+    expect([rendered.status, rendered.headers.get('location')]).toEqual([
+      301,
+      `/${name}/release-notes?render=markdown`,
+    ]);
     const upper = await get(`/${name.toUpperCase()}/release-notes`);
     expect([upper.status, upper.headers.get('location')]).toEqual([301, `/${name}/release-notes`]);
 

@@ -257,13 +257,13 @@ export function namedPasteRoute(deps: PastePagesDeps): Router {
   router.get('/:username/:slug', onlyNamedPastes, ...identify, async (req: Request, res: Response) => {
     const username = String(req.params.username);
     const slug = String(req.params.slug);
+    const options = parseOrThrow(PastePageQuery, req.query);
     const found = await deps.pastes.findBySlug(username, slug);
     if (found.redirectTo) {
       res.setHeader('Cache-Control', 'no-cache');
-      res.redirect(301, found.redirectTo);
+      res.redirect(301, options.render ? `${found.redirectTo}?render=${options.render}` : found.redirectTo);
       return;
     }
-    const options = parseOrThrow(PastePageQuery, req.query);
     sendPasteOrText(req, res, await deps.pastes.read(found.paste.id, readerOf(req)), deps, options);
   });
   return router;
