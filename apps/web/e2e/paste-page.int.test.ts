@@ -5,6 +5,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { startTestPictor, type TestPictor } from '../../pictor/src/testing/harness.js';
 import { launchBrowser, type TestBrowser } from '../../pictor/src/testing/browser.js';
+import { png } from '../../pictor/src/testing/images.js';
 
 /** The "Text" tab and the paste pages in Chromium against a whole Pictor (`--target=all`). */
 const WEB_INDEX = new URL('../dist/index.html', import.meta.url);
@@ -102,7 +103,17 @@ describe('pastes in the browser', () => {
     await browser.screenshot(page, 'paste-view');
 
     // Opened by someone else twice and by its author: one view, shown to the author, with the
-    // paste under "My pastes" and first under "Most viewed".
+    // paste under "My pastes" and first under "Most viewed", before an image nobody opened.
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    const uploaded = await page.request.post(`${pictor.url}/api/v1/images`, {
+      headers: { Origin: pictor.url, 'X-CSRF-Token': csrfToken },
+      multipart: {
+        file: { name: 'photo.png', mimeType: 'image/png', buffer: await png(64, 48) },
+        title: 'Unseen photo',
+      },
+    });
+    expect(uploaded.status()).toBe(201);
+    const imageId = ((await uploaded.json()) as { images: { id: string }[] }).images[0]!.id;
     const visitor = await browser.newPage(PERSON);
     await visitor.goto(links['Short link']!);
     await visitor.goto(links['Short link']!);
@@ -125,7 +136,15 @@ describe('pastes in the browser', () => {
       mostViewed = (await first.textContent())!.trim();
     }
     expect(mostViewed).toBe('Hello World · paste · 1 view');
-    expect(await page.locator('#most-viewed li').first().getAttribute('data-id')).toBe(id);
+    expect(
+      await page.locator('#most-viewed li').evaluateAll((items) => items.map((i) => i.getAttribute('data-id'))),
+    ).toEqual([id, imageId]);
+    expect((await page.locator(`#most-viewed li[data-id="${imageId}"]`).textContent())!.trim()).toBe(
+      'Unseen photo · image · 0 views',
+    );
+    expect(await page.locator(`#my-uploads .own-image[data-id="${imageId}"] .own-image-views`).textContent()).toBe(
+      '0 views',
+    );
     await browser.screenshot(page, 'paste-account');
   });
 

@@ -27,6 +27,7 @@ export interface OwnImage {
   visibility: string;
   createdAt: string;
   expiresAt: string | null;
+  views: number;
   links: { view: string; direct: string; thumbnail: string };
 }
 

@@ -541,6 +541,7 @@ export class AccountUi {
         h('img', { src: image.links.thumbnail, alt: image.title ?? '', width: 96, height: 96, loading: 'lazy' }),
       ),
       form,
+      h('span', { class: 'hint own-image-views', text: `${String(image.views)} view${image.views === 1 ? '' : 's'}` }),
     );
   }
 
