@@ -42,6 +42,7 @@ import { authRoute } from './routes/auth.route.js';
 import { healthRoute, type ReadinessCheck } from './routes/health.route.js';
 import { imagesRoute } from './routes/images.route.js';
 import { pagesRoute } from './routes/pages.route.js';
+import { accountMostViewedRoute } from './routes/account-most-viewed.route.js';
 import { namedPasteRoute, pastePagesRoute, type PastePagesDeps } from './routes/paste-pages.route.js';
 import { accountPastesRoute, pastesRoute } from './routes/pastes.route.js';
 import { serveRoute } from './routes/serve.route.js';
@@ -97,8 +98,9 @@ export interface ApiDeps {
     /** MAX_PASTE_BYTES. */
     maxPasteBytes: number;
     findAuthor: PastePagesDeps['findAuthor'];
-    views?: ViewCounter;
   };
+  /** View counts of pastes and images; absent: none are counted. */
+  views?: ViewCounter;
   /** Accounts, sessions and personal tokens; absent: every upload is anonymous. */
   accounts?: {
     service: AccountService;
@@ -198,7 +200,9 @@ export function createApp(deps: ApiDeps): Express {
         ...(deps.accounts.limiters ? { limiters: deps.accounts.limiters } : {}),
       }
     : undefined;
-  if (auth) app.use('/api', authenticate(auth));
+  // Pages recognise a signed-in reader too (an author's own reads neither count nor burn).
+  const identify = auth ? authenticate(auth) : undefined;
+  if (identify) app.use('/api', identify);
   if (auth && deps.shares) {
     app.use(
       '/api/v1/images',
@@ -237,7 +241,7 @@ export function createApp(deps: ApiDeps): Express {
         publicUrl: deps.publicUrl,
         maxPasteBytes: deps.pastes.maxPasteBytes,
         limitUploads: rateLimit(deps.rateLimiter),
-        ...(deps.pastes.views ? { views: deps.pastes.views } : {}),
+        ...(deps.views ? { views: deps.views } : {}),
         ...(auth && deps.accounts ? { auth: { ...auth, anonymousUploads: deps.accounts.anonymousUploads } } : {}),
       }),
     );
@@ -250,6 +254,9 @@ export function createApp(deps: ApiDeps): Express {
     if (telegram) app.use('/api/v1/account/telegram', telegramAccountRoute({ ...auth, telegram: telegram.links }));
     if (deps.accounts?.webhooks) {
       app.use('/api/v1/account/webhooks', webhooksRoute({ ...auth, webhooks: deps.accounts.webhooks }));
+    }
+    if (deps.views) {
+      app.use('/api/v1/account/most-viewed', accountMostViewedRoute({ views: deps.views, publicUrl: deps.publicUrl }));
     }
     app.use('/api/v1/account', accountRoute({ ...auth, images: deps.images }));
     if (deps.accounts?.follows) app.use('/api/v1/users', usersRoute({ ...auth, follows: deps.accounts.follows }));
@@ -276,7 +283,14 @@ export function createApp(deps: ApiDeps): Express {
     express.urlencoded({ extended: false, limit: FORM_LIMIT_BYTES, parameterLimit: FORM_FIELDS, inflate: false }),
   );
   app.use(
-    pagesRoute({ images: deps.images, publicUrl: deps.publicUrl, limits, limitUploads: rateLimit(deps.rateLimiter) }),
+    pagesRoute({
+      images: deps.images,
+      publicUrl: deps.publicUrl,
+      limits,
+      limitUploads: rateLimit(deps.rateLimiter),
+      ...(deps.views ? { views: deps.views } : {}),
+      ...(identify ? { identify } : {}),
+    }),
   );
 
   const pastePages: PastePagesDeps | undefined = deps.pastes
@@ -285,7 +299,8 @@ export function createApp(deps: ApiDeps): Express {
         images: deps.images,
         publicUrl: deps.publicUrl,
         findAuthor: deps.pastes.findAuthor,
-        ...(deps.pastes.views ? { views: deps.pastes.views } : {}),
+        ...(deps.views ? { views: deps.views } : {}),
+        ...(identify ? { identify } : {}),
       }
     : undefined;
   if (pastePages) app.use(pastePagesRoute(pastePages));

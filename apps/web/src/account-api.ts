@@ -27,7 +27,30 @@ export interface OwnImage {
   visibility: string;
   createdAt: string;
   expiresAt: string | null;
+  views: number;
   links: { view: string; direct: string; thumbnail: string };
+}
+
+export interface OwnPaste {
+  id: string;
+  title: string | null;
+  language: string | null;
+  visibility: string;
+  burnAfterReading: boolean;
+  bytes: number;
+  views: number;
+  createdAt: string;
+  expiresAt: string | null;
+  links: { view: string; short: string; raw: string; named: string | null };
+}
+
+export interface MostViewedItem {
+  kind: 'paste' | 'image';
+  id: string;
+  title: string | null;
+  views: number;
+  createdAt: string;
+  link: string;
 }
 
 let csrfToken: string | null = null;
@@ -116,6 +139,13 @@ export const createToken = (name: string, scopes: string[], expiresIn: string) =
 export const revokeToken = (id: string) => call('DELETE', `/account/tokens/${encodeURIComponent(id)}`);
 
 export const myImages = async () => (await call<{ images: OwnImage[] }>('GET', '/account/images?limit=50')).images;
+
+export const myPastes = async () => (await call<{ pastes: OwnPaste[] }>('GET', '/account/pastes?limit=50')).pastes;
+
+export const deleteOwnPaste = (id: string) => call('DELETE', `/pastes/${encodeURIComponent(id)}`);
+
+export const mostViewed = async () =>
+  (await call<{ items: MostViewedItem[] }>('GET', '/account/most-viewed?limit=10')).items;
 
 export const updateImage = (id: string, changes: { title?: string | null; visibility?: string }) =>
   call<OwnImage>('PATCH', `/images/${encodeURIComponent(id)}`, changes);
