@@ -1,5 +1,6 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { WEBHOOK_EVENT_TYPES } from '@pictor/core';
 
 extendZodWithOpenApi(z);
 
@@ -29,7 +30,7 @@ export const MarkReadSchema = z
 export const NotificationSchema = z
   .object({
     id: z.string(),
-    type: z.string().openapi({ description: '`follower.new` or `image.published`.' }),
+    type: z.string().openapi({ description: '`follower.new`, `image.published` or `paste.published`.' }),
     actor: z.string().openapi({ description: 'Username of who caused it.' }),
     data: z.record(z.string(), z.string()),
     createdAt: z.string(),
@@ -49,7 +50,7 @@ export const CreateWebhookSchema = z
   .object({
     url: z.string().max(2048).openapi({ example: 'https://hooks.example.org/pictor' }),
     events: z
-      .array(z.enum(['follower.new', 'image.published']))
+      .array(z.enum(WEBHOOK_EVENT_TYPES))
       .max(10)
       .optional()
       .openapi({ description: 'Event types to send; all when absent.' }),
