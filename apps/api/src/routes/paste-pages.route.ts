@@ -17,6 +17,7 @@ import { PasteIdParam } from '../http/schemas.js';
 import { parseOrThrow } from '../http/validate.js';
 import { highlightPaste } from '../pages/highlight.js';
 import { escapeHtml } from '../pages/html.js';
+import { PROFILE_JS } from '../pages/profile-script.js';
 
 export interface PastePagesDeps {
   pastes: PasteService;
@@ -123,6 +124,10 @@ pre.paste .line::before { counter-increment: line; content: counter(line); posit
 #wrap { accent-color: var(--accent); }
 .paste-tools:has(#wrap:checked) + pre.paste { white-space: pre-wrap; overflow-wrap: anywhere; }
 ul.pastes { padding-left: 1.2rem; }
+.follow-controls { display: flex; flex-wrap: wrap; gap: 1rem; align-items: center; margin: 0.5rem 0 1rem; }
+.follow-controls button { background: var(--accent); }
+.follow-controls button[aria-pressed="true"] { background: var(--muted); }
+.follow-controls .facts { margin: 0; }
 ul.thumbs { display: flex; flex-wrap: wrap; gap: 0.5rem; list-style: none; padding: 0; }
 .hljs-comment, .hljs-quote { color: #6a737d; font-style: italic; }
 .hljs-keyword, .hljs-selector-tag, .hljs-literal, .hljs-type { color: #d73a49; }
@@ -149,6 +154,10 @@ export function pastePagesRoute(deps: PastePagesDeps): Router {
 
   router.get('/static/paste.css', (_req, res) => {
     res.type('text/css').setHeader('Cache-Control', 'public, max-age=3600').send(PASTE_CSS);
+  });
+
+  router.get('/static/profile.js', (_req, res) => {
+    res.type('text/javascript').setHeader('Cache-Control', 'public, max-age=3600').send(PROFILE_JS);
   });
 
   router.get('/p/:id', async (req, res) => {
@@ -180,15 +189,16 @@ export function pastePagesRoute(deps: PastePagesDeps): Router {
     ]);
     const publicImages = images.filter((i) => i.visibility === 'public' && i.status === 'ready');
     res.setHeader('Cache-Control', 'no-cache');
-    res
-      .type('html')
-      .send(
-        page(
-          author.username,
-          meta('og:title', author.username),
-          `<h1>${escapeHtml(author.username)}</h1>${listItems(pastes, publicImages, deps.publicUrl)}`,
-        ),
-      );
+    res.type('html').send(
+      page(
+        author.username,
+        `${meta('og:title', author.username)}\n<script type="module" src="/static/profile.js"></script>`,
+        // The follow button and notify toggle, for a signed-in visitor who is not the author.
+        `<h1>${escapeHtml(author.username)}</h1>
+<div id="follow-controls" class="follow-controls" data-username="${escapeHtml(author.username)}" hidden></div>
+${listItems(pastes, publicImages, deps.publicUrl)}`,
+      ),
+    );
   });
 
   return router;
