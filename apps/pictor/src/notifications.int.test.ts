@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ParsedMail } from 'mailparser';
@@ -182,6 +183,52 @@ describe('notifications of follows and uploads', () => {
     await smtp.waitFor((m) => m.subject === `${ann.username} follows you on Pictor`);
     await sleep(300);
     expect(mailTo(bob.email)).toHaveLength(1);
+  });
+
+  it('when one account opens more streams than the cap, then the extra one is refused 429 until another closes', async () => {
+    const ann = await member();
+    const bob = await member();
+    const cookieOf = (m: { client: AccountsClient }) => [...m.client.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    // Each stream on a connection of its own, ended by destroying it as a closed tab would.
+    const open = (cookie: string) =>
+      new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Promise<string>; close(): void }>(
+        (resolve, reject) => {
+          const req = http.get(`${pictor.url}/api/v1/notifications/stream`, {
+            headers: { Cookie: cookie },
+            agent: false,
+          });
+          req.on('error', () => undefined);
+          req.on('response', (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (text += chunk));
+            res.on('error', () => undefined);
+            const body = new Promise<string>((done) => res.on('end', () => done(text)).on('close', () => done(text)));
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body, close: () => req.destroy() });
+          });
+          req.once('error', reject);
+        },
+      );
+    const streams = [];
+    for (let i = 0; i < 5; i++) streams.push(await open(cookieOf(ann)));
+    expect(streams.map((s) => s.status)).toEqual([200, 200, 200, 200, 200]);
+    const refused = await open(cookieOf(ann));
+    expect(refused.status).toBe(429);
+    expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+    expect((JSON.parse(await refused.body) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
+    // Another account is not held back by Ann's tabs.
+    const bobs = await open(cookieOf(bob));
+    expect(bobs.status).toBe(200);
+    bobs.close();
+
+    streams.shift()!.close();
+    let again = await open(cookieOf(ann));
+    for (let i = 0; again.status !== 200 && i < 20; i++) {
+      await sleep(100);
+      again = await open(cookieOf(ann));
+    }
+    expect(again.status).toBe(200);
+    for (const s of [...streams, again]) s.close();
   });
 
   it('when a page listens to the stream, then a new notification arrives on it live', async () => {
