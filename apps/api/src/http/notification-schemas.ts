@@ -73,3 +73,42 @@ export const WebhookSchema = z
 export const WebhookWithSecretSchema = WebhookSchema.extend({
   secret: z.string().openapi({ description: 'Standard Webhooks signing secret (`whsec_…`), shown only now.' }),
 }).openapi('WebhookWithSecret');
+
+export const WebhookListSchema = z.object({ webhooks: z.array(WebhookSchema) }).openapi('WebhookList');
+
+export const WebhookDeliverySchema = z
+  .object({
+    deliveryId: z.string().openapi({ description: 'The `webhook-id` the request carried.' }),
+    status: z.string().openapi({ description: '`sent` or `failed`.' }),
+    httpStatus: z.number().int().nullable(),
+    durationMs: z.number().int().nullable(),
+    error: z.string().nullable(),
+    at: z.string(),
+  })
+  .openapi('WebhookDelivery');
+
+export const WebhookDeliveriesSchema = z
+  .object({ deliveries: z.array(WebhookDeliverySchema) })
+  .openapi('WebhookDeliveries');
+
+export const TelegramStatusSchema = z
+  .object({
+    available: z.boolean().openapi({ description: 'Whether this server has a Telegram bot (TELEGRAM_BOT_TOKEN).' }),
+    linked: z.boolean(),
+  })
+  .openapi('TelegramStatus');
+
+export const TelegramLinkSchema = z
+  .object({
+    url: z.string().openapi({ example: 'https://t.me/pictor_bot?start=Kx3…' }),
+    code: z.string(),
+    expiresAt: z.string(),
+  })
+  .openapi('TelegramLink');
+
+export const TelegramSecretParam = z.object({ secret: z.string().min(1).max(256) });
+
+export const TelegramUpdateSchema = z
+  .object({ update_id: z.number().int().optional() })
+  .passthrough()
+  .openapi('TelegramUpdate', { description: 'An Update of the Bot API, as Telegram posts it.' });

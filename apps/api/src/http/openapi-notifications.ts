@@ -49,6 +49,7 @@ export function registerNotificationPaths(registry: OpenAPIRegistry): void {
       200: { description: 'An endless event stream.', content: { 'text/event-stream': { schema: z.string() } } },
       401: error('AUTHENTICATION_REQUIRED'),
       403: error('TOKEN_SCOPE: a token without account:read'),
+      429: error('RATE_LIMITED: this account holds 5 open streams on this server already (Retry-After)'),
     },
   });
 }

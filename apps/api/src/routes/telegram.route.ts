@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import express, { Router } from 'express';
+import express, { Router, type RequestHandler } from 'express';
 import { ERRORS, type TelegramLinks, type TelegramUpdate } from '@pictor/core';
 import { allowOnly } from '../http/method-not-allowed.js';
 import { accountOf, checkCsrf, requireAccount, requireSession, type AuthSettings } from '../http/auth.js';
@@ -57,13 +57,18 @@ function sameSecret(given: string, expected: string): boolean {
  */
 export function telegramWebhookRoute(telegram: TelegramLinks, secret: string): Router {
   const router = Router();
-  router.post('/:secret', express.json({ limit: '64kb' }), async (req, res) => {
+  // The secret is checked before the body is read: a wrong one is an unknown path, whatever it sends.
+  const checkSecret: RequestHandler = (req, _res, next) => {
     const header = req.get('x-telegram-bot-api-secret-token') ?? '';
-    if (!sameSecret(String(req.params.secret), secret) || !sameSecret(header, secret)) throw ERRORS.notFound();
+    if (!sameSecret(String(req.params.secret), secret) || !sameSecret(header, secret)) next(ERRORS.notFound());
+    else next();
+  };
+  router.post('/:secret', checkSecret, express.json({ limit: '64kb' }), async (req, res) => {
     const outcome = await telegram.handleUpdate((req.body ?? {}) as TelegramUpdate);
     req.log.info('telegram update', { outcome });
     // Telegram retries anything but 2xx: an update that is not for us is still answered 200.
     res.status(200).json({ ok: true });
   });
+  router.all('/:secret', allowOnly('POST'));
   return router;
 }
