@@ -153,6 +153,34 @@ describe('notifications of follows and uploads', () => {
     );
   });
 
+  it('when a follower turns email off, then new images reach them in the app but not by email', async () => {
+    const author = await member();
+    const fan = await member();
+    await fan.client.request('PUT', `/api/v1/users/${author.username}/follow`, { json: { notify: true } });
+    expect((await fan.client.request('GET', '/api/v1/notifications/settings')).body).toEqual({ email: true });
+    const off = await fan.client.request('PUT', '/api/v1/notifications/settings', { json: { email: false } });
+    expect(off.status).toBe(200);
+    expect(off.body).toEqual({ email: false });
+    expect((await fan.client.request('PUT', '/api/v1/notifications/settings', { json: { email: 'no' } })).status).toBe(
+      400,
+    );
+
+    expect((await author.client.upload(await png(18, 18), { title: 'Quiet' })).status).toBe(201);
+    const inbox = await until(
+      async () => (await fan.client.request<InboxAnswer>('GET', '/api/v1/notifications')).body,
+      (b) => b.notifications.some((n) => n.type === 'image.published'),
+    );
+    expect(inbox.notifications.filter((n) => n.type === 'image.published')).toHaveLength(1);
+    await sleep(500);
+    expect(mailTo(fan.email).filter((m) => m.subject?.includes(' published ') === true)).toEqual([]);
+    // Account notices are not notifications: a reset code still comes by email.
+    const anonymous = new AccountsClient(pictor.url);
+    expect(
+      (await anonymous.request('POST', '/api/v1/auth/password-reset', { json: { login: fan.username } })).status,
+    ).toBe(202);
+    await smtp.waitFor((m) => JSON.stringify(m.to).includes(fan.email) && /reset/i.test(m.subject ?? ''));
+  });
+
   it('when the same event is delivered twice by the bus, then nobody is told twice', async () => {
     const author = await member();
     const fan = await member();

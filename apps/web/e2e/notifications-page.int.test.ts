@@ -86,6 +86,17 @@ describe('follows and live notifications in a browser', () => {
       /^https:\/\/t\.me\/pictor_browser_bot\?start=\S+$/,
     );
 
+    // Email notifications off and on again, kept by the server.
+    const byEmail = ann.getByLabel(/Also by email/);
+    expect(await byEmail.isChecked()).toBe(true);
+    await byEmail.uncheck();
+    await ann.getByText('Saved: email off.').waitFor();
+    await ann.reload();
+    await ann.getByRole('heading', { name: 'My account' }).waitFor();
+    expect(await ann.getByLabel(/Also by email/).isChecked()).toBe(false);
+    await ann.getByLabel(/Also by email/).check();
+    await ann.getByText('Saved: email on.').waitFor();
+
     // Bob sees no button on his own profile.
     await bob.goto(`${pictor.url}/u/bob`);
     await bob.getByRole('heading', { name: 'bob' }).waitFor();

@@ -198,3 +198,8 @@ export const deleteWebhook = (id: string) => call('DELETE', `/account/webhooks/$
 export const webhookDeliveries = async (id: string) =>
   (await call<{ deliveries: WebhookDelivery[] }>('GET', `/account/webhooks/${encodeURIComponent(id)}/deliveries`))
     .deliveries;
+
+export const notificationSettings = () => call<{ email: boolean }>('GET', '/notifications/settings');
+
+export const updateNotificationSettings = (changes: { email?: boolean }) =>
+  call<{ email: boolean }>('PUT', '/notifications/settings', changes);

@@ -151,8 +151,39 @@ export class NotificationsUi {
         'You hear of new followers, and of new public images and pastes of people you follow with “notify” on, ' +
           'here, by email to your address, and on the channels below. Turn it off per person on their profile.',
       ),
+      await this.emailPart(),
       await this.telegramPart(),
       await this.webhooksPart(),
+    );
+  }
+
+  private async emailPart(): Promise<HTMLElement> {
+    const id = uid('notify-email');
+    const box = h('input', { type: 'checkbox', id });
+    const status = h('span', { class: 'hint', role: 'status' });
+    box.checked = (await api.notificationSettings().catch(() => ({ email: true }))).email;
+    box.addEventListener('change', () => {
+      box.disabled = true;
+      api
+        .updateNotificationSettings({ email: box.checked })
+        .then((saved) => {
+          box.checked = saved.email;
+          status.textContent = saved.email ? ' Saved: email on.' : ' Saved: email off.';
+        })
+        .catch((e: unknown) => {
+          box.checked = !box.checked;
+          status.textContent = e instanceof Error ? ` ${e.message}` : ' Could not save.';
+        })
+        .finally(() => {
+          box.disabled = false;
+        });
+    });
+    return h(
+      'div',
+      { class: 'check' },
+      box,
+      h('label', { for: id }, 'Also by email (reset codes and password notices always are)'),
+      status,
     );
   }
 

@@ -112,3 +112,14 @@ export const TelegramUpdateSchema = z
   .object({ update_id: z.number().int().optional() })
   .passthrough()
   .openapi('TelegramUpdate', { description: 'An Update of the Bot API, as Telegram posts it.' });
+
+export const NotificationSettingsSchema = z
+  .object({
+    email: z.boolean().openapi({ description: 'Notifications also by email (account notices always are).' }),
+  })
+  .openapi('NotificationSettings');
+
+export const UpdateNotificationSettingsSchema = z
+  .object({ email: z.boolean().optional() })
+  .strict()
+  .openapi('UpdateNotificationSettings');

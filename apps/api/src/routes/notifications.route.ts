@@ -1,7 +1,11 @@
 import express, { Router } from 'express';
 import { ERRORS, type InAppNotification, type NotificationInbox } from '@pictor/core';
-import { accountOf, checkCsrf, requireAccount, type AuthSettings } from '../http/auth.js';
-import { MarkReadSchema, NotificationListQuery } from '../http/notification-schemas.js';
+import { accountOf, checkCsrf, requireAccount, requireSession, type AuthSettings } from '../http/auth.js';
+import {
+  MarkReadSchema,
+  NotificationListQuery,
+  UpdateNotificationSettingsSchema,
+} from '../http/notification-schemas.js';
 import { allowOnly } from '../http/method-not-allowed.js';
 import { parseOrThrow } from '../http/validate.js';
 
@@ -88,8 +92,20 @@ export function notificationsRoute(deps: NotificationsRouteDeps): Router {
     await sendUnread();
   });
 
+  router.get('/settings', requireAccount('account:read'), async (req, res) => {
+    res.json(await deps.inbox.settings(accountOf(req).id));
+  });
+
+  router.put('/settings', requireSession(), async (req, res) => {
+    const changes = parseOrThrow(UpdateNotificationSettingsSchema, req.body ?? {});
+    res.json(
+      await deps.inbox.updateSettings(accountOf(req).id, changes.email === undefined ? {} : { email: changes.email }),
+    );
+  });
+
   router.all('/', allowOnly('GET'));
   router.all('/read', allowOnly('POST'));
+  router.all('/settings', allowOnly('GET', 'PUT'));
   router.all('/stream', allowOnly('GET'));
   return router;
 }
