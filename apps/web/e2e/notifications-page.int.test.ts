@@ -104,6 +104,14 @@ describe('follows and live notifications in a browser', () => {
     expect(await bob.locator('#follow-controls').isHidden()).toBe(true);
     expect(await bob.locator('#follow-button').count()).toBe(0);
 
+    // Nor does a visitor who is not signed in, and the page still works.
+    const visitor = await browser.newPage(PERSON);
+    await visitor.goto(`${pictor.url}/u/bob`);
+    await visitor.getByRole('heading', { name: 'bob' }).waitFor();
+    await visitor.waitForLoadState('networkidle');
+    expect(await visitor.locator('#follow-button').count()).toBe(0);
+    expect(browser.errorsOf(visitor)).toEqual([]);
+
     // Ann follows him with the button; notify is on.
     await ann.goto(`${pictor.url}/u/bob`);
     await ann.getByRole('button', { name: 'Follow', exact: true }).click();
