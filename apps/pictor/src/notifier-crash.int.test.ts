@@ -60,6 +60,8 @@ beforeAll(async () => {
   });
   await (await spawnPictor('migrate', env)).kill();
   sql = new pg.Pool({ connectionString: database.url, max: 2 });
+  // Dropping the database at the end ends these connections too.
+  sql.on('error', () => undefined);
 });
 
 afterAll(async () => {
@@ -84,7 +86,19 @@ async function count(query: string, params: unknown[] = []): Promise<number> {
 async function until(what: string, done: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) {
+      // What the processes said last, so a timeout tells where things stopped.
+      const tails = running
+        .map(
+          (p) =>
+            `${p.target}:\n${p.lines
+              .slice(-8)
+              .map((l) => JSON.stringify(l))
+              .join('\n')}`,
+        )
+        .join('\n');
+      throw new Error(`timed out waiting for ${what}\n${tails}`);
+    }
     await sleep(100);
   }
 }
@@ -180,7 +194,8 @@ describe('when the notifier is killed (SIGKILL) in the middle of a fan-out to 10
     // The same event handed over again, as a relay that died after Kafka acknowledged leaves it.
     const webhooksBefore = hits.length;
     const emailsBefore = (await emails()).length;
-    await sql.query(`UPDATE outbox SET sent_at = NULL WHERE payload->>'id' = $1`, [eventId]);
+    const requeued = await sql.query(`UPDATE outbox SET sent_at = NULL WHERE payload->>'id' = $1`, [eventId]);
+    expect(requeued.rowCount).toBe(1);
     await until(
       'the duplicate handled',
       () => second.lines.filter((l) => l.msg === 'notification event handled' && l.eventId === eventId).length >= 2,
