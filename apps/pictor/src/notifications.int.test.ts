@@ -181,6 +181,27 @@ describe('notifications of follows and uploads', () => {
     await smtp.waitFor((m) => JSON.stringify(m.to).includes(fan.email) && /reset/i.test(m.subject ?? ''));
   });
 
+  it('when the settings are changed from another site or with an API token, then it is refused and nothing changes', async () => {
+    const ann = await member();
+    const cookie = [...ann.client.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const forged = await fetch(`${pictor.url}/api/v1/notifications/settings`, {
+      method: 'PUT',
+      headers: { Cookie: cookie, 'Content-Type': 'application/json', 'Sec-Fetch-Site': 'cross-site' },
+      body: JSON.stringify({ email: false }),
+    });
+    expect(forged.status).toBe(403);
+    expect(((await forged.json()) as { error: { code: string } }).error.code).toBe('CSRF_REJECTED');
+    const tool = new AccountsClient(pictor.url, {});
+    tool.bearer = (await ann.client.createToken('reader', ['account:read'])).body.token;
+    expect((await tool.request('GET', '/api/v1/notifications/settings')).body).toEqual({ email: true });
+    const byToken = await tool.request<{ error: { code: string } }>('PUT', '/api/v1/notifications/settings', {
+      json: { email: false },
+    });
+    expect(byToken.status).toBe(403);
+    expect(byToken.body.error.code).toBe('SESSION_REQUIRED');
+    expect((await ann.client.request('GET', '/api/v1/notifications/settings')).body).toEqual({ email: true });
+  });
+
   it('when the same event is delivered twice by the bus, then nobody is told twice', async () => {
     const author = await member();
     const fan = await member();
