@@ -250,8 +250,7 @@ export function createApp(deps: ApiDeps): Express {
   }
   if (auth) {
     app.use('/api/v1/auth', authRoute(auth));
-    const telegram = deps.accounts?.telegram;
-    if (telegram) app.use('/api/v1/account/telegram', telegramAccountRoute({ ...auth, telegram: telegram.links }));
+    app.use('/api/v1/account/telegram', telegramAccountRoute({ ...auth, telegram: deps.accounts?.telegram?.links }));
     if (deps.accounts?.webhooks) {
       app.use('/api/v1/account/webhooks', webhooksRoute({ ...auth, webhooks: deps.accounts.webhooks }));
     }

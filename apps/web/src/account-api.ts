@@ -168,3 +168,68 @@ export const listUsers = async (q: string) =>
 
 export const updateUser = (id: string, changes: { status?: string; role?: string }) =>
   call<Account>('PATCH', `/admin/users/${encodeURIComponent(id)}`, changes);
+
+export interface InAppNotification {
+  id: string;
+  type: string;
+  actor: string;
+  data: Record<string, string>;
+  createdAt: string;
+  read: boolean;
+}
+
+export const listNotifications = () =>
+  call<{ notifications: InAppNotification[]; unread: number; nextCursor: string | null }>(
+    'GET',
+    '/notifications?limit=50',
+  );
+
+/** Marks the given notifications read, or all of them; answers the unread count left. */
+export const markNotificationsRead = async (ids?: string[]) =>
+  (await call<{ unread: number }>('POST', '/notifications/read', ids ? { ids } : {})).unread;
+
+export const telegramStatus = () => call<{ available: boolean; linked: boolean }>('GET', '/account/telegram');
+
+export const telegramLink = () =>
+  call<{ url: string; code: string; expiresAt: string }>('POST', '/account/telegram/link');
+
+export const telegramUnlink = () => call('DELETE', '/account/telegram');
+
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  events: string[];
+  enabled?: boolean;
+  createdAt: string;
+  secret?: string;
+}
+
+export interface WebhookDelivery {
+  status: string;
+  httpStatus: number | null;
+  durationMs: number | null;
+  error: string | null;
+  attempts?: number;
+  at?: string;
+  createdAt?: string;
+}
+
+export const listWebhooks = async () =>
+  (await call<{ webhooks: WebhookEndpoint[] }>('GET', '/account/webhooks')).webhooks;
+
+export const createWebhook = (url: string, events?: string[]) =>
+  call<WebhookEndpoint & { secret: string }>('POST', '/account/webhooks', events ? { url, events } : { url });
+
+export const rotateWebhook = (id: string) =>
+  call<{ secret: string }>('POST', `/account/webhooks/${encodeURIComponent(id)}/rotate`);
+
+export const deleteWebhook = (id: string) => call('DELETE', `/account/webhooks/${encodeURIComponent(id)}`);
+
+export const webhookDeliveries = async (id: string) =>
+  (await call<{ deliveries: WebhookDelivery[] }>('GET', `/account/webhooks/${encodeURIComponent(id)}/deliveries`))
+    .deliveries;
+
+export const notificationSettings = () => call<{ email: boolean }>('GET', '/notifications/settings');
+
+export const updateNotificationSettings = (changes: { email?: boolean }) =>
+  call<{ email: boolean }>('PUT', '/notifications/settings', changes);

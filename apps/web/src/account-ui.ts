@@ -10,6 +10,7 @@ import { announce } from './announce';
 import { ApiError } from './api';
 import { copyField } from './copy-field';
 import { byId, h, uid } from './dom';
+import { NotificationsUi } from './notifications-ui';
 
 interface FieldSpec {
   name: string;
@@ -142,6 +143,7 @@ export class AccountUi {
   private readonly view = byId('account-view', HTMLElement);
   private readonly nav = byId('account-nav', HTMLElement);
   private readonly home: HTMLElement[] = [...document.querySelectorAll<HTMLElement>('.home-section')];
+  private readonly notifications = new NotificationsUi();
 
   async start(): Promise<void> {
     window.addEventListener('hashchange', () => void this.route());
@@ -151,7 +153,9 @@ export class AccountUi {
 
   private renderNav(): void {
     const items: Node[] = [link('#/', 'Upload')];
+    this.notifications.connect(this.account?.id ?? null);
     if (this.account) {
+      items.push(this.notifications.navLink());
       items.push(link('#/account', `My account (${this.account.username})`));
       if (this.account.role === 'admin') items.push(link('#/admin', 'Users'));
       const out = h('button', { type: 'button', class: 'btn btn-ghost btn-small' }, 'Sign out');
@@ -208,6 +212,9 @@ export class AccountUi {
         break;
       case '/account':
         content = this.account ? await this.accountPage(this.account) : this.signIn();
+        break;
+      case '/notifications':
+        content = this.account ? page('Notifications', ...(await this.notifications.page())) : this.signIn();
         break;
       case '/admin':
         content = this.account?.role === 'admin' ? await this.adminPage() : this.signIn();
@@ -376,6 +383,7 @@ export class AccountUi {
       await this.pastesSection(),
       await this.mostViewedSection(),
       await this.tokensSection(),
+      await this.notifications.settingsSection(),
       this.emailSection(),
       this.passwordSection(),
     );

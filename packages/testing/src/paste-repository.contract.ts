@@ -121,6 +121,30 @@ export function describePasteRepositoryContract(
       expect(await fx.pastes.findById(paste.id)).toBeNull();
     });
 
+    it('when a paste is inserted with further events, then all of them are in the outbox, in order', async () => {
+      const owner = await author('ada');
+      const paste = newPaste({ ownerId: owner, slugBase: 'notes' });
+      const notify = { topic: 'pictor.notifications', key: owner, payload: { type: 'paste.published' }, headers: {} };
+      await fx.pastes.insertWithEvent(paste, created(paste.id), notify);
+      const events = await drainedTopics();
+      expect(events.map((e) => [e.topic, e.key])).toEqual([
+        [PASTE_TOPICS.created, paste.id],
+        ['pictor.notifications', owner],
+      ]);
+    });
+
+    it('when a further event cannot be written, then neither the paste nor its created event is kept', async () => {
+      const paste = newPaste();
+      await expect(
+        fx.pastes.insertWithEvent(paste, created(paste.id), {
+          ...created(paste.id),
+          topic: null as unknown as string,
+        }),
+      ).rejects.toThrow();
+      expect(await fx.pastes.findById(paste.id)).toBeNull();
+      expect(await drainedTopics()).toEqual([]);
+    });
+
     it('when an author makes two pastes with the same title, then the second slug gets -2', async () => {
       const owner = await author('ada');
       const first = await fx.pastes.insertWithEvent(newPaste({ ownerId: owner, slugBase: 'build-log' }), created('a'));

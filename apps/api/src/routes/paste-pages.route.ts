@@ -19,6 +19,7 @@ import { z } from 'zod';
 import { highlightPaste } from '../pages/highlight.js';
 import { escapeHtml } from '../pages/html.js';
 import { MARKDOWN_MAX_BYTES, renderMarkdown } from '../pages/markdown.js';
+import { PROFILE_JS } from '../pages/profile-script.js';
 
 export interface PastePagesDeps {
   pastes: PasteService;
@@ -176,6 +177,10 @@ article.markdown pre { overflow-x: auto; padding: 0.6rem; border: 1px solid var(
 article.markdown img { max-width: 100%; }
 article.markdown table { border-collapse: collapse; }
 article.markdown th, article.markdown td { border: 1px solid var(--line); padding: 0.2rem 0.5rem; }
+.follow-controls { display: flex; flex-wrap: wrap; gap: 1rem; align-items: center; margin: 0.5rem 0 1rem; }
+.follow-controls button { background: var(--accent); }
+.follow-controls button[aria-pressed="true"] { background: var(--muted); }
+.follow-controls .facts { margin: 0; }
 ul.thumbs { display: flex; flex-wrap: wrap; gap: 0.5rem; list-style: none; padding: 0; }
 .hljs-comment, .hljs-quote { color: #6a737d; font-style: italic; }
 .hljs-keyword, .hljs-selector-tag, .hljs-literal, .hljs-type { color: #d73a49; }
@@ -207,6 +212,10 @@ export function pastePagesRoute(deps: PastePagesDeps): Router {
     res.type('text/javascript').setHeader('Cache-Control', 'public, max-age=3600').send(PASTE_JS);
   });
 
+  router.get('/static/profile.js', (_req, res) => {
+    res.type('text/javascript').setHeader('Cache-Control', 'public, max-age=3600').send(PROFILE_JS);
+  });
+
   const identify: RequestHandler[] = deps.identify ? [deps.identify] : [];
 
   router.get('/p/:id', ...identify, async (req, res) => {
@@ -231,15 +240,16 @@ export function pastePagesRoute(deps: PastePagesDeps): Router {
     ]);
     const publicImages = images.filter((i) => i.visibility === 'public' && i.status === 'ready');
     res.setHeader('Cache-Control', 'no-cache');
-    res
-      .type('html')
-      .send(
-        page(
-          author.username,
-          meta('og:title', author.username),
-          `<h1>${escapeHtml(author.username)}</h1>${listItems(pastes, publicImages, deps.publicUrl)}`,
-        ),
-      );
+    res.type('html').send(
+      page(
+        author.username,
+        `${meta('og:title', author.username)}\n<script type="module" src="/static/profile.js"></script>`,
+        // The follow button and notify toggle, for a signed-in visitor who is not the author.
+        `<h1>${escapeHtml(author.username)}</h1>
+<div id="follow-controls" class="follow-controls" data-username="${escapeHtml(author.username)}" hidden></div>
+${listItems(pastes, publicImages, deps.publicUrl)}`,
+      ),
+    );
   });
 
   return router;
