@@ -146,3 +146,6 @@ export declare function createTestDatabase(
 export declare function kafkaRoundTrip(brokers: string): Promise<void>;
 export declare function engineVersions(statePath: string): Promise<Record<string, string>>;
 export declare function exportLines(env: Record<string, string | undefined>): string[];
+
+/** The arguments every test Redis starts with (loopback, port, no persistence, its directory). */
+export function redisServerArgs(port: number, dir: string): string[];

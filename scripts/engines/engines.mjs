@@ -1004,24 +1004,7 @@ const PREPARE = {
     fs.mkdirSync(home, { recursive: true });
     const pidFile = join(home, 'redis.pid');
     const logFile = join(home, 'redis.log');
-    const args = [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--daemonize',
-      'yes',
-      '--pidfile',
-      pidFile,
-      '--dir',
-      home,
-      '--logfile',
-      logFile,
-    ];
+    const args = [...redisServerArgs(port, home), '--daemonize', 'yes', '--pidfile', pidFile, '--logfile', logFile];
     return {
       name: 'redis',
       pid: null,
@@ -1622,4 +1605,16 @@ export async function engineVersions(statePath) {
 /** The shell lines that `cli.mjs up` prints. */
 export function exportLines(env) {
   return Object.entries(env).map(([key, value]) => `export ${key}=${shellQuote(value)}`);
+}
+
+/**
+ * The arguments every test Redis starts with: loopback only, the given port, no persistence (the
+ * tests want a fresh server), and a directory of its own. The engines' Redis and the Sentinel
+ * test's master and replica share them.
+ * @param {number} port
+ * @param {string} dir
+ * @returns {string[]}
+ */
+export function redisServerArgs(port, dir) {
+  return ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
 }

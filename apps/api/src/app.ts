@@ -30,7 +30,7 @@ import { buildOpenApiDocument } from './http/openapi.js';
 import { rateLimit } from './http/rate-limit.js';
 import { requestContext } from './http/request-context.js';
 import { initialiseApiSeries } from './http/route-table.js';
-import { authenticate, identify, type AccountLimiters, type AuthSettings } from './http/auth.js';
+import { authenticate, whoIsAsking, type AccountLimiters, type AuthSettings } from './http/auth.js';
 import { accountRoute } from './routes/account.route.js';
 import { usersRoute } from './routes/users.route.js';
 import { notificationsRoute } from './routes/notifications.route.js';
@@ -42,6 +42,7 @@ import { authRoute } from './routes/auth.route.js';
 import { healthRoute, type ReadinessCheck } from './routes/health.route.js';
 import { imagesRoute } from './routes/images.route.js';
 import { pagesRoute } from './routes/pages.route.js';
+import { accountMostViewedRoute } from './routes/account-most-viewed.route.js';
 import { namedPasteRoute, pastePagesRoute, type PastePagesDeps } from './routes/paste-pages.route.js';
 import { accountPastesRoute, pastesRoute } from './routes/pastes.route.js';
 import { serveRoute } from './routes/serve.route.js';
@@ -97,8 +98,9 @@ export interface ApiDeps {
     /** MAX_PASTE_BYTES. */
     maxPasteBytes: number;
     findAuthor: PastePagesDeps['findAuthor'];
-    views?: ViewCounter;
   };
+  /** View counts of pastes and images; absent: none are counted. */
+  views?: ViewCounter;
   /** Accounts, sessions and personal tokens; absent: every upload is anonymous. */
   accounts?: {
     service: AccountService;
@@ -147,13 +149,21 @@ export function createApp(deps: ApiDeps): Express {
       }
     : undefined;
   // Private items answer their owner only, who is looked up when such an item is asked for.
-  const whoAsks = auth ? identify(auth) : undefined;
-  const privateReads = {
-    ...(whoAsks ? { identify: whoAsks } : {}),
+  const whoAsks = auth ? whoIsAsking(auth) : undefined;
+  app.use(
+    '/i',
+    serveRoute({
+      images: deps.images,
+      objects: deps.objects,
+      ...(whoAsks ? { identify: whoAsks } : {}),
+      ...(deps.links ? { links: deps.links } : {}),
+      clientAddress,
+    }),
+  );
+  const privateLinks = {
     ...(deps.links ? { links: deps.links } : {}),
     clientAddress,
   };
-  app.use('/i', serveRoute({ images: deps.images, objects: deps.objects, ...privateReads }));
 
   app.use(
     helmet({
@@ -205,7 +215,9 @@ export function createApp(deps: ApiDeps): Express {
     });
   });
   app.all('/api/v1/limits', allowOnly('GET'));
-  if (auth) app.use('/api', authenticate(auth));
+  // Pages recognise a signed-in reader too (an author's own reads neither count nor burn).
+  const identify = auth ? authenticate(auth) : undefined;
+  if (identify) app.use('/api', identify);
   if (auth && deps.shares) {
     app.use(
       '/api/v1/images',
@@ -248,7 +260,7 @@ export function createApp(deps: ApiDeps): Express {
         publicUrl: deps.publicUrl,
         maxPasteBytes: deps.pastes.maxPasteBytes,
         limitUploads: rateLimit(deps.rateLimiter),
-        ...(deps.pastes.views ? { views: deps.pastes.views } : {}),
+        ...(deps.views ? { views: deps.views } : {}),
         ...(auth && deps.accounts ? { auth: { ...auth, anonymousUploads: deps.accounts.anonymousUploads } } : {}),
       }),
     );
@@ -257,10 +269,12 @@ export function createApp(deps: ApiDeps): Express {
   }
   if (auth) {
     app.use('/api/v1/auth', authRoute(auth));
-    const telegram = deps.accounts?.telegram;
-    if (telegram) app.use('/api/v1/account/telegram', telegramAccountRoute({ ...auth, telegram: telegram.links }));
+    app.use('/api/v1/account/telegram', telegramAccountRoute({ ...auth, telegram: deps.accounts?.telegram?.links }));
     if (deps.accounts?.webhooks) {
       app.use('/api/v1/account/webhooks', webhooksRoute({ ...auth, webhooks: deps.accounts.webhooks }));
+    }
+    if (deps.views) {
+      app.use('/api/v1/account/most-viewed', accountMostViewedRoute({ views: deps.views, publicUrl: deps.publicUrl }));
     }
     app.use('/api/v1/account', accountRoute({ ...auth, images: deps.images }));
     if (deps.accounts?.follows) app.use('/api/v1/users', usersRoute({ ...auth, follows: deps.accounts.follows }));
@@ -292,7 +306,8 @@ export function createApp(deps: ApiDeps): Express {
       publicUrl: deps.publicUrl,
       limits,
       limitUploads: rateLimit(deps.rateLimiter),
-      ...(whoAsks ? { identify: whoAsks } : {}),
+      ...(deps.views ? { views: deps.views } : {}),
+      ...(identify ? { identify } : {}),
     }),
   );
 
@@ -302,8 +317,9 @@ export function createApp(deps: ApiDeps): Express {
         images: deps.images,
         publicUrl: deps.publicUrl,
         findAuthor: deps.pastes.findAuthor,
-        ...(deps.pastes.views ? { views: deps.pastes.views } : {}),
-        ...privateReads,
+        ...(deps.views ? { views: deps.views } : {}),
+        ...(identify ? { identify } : {}),
+        ...privateLinks,
       }
     : undefined;
   if (pastePages) app.use(pastePagesRoute(pastePages));

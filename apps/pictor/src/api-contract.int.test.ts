@@ -28,7 +28,15 @@ beforeAll(async () => {
     );
   }
   workDir = await mkdtemp(path.join(tmpdir(), 'pictor-contract-'));
-  pictor = await startTestPictor({ RATE_LIMIT_UPLOADS: '0', ADMIN_TOKEN });
+  pictor = await startTestPictor({
+    RATE_LIMIT_UPLOADS: '0',
+    ADMIN_TOKEN,
+    // The Telegram routes answer as on a server with a bot; nothing is ever sent to this closed port.
+    TELEGRAM_BOT_TOKEN: '1:contract-test',
+    TELEGRAM_BOT_USERNAME: 'pictor_contract_bot',
+    TELEGRAM_WEBHOOK_SECRET: 'contract-test-telegram-secret',
+    TELEGRAM_API_URL: 'http://127.0.0.1:9',
+  });
 });
 
 afterAll(async () => {

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ParsedMail } from 'mailparser';
@@ -152,6 +153,55 @@ describe('notifications of follows and uploads', () => {
     );
   });
 
+  it('when a follower turns email off, then new images reach them in the app but not by email', async () => {
+    const author = await member();
+    const fan = await member();
+    await fan.client.request('PUT', `/api/v1/users/${author.username}/follow`, { json: { notify: true } });
+    expect((await fan.client.request('GET', '/api/v1/notifications/settings')).body).toEqual({ email: true });
+    const off = await fan.client.request('PUT', '/api/v1/notifications/settings', { json: { email: false } });
+    expect(off.status).toBe(200);
+    expect(off.body).toEqual({ email: false });
+    expect((await fan.client.request('PUT', '/api/v1/notifications/settings', { json: { email: 'no' } })).status).toBe(
+      400,
+    );
+
+    expect((await author.client.upload(await png(18, 18), { title: 'Quiet' })).status).toBe(201);
+    const inbox = await until(
+      async () => (await fan.client.request<InboxAnswer>('GET', '/api/v1/notifications')).body,
+      (b) => b.notifications.some((n) => n.type === 'image.published'),
+    );
+    expect(inbox.notifications.filter((n) => n.type === 'image.published')).toHaveLength(1);
+    await sleep(500);
+    expect(mailTo(fan.email).filter((m) => m.subject?.includes(' published ') === true)).toEqual([]);
+    // Account notices are not notifications: a reset code still comes by email.
+    const anonymous = new AccountsClient(pictor.url);
+    expect(
+      (await anonymous.request('POST', '/api/v1/auth/password-reset', { json: { login: fan.username } })).status,
+    ).toBe(202);
+    await smtp.waitFor((m) => JSON.stringify(m.to).includes(fan.email) && /reset/i.test(m.subject ?? ''));
+  });
+
+  it('when the settings are changed from another site or with an API token, then it is refused and nothing changes', async () => {
+    const ann = await member();
+    const cookie = [...ann.client.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const forged = await fetch(`${pictor.url}/api/v1/notifications/settings`, {
+      method: 'PUT',
+      headers: { Cookie: cookie, 'Content-Type': 'application/json', 'Sec-Fetch-Site': 'cross-site' },
+      body: JSON.stringify({ email: false }),
+    });
+    expect(forged.status).toBe(403);
+    expect(((await forged.json()) as { error: { code: string } }).error.code).toBe('CSRF_REJECTED');
+    const tool = new AccountsClient(pictor.url, {});
+    tool.bearer = (await ann.client.createToken('reader', ['account:read'])).body.token;
+    expect((await tool.request('GET', '/api/v1/notifications/settings')).body).toEqual({ email: true });
+    const byToken = await tool.request<{ error: { code: string } }>('PUT', '/api/v1/notifications/settings', {
+      json: { email: false },
+    });
+    expect(byToken.status).toBe(403);
+    expect(byToken.body.error.code).toBe('SESSION_REQUIRED');
+    expect((await ann.client.request('GET', '/api/v1/notifications/settings')).body).toEqual({ email: true });
+  });
+
   it('when the same event is delivered twice by the bus, then nobody is told twice', async () => {
     const author = await member();
     const fan = await member();
@@ -182,6 +232,52 @@ describe('notifications of follows and uploads', () => {
     await smtp.waitFor((m) => m.subject === `${ann.username} follows you on Pictor`);
     await sleep(300);
     expect(mailTo(bob.email)).toHaveLength(1);
+  });
+
+  it('when one account opens more streams than the cap, then the extra one is refused 429 until another closes', async () => {
+    const ann = await member();
+    const bob = await member();
+    const cookieOf = (m: { client: AccountsClient }) => [...m.client.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    // Each stream on a connection of its own, ended by destroying it as a closed tab would.
+    const open = (cookie: string) =>
+      new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Promise<string>; close(): void }>(
+        (resolve, reject) => {
+          const req = http.get(`${pictor.url}/api/v1/notifications/stream`, {
+            headers: { Cookie: cookie },
+            agent: false,
+          });
+          req.on('error', () => undefined);
+          req.on('response', (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (text += chunk));
+            res.on('error', () => undefined);
+            const body = new Promise<string>((done) => res.on('end', () => done(text)).on('close', () => done(text)));
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body, close: () => req.destroy() });
+          });
+          req.once('error', reject);
+        },
+      );
+    const streams = [];
+    for (let i = 0; i < 5; i++) streams.push(await open(cookieOf(ann)));
+    expect(streams.map((s) => s.status)).toEqual([200, 200, 200, 200, 200]);
+    const refused = await open(cookieOf(ann));
+    expect(refused.status).toBe(429);
+    expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+    expect((JSON.parse(await refused.body) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
+    // Another account is not held back by Ann's tabs.
+    const bobs = await open(cookieOf(bob));
+    expect(bobs.status).toBe(200);
+    bobs.close();
+
+    streams.shift()!.close();
+    let again = await open(cookieOf(ann));
+    for (let i = 0; again.status !== 200 && i < 20; i++) {
+      await sleep(100);
+      again = await open(cookieOf(ann));
+    }
+    expect(again.status).toBe(200);
+    for (const s of [...streams, again]) s.close();
   });
 
   it('when a page listens to the stream, then a new notification arrives on it live', async () => {

@@ -1,4 +1,9 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Kafka, logLevel } from 'kafkajs';
 import { PASTE_TOPICS } from '@pictor/core';
@@ -13,6 +18,7 @@ let bucket: string;
 let pictor: TestPictor;
 
 const MiB = 1024 * 1024;
+const run = promisify(execFile);
 const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
 beforeAll(async () => {
@@ -75,8 +81,19 @@ async function postJson(json: unknown, headers: Record<string, string> = {}) {
   return { status: res.status, body: (await res.json()) as PasteDto & ErrorDto };
 }
 
+/** What a browser's navigation asks for: the page links answer it with HTML. */
+const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 const get = (p: string, headers: Record<string, string> = { 'User-Agent': CHROME }, method = 'GET') =>
-  fetch(`${pictor.url}${p}`, { method, headers, redirect: 'manual' });
+  fetch(`${pictor.url}${p}`, { method, headers: { Accept: BROWSER_ACCEPT, ...headers }, redirect: 'manual' });
+
+/** Runs the real curl, as a new user would; its stdout as bytes. */
+async function curl(...args: string[]): Promise<Buffer> {
+  const { stdout } = await run('curl', ['--silent', '--show-error', '--fail', ...args], {
+    encoding: 'buffer',
+    maxBuffer: 4 * MiB,
+  });
+  return stdout;
+}
 
 async function objectExists(key: string): Promise<boolean> {
   return minioClient()
@@ -140,6 +157,57 @@ describe('creating and reading pastes', () => {
       await consumer.disconnect();
     }
   }, 60_000);
+
+  it('when curl posts a file with --data-binary @file, then curl gets it back byte for byte from the short, raw and named links; a browser gets the page', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pictor-curl-'));
+    try {
+      const file = join(dir, 'build.log');
+      const bytes = Buffer.concat([
+        Buffer.from('Build #7\r\n\tcompiling grüße 🐘\n<b>not markup</b> & "quotes"\n', 'utf8'),
+        Buffer.from('x'.repeat(70_000)),
+        Buffer.from('\n\n  trailing spaces  ', 'utf8'),
+      ]);
+      await writeFile(file, bytes);
+      const created = JSON.parse(
+        (await curl('--data-binary', `@${file}`, `${pictor.url}/api/v1/pastes`)).toString(),
+      ) as PasteDto;
+      expect(created.bytes).toBe(bytes.length);
+      for (const link of [created.links.short, created.links.raw, created.links.view]) {
+        expect([link, (await curl(`${pictor.url}${path(link)}`)).equals(bytes)]).toEqual([link, true]);
+      }
+
+      const { client, name } = await signedUp();
+      const token = await client.createToken('curl', ['pastes:write']);
+      const named = JSON.parse(
+        (
+          await curl(
+            '-H',
+            `Authorization: Bearer ${token.body.token}`,
+            '--data-binary',
+            `@${file}`,
+            `${pictor.url}/api/v1/pastes?title=Nightly%20build`,
+          )
+        ).toString(),
+      ) as PasteDto;
+      expect(path(named.links.named!)).toBe(`/${name}/nightly-build`);
+      expect((await curl(`${pictor.url}/${name}/nightly-build`)).equals(bytes)).toBe(true);
+
+      // The same links in a browser: the page, with the text escaped in it.
+      const page = await get(path(created.links.short));
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(page.headers.get('vary')).toMatch(/Accept/);
+      expect(await page.text()).toContain('&lt;b&gt;not markup&lt;/b&gt;');
+      // A link previewer asking for anything still gets the page, for its OpenGraph tags.
+      const preview = await get(path(created.links.short), {
+        'User-Agent': 'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)',
+        Accept: '*/*',
+      });
+      expect(preview.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await preview.text()).toContain('<meta property="og:url"');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   it('when a paste is sent as JSON with options, then the API returns it with its content and lists it if public', async () => {
     const title = `Config ${unique()}`;
@@ -270,6 +338,14 @@ describe('bad input', () => {
   });
 });
 
+async function signedUp() {
+  const name = `pc_${unique()}`.slice(0, 30);
+  const client = new AccountsClient(pictor.url);
+  expect((await client.register(name, `${name}@example.org`, 'pastes passphrase two')).status).toBe(201);
+  expect((await client.login(name, 'pastes passphrase two')).status).toBe(200);
+  return { name, client };
+}
+
 describe('deleting, expiry and burning', () => {
   it('when the delete token of another paste is used, then 403 and the paste stays; its own token deletes it everywhere, cache included', async () => {
     const mine = (await postRaw('mine')).body;
@@ -296,6 +372,26 @@ describe('deleting, expiry and burning', () => {
     expect((await get(`/api/v1/pastes/${paste.id}`)).status).toBe(200);
     await sleep(Date.parse(paste.expiresAt!) - Date.now() + 50);
     for (const url of everyUrl(paste)) expect([url, (await get(url)).status]).toEqual([url, 404]);
+  });
+
+  it("when an author's Markdown paste expires, then its named link, its rendered view and every other link answer 404 at once, from the cache too", async () => {
+    const { client } = await signedUp();
+    const created = await client.request<PasteDto>('POST', '/api/v1/pastes', {
+      json: { content: '# soon gone', title: 'Ephemeral notes', language: 'markdown', expiresIn: '2s' },
+    });
+    expect(created.status).toBe(201);
+    const paste = created.body;
+    const urls = [
+      ...everyUrl(paste),
+      `${path(paste.links.short)}?render=markdown`,
+      `${path(paste.links.named!)}?render=markdown`,
+    ];
+    // Every link read once, so that the cache holds the paste.
+    for (const url of urls) expect([url, (await get(url)).status]).toEqual([url, 200]);
+    expect(await pictor.handle.infrastructure.cache.get(`paste:${paste.id}`)).toBeDefined();
+    await sleep(Date.parse(paste.expiresAt!) - Date.now() + 50);
+    for (const url of urls) expect([url, (await get(url)).status]).toEqual([url, 404]);
+    expect((await get(path(paste.links.short), { 'User-Agent': 'curl/8.5.0', Accept: '*/*' })).status).toBe(404);
   });
 
   it('when link previewers, HEAD and prefetches open a burn-after-reading paste, then it survives and they get no text', async () => {
@@ -370,6 +466,11 @@ describe('authors', () => {
     expect(path(renamed.body.links.named!)).toBe(`/${name}/release-notes`);
     const old = await get(`/${name}/privet-mir`);
     expect([old.status, old.headers.get('location')]).toEqual([301, `/${name}/release-notes`]);
+    const rendered = await get(`/${name}/privet-mir?render=markdown`);
+    expect([rendered.status, rendered.headers.get('location')]).toEqual([
+      301,
+      `/${name}/release-notes?render=markdown`,
+    ]);
     const upper = await get(`/${name.toUpperCase()}/release-notes`);
     expect([upper.status, upper.headers.get('location')]).toEqual([301, `/${name}/release-notes`]);
 
@@ -528,5 +629,6 @@ describe('API description', () => {
     expect(Object.keys(doc.paths['/api/v1/pastes'] ?? {}).sort()).toEqual(['get', 'post']);
     expect(Object.keys(doc.paths['/api/v1/pastes/{id}'] ?? {}).sort()).toEqual(['delete', 'get', 'patch']);
     expect(Object.keys(doc.paths['/api/v1/account/pastes'] ?? {})).toEqual(['get']);
+    expect(Object.keys(doc.paths['/api/v1/account/most-viewed'] ?? {})).toEqual(['get']);
   });
 });

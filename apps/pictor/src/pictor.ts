@@ -333,10 +333,10 @@ export async function startPictor(
         ...(admin ? { admin } : {}),
         ...(links ? { links } : {}),
         shares,
+        views,
         pastes: {
           service: pastes,
           maxPasteBytes: config.limits.maxPasteBytes,
-          views,
           findAuthor: async (username) => {
             const account = await authors.findByLogin(username);
             return account && account.status === 'active' ? { id: account.id, username: account.username } : null;

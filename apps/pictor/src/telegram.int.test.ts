@@ -114,6 +114,25 @@ describe('Telegram', () => {
     expect((await ann.client.request<{ linked: boolean }>('GET', '/api/v1/account/telegram')).body.linked).toBe(false);
   });
 
+  it('when the secret is wrong, then even a malformed body is answered 404 like an unknown path; other methods 405', async () => {
+    const malformed = (secret: string) =>
+      fetch(`${pictor.url}/hooks/telegram/${secret}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
+        body: '{not json',
+      });
+    expect((await malformed('not-the-secret-at-all')).status).toBe(404);
+    expect((await malformed(SECRET)).status).toBe(400);
+    const get = await fetch(`${pictor.url}/hooks/telegram/${SECRET}`);
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST');
+    const ann = await member();
+    expect((await ann.client.request('GET', '/api/v1/account/telegram')).body).toEqual({
+      available: true,
+      linked: false,
+    });
+  });
+
   it('when a linked account gets a follower while Telegram answers 429, then the message arrives after retry_after, once, without link preview', async () => {
     const ann = await member();
     const bob = await member();

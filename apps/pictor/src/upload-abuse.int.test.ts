@@ -114,83 +114,68 @@ describe('upload bodies', () => {
     expect(await pictor.count('images')).toBe(0);
   });
 
-  it('when a chunked body goes past MAX_UPLOAD_BYTES, then 413 FILE_TOO_LARGE comes at that byte, before the body ends', async () => {
-    const answer = await request(pictor.url, {
-      headers: { 'Content-Type': 'image/png' },
-      write: (req) => {
-        // More than the limit, then the body stays open: only an answer at the limit can come.
-        req.write(Buffer.alloc(MAX_UPLOAD_BYTES + 64 * 1024));
-      },
-    });
-    expect(answer.status).toBe(413);
-    expect(answer.body.error?.code).toBe('FILE_TOO_LARGE');
-  });
+  it.each([
+    ['a chunked body', 'image/png', Buffer.alloc(0)],
+    ['a multipart file', 'multipart/form-data; boundary=b', multipartHead('b')],
+  ])(
+    'when %s goes past MAX_UPLOAD_BYTES, then 413 FILE_TOO_LARGE comes at that byte, before the body ends',
+    async (_kind, contentType, head) => {
+      const answer = await request(pictor.url, {
+        headers: { 'Content-Type': contentType },
+        write: (req) => {
+          // More than the limit, then the body stays open: only an answer at the limit can come.
+          if (head.length > 0) req.write(head);
+          req.write(Buffer.alloc(MAX_UPLOAD_BYTES + 64 * 1024));
+        },
+      });
+      expect(answer.status).toBe(413);
+      expect(answer.body.error?.code).toBe('FILE_TOO_LARGE');
+    },
+  );
 
-  it('when a multipart file goes past MAX_UPLOAD_BYTES, then 413 comes at that byte, before the body ends', async () => {
-    const answer = await request(pictor.url, {
-      headers: { 'Content-Type': 'multipart/form-data; boundary=b' },
-      write: (req) => {
-        req.write(multipartHead('b'));
-        req.write(Buffer.alloc(MAX_UPLOAD_BYTES + 64 * 1024));
-      },
-    });
-    expect(answer.status).toBe(413);
-    expect(answer.body.error?.code).toBe('FILE_TOO_LARGE');
-  });
+  /** The base URL the clients use, and how to let it go. */
+  type Front = { url: string; stop(): Promise<void> };
+  const fronts: [string, () => Promise<Front>][] = [
+    ['directly', () => Promise.resolve({ url: pictor.url, stop: () => Promise.resolve() })],
+    [
+      'through the edge',
+      async () =>
+        startEdge({
+          nginxBin: engines().nginxBin,
+          apiPort: pictor.handle.port!,
+          s3Endpoint: engines().s3.endpoint,
+          bucket: 'unused-by-uploads',
+        }),
+    ],
+  ];
 
-  it('when a client trickles its body at one byte a second, then a small upload from another client is not held up', async () => {
-    let trickle: NodeJS.Timeout | undefined;
-    const slow = request(pictor.url, {
-      headers: { 'Content-Type': 'multipart/form-data; boundary=s', 'Content-Length': String(100_000_000) },
-      write: (req) => {
-        req.write(multipartHead('s'));
-        trickle = setInterval(() => req.write(Buffer.from([0x89])), 1000);
-      },
-    }).catch(() => undefined);
-    try {
-      await new Promise((r) => setTimeout(r, 300));
-      const body = new FormData();
-      body.append('file', new Blob([new Uint8Array(smallPng)]), 'small.png');
-      const started = Date.now();
-      const res = await fetch(`${pictor.url}/api/v1/images`, { method: 'POST', body });
-      const ms = Date.now() - started;
-      expect(res.status).toBe(201);
-      expect(ms).toBeLessThan(1000);
-    } finally {
-      clearInterval(trickle);
-      await slow;
-    }
-  });
-
-  it('when a client trickles its body through the edge, then a small upload through the edge is not held up', async () => {
-    const edge = await startEdge({
-      nginxBin: engines().nginxBin,
-      apiPort: pictor.handle.port!,
-      s3Endpoint: engines().s3.endpoint,
-      bucket: 'unused-by-uploads',
-    });
-    let trickle: NodeJS.Timeout | undefined;
-    const slow = request(edge.url, {
-      headers: { 'Content-Type': 'multipart/form-data; boundary=s', 'Content-Length': String(100_000_000) },
-      write: (req) => {
-        req.write(multipartHead('s'));
-        trickle = setInterval(() => req.write(Buffer.from([0x89])), 1000);
-      },
-    }).catch(() => undefined);
-    try {
-      await new Promise((r) => setTimeout(r, 300));
-      const body = new FormData();
-      body.append('file', new Blob([new Uint8Array(smallPng)]), 'small.png');
-      const started = Date.now();
-      const res = await fetch(`${edge.url}/api/v1/images`, { method: 'POST', body });
-      expect(res.status).toBe(201);
-      expect(Date.now() - started).toBeLessThan(1000);
-    } finally {
-      clearInterval(trickle);
-      await slow;
-      await edge.stop();
-    }
-  });
+  it.each(fronts)(
+    'when a client trickles its body at one byte a second %s, then a small upload from another client is not held up',
+    async (_how, open) => {
+      const front = await open();
+      let trickle: NodeJS.Timeout | undefined;
+      const slow = request(front.url, {
+        headers: { 'Content-Type': 'multipart/form-data; boundary=s', 'Content-Length': String(100_000_000) },
+        write: (req) => {
+          req.write(multipartHead('s'));
+          trickle = setInterval(() => req.write(Buffer.from([0x89])), 1000);
+        },
+      }).catch(() => undefined);
+      try {
+        await new Promise((r) => setTimeout(r, 300));
+        const body = new FormData();
+        body.append('file', new Blob([new Uint8Array(smallPng)]), 'small.png');
+        const started = Date.now();
+        const res = await fetch(`${front.url}/api/v1/images`, { method: 'POST', body });
+        expect(res.status).toBe(201);
+        expect(Date.now() - started).toBeLessThan(1000);
+      } finally {
+        clearInterval(trickle);
+        await slow;
+        await front.stop();
+      }
+    },
+  );
 
   it('when a body goes silent for UPLOAD_BODY_TIMEOUT_MS, then 408 BODY_TIMEOUT and the connection is closed', async () => {
     const answer = await request(pictor.url, {

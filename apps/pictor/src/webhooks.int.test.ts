@@ -81,7 +81,7 @@ describe('webhooks', () => {
     );
     expect(created.status).toBe(201);
     expect(created.body.secret).toMatch(/^whsec_/);
-    expect(created.body.events).toEqual(['follower.new', 'image.published']);
+    expect(created.body.events).toEqual(['follower.new', 'image.published', 'paste.published']);
     const listed = await ann.client.request<{ webhooks: Record<string, unknown>[] }>('GET', '/api/v1/account/webhooks');
     expect(JSON.stringify(listed.body)).not.toContain(created.body.secret);
 

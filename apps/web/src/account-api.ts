@@ -27,7 +27,30 @@ export interface OwnImage {
   visibility: string;
   createdAt: string;
   expiresAt: string | null;
+  views: number;
   links: { view: string; direct: string; thumbnail: string };
+}
+
+export interface OwnPaste {
+  id: string;
+  title: string | null;
+  language: string | null;
+  visibility: string;
+  burnAfterReading: boolean;
+  bytes: number;
+  views: number;
+  createdAt: string;
+  expiresAt: string | null;
+  links: { view: string; short: string; raw: string; named: string | null };
+}
+
+export interface MostViewedItem {
+  kind: 'paste' | 'image';
+  id: string;
+  title: string | null;
+  views: number;
+  createdAt: string;
+  link: string;
 }
 
 let csrfToken: string | null = null;
@@ -117,6 +140,13 @@ export const revokeToken = (id: string) => call('DELETE', `/account/tokens/${enc
 
 export const myImages = async () => (await call<{ images: OwnImage[] }>('GET', '/account/images?limit=50')).images;
 
+export const myPastes = async () => (await call<{ pastes: OwnPaste[] }>('GET', '/account/pastes?limit=50')).pastes;
+
+export const deleteOwnPaste = (id: string) => call('DELETE', `/pastes/${encodeURIComponent(id)}`);
+
+export const mostViewed = async () =>
+  (await call<{ items: MostViewedItem[] }>('GET', '/account/most-viewed?limit=10')).items;
+
 export const updateImage = (id: string, changes: { title?: string | null; visibility?: string }) =>
   call<OwnImage>('PATCH', `/images/${encodeURIComponent(id)}`, changes);
 
@@ -138,3 +168,68 @@ export const listUsers = async (q: string) =>
 
 export const updateUser = (id: string, changes: { status?: string; role?: string }) =>
   call<Account>('PATCH', `/admin/users/${encodeURIComponent(id)}`, changes);
+
+export interface InAppNotification {
+  id: string;
+  type: string;
+  actor: string;
+  data: Record<string, string>;
+  createdAt: string;
+  read: boolean;
+}
+
+export const listNotifications = () =>
+  call<{ notifications: InAppNotification[]; unread: number; nextCursor: string | null }>(
+    'GET',
+    '/notifications?limit=50',
+  );
+
+/** Marks the given notifications read, or all of them; answers the unread count left. */
+export const markNotificationsRead = async (ids?: string[]) =>
+  (await call<{ unread: number }>('POST', '/notifications/read', ids ? { ids } : {})).unread;
+
+export const telegramStatus = () => call<{ available: boolean; linked: boolean }>('GET', '/account/telegram');
+
+export const telegramLink = () =>
+  call<{ url: string; code: string; expiresAt: string }>('POST', '/account/telegram/link');
+
+export const telegramUnlink = () => call('DELETE', '/account/telegram');
+
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  events: string[];
+  enabled?: boolean;
+  createdAt: string;
+  secret?: string;
+}
+
+export interface WebhookDelivery {
+  status: string;
+  httpStatus: number | null;
+  durationMs: number | null;
+  error: string | null;
+  attempts?: number;
+  at?: string;
+  createdAt?: string;
+}
+
+export const listWebhooks = async () =>
+  (await call<{ webhooks: WebhookEndpoint[] }>('GET', '/account/webhooks')).webhooks;
+
+export const createWebhook = (url: string, events?: string[]) =>
+  call<WebhookEndpoint & { secret: string }>('POST', '/account/webhooks', events ? { url, events } : { url });
+
+export const rotateWebhook = (id: string) =>
+  call<{ secret: string }>('POST', `/account/webhooks/${encodeURIComponent(id)}/rotate`);
+
+export const deleteWebhook = (id: string) => call('DELETE', `/account/webhooks/${encodeURIComponent(id)}`);
+
+export const webhookDeliveries = async (id: string) =>
+  (await call<{ deliveries: WebhookDelivery[] }>('GET', `/account/webhooks/${encodeURIComponent(id)}/deliveries`))
+    .deliveries;
+
+export const notificationSettings = () => call<{ email: boolean }>('GET', '/notifications/settings');
+
+export const updateNotificationSettings = (changes: { email?: boolean }) =>
+  call<{ email: boolean }>('PUT', '/notifications/settings', changes);

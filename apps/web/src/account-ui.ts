@@ -10,6 +10,7 @@ import { announce } from './announce';
 import { ApiError } from './api';
 import { copyField } from './copy-field';
 import { byId, h, uid } from './dom';
+import { NotificationsUi } from './notifications-ui';
 
 interface FieldSpec {
   name: string;
@@ -142,6 +143,7 @@ export class AccountUi {
   private readonly view = byId('account-view', HTMLElement);
   private readonly nav = byId('account-nav', HTMLElement);
   private readonly home: HTMLElement[] = [...document.querySelectorAll<HTMLElement>('.home-section')];
+  private readonly notifications = new NotificationsUi();
 
   async start(): Promise<void> {
     window.addEventListener('hashchange', () => void this.route());
@@ -151,7 +153,9 @@ export class AccountUi {
 
   private renderNav(): void {
     const items: Node[] = [link('#/', 'Upload')];
+    this.notifications.connect(this.account?.id ?? null);
     if (this.account) {
+      items.push(this.notifications.navLink());
       items.push(link('#/account', `My account (${this.account.username})`));
       if (this.account.role === 'admin') items.push(link('#/admin', 'Users'));
       const out = h('button', { type: 'button', class: 'btn btn-ghost btn-small' }, 'Sign out');
@@ -208,6 +212,9 @@ export class AccountUi {
         break;
       case '/account':
         content = this.account ? await this.accountPage(this.account) : this.signIn();
+        break;
+      case '/notifications':
+        content = this.account ? page('Notifications', ...(await this.notifications.page())) : this.signIn();
         break;
       case '/admin':
         content = this.account?.role === 'admin' ? await this.adminPage() : this.signIn();
@@ -373,7 +380,10 @@ export class AccountUi {
         h('dd', {}, account.email),
       ),
       await this.uploadsSection(),
+      await this.pastesSection(),
+      await this.mostViewedSection(),
       await this.tokensSection(),
+      await this.notifications.settingsSection(),
       this.emailSection(),
       this.passwordSection(),
     );
@@ -394,6 +404,90 @@ export class AccountUi {
       'section',
       { 'aria-labelledby': 'uploads-heading' },
       h('h3', { id: 'uploads-heading' }, 'My uploads'),
+      list,
+    );
+  }
+
+  /** The author's pastes, every visibility, with their views; deleted signed in (no token needed). */
+  private async pastesSection(): Promise<HTMLElement> {
+    const list = h('ul', { class: 'own-pastes', id: 'my-pastes' });
+    const fill = async () => {
+      const pastes = await api.myPastes();
+      list.replaceChildren(
+        ...(pastes.length === 0
+          ? [h('li', { class: 'empty' }, 'No pastes yet.')]
+          : pastes.map((paste) => this.pasteRow(paste, fill))),
+      );
+    };
+    await fill();
+    return h('section', { 'aria-labelledby': 'pastes-heading' }, h('h3', { id: 'pastes-heading' }, 'My pastes'), list);
+  }
+
+  private pasteRow(paste: api.OwnPaste, refresh: () => Promise<void>): HTMLElement {
+    const label = paste.title ?? `Paste ${paste.id}`;
+    const error = h('p', { class: 'field-error', role: 'alert', hidden: true });
+    const remove = h(
+      'button',
+      { type: 'button', class: 'btn btn-small btn-danger', 'aria-label': `Delete ${label}` },
+      'Delete',
+    );
+    remove.addEventListener('click', () => {
+      if (!window.confirm('Delete this paste for good?')) return;
+      api
+        .deleteOwnPaste(paste.id)
+        .then(() => {
+          announce('Paste deleted');
+          return refresh();
+        })
+        .catch((e: unknown) => {
+          error.textContent = e instanceof Error ? e.message : 'Could not delete.';
+          error.hidden = false;
+        });
+    });
+    const facts = [
+      paste.visibility,
+      paste.language ?? 'detected language',
+      `${String(paste.views)} view${paste.views === 1 ? '' : 's'}`,
+      paste.burnAfterReading ? 'deleted once read' : null,
+    ].filter((fact): fact is string => fact !== null);
+    return h(
+      'li',
+      { class: 'own-paste', 'data-id': paste.id },
+      h('a', { href: paste.links.named ?? paste.links.view, text: label }),
+      h('span', { class: 'hint', text: ` · ${facts.join(' · ')} ` }),
+      remove,
+      error,
+    );
+  }
+
+  /** The owner's pastes and images with the most views (counted once per client per hour). */
+  private async mostViewedSection(): Promise<HTMLElement> {
+    const items = await api.mostViewed();
+    const list = h(
+      'ol',
+      { class: 'most-viewed', id: 'most-viewed' },
+      ...(items.length === 0
+        ? [h('li', { class: 'empty' }, 'Nothing yet.')]
+        : items.map((item) =>
+            h(
+              'li',
+              { 'data-id': item.id, 'data-kind': item.kind },
+              h('a', {
+                href: item.link,
+                text: item.title ?? `${item.kind === 'paste' ? 'Paste' : 'Image'} ${item.id}`,
+              }),
+              h('span', {
+                class: 'hint',
+                text: ` · ${item.kind} · ${String(item.views)} view${item.views === 1 ? '' : 's'}`,
+              }),
+            ),
+          )),
+    );
+    return h(
+      'section',
+      { 'aria-labelledby': 'most-viewed-heading' },
+      h('h3', { id: 'most-viewed-heading' }, 'Most viewed'),
+      h('p', { class: 'hint' }, 'Views count once per visitor per hour, never your own; totals lag a little.'),
       list,
     );
   }
@@ -456,6 +550,7 @@ export class AccountUi {
         h('img', { src: image.links.thumbnail, alt: image.title ?? '', width: 96, height: 96, loading: 'lazy' }),
       ),
       form,
+      h('span', { class: 'hint own-image-views', text: `${String(image.views)} view${image.views === 1 ? '' : 's'}` }),
     );
   }
 

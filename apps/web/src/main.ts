@@ -8,6 +8,7 @@ import { acceptFor, expiryLabel, formatBytes, formatLabel, formatOfMime } from '
 import { PastePanel } from './paste-panel';
 import { loadPrefs, savePrefs } from './prefs';
 import { RecentList } from './recent-list';
+import { RecentPastes } from './recent-pastes';
 import { RecentStore } from './recent-store';
 import { TaskQueue } from './task-queue';
 import { UploadCard } from './upload-card';
@@ -54,7 +55,21 @@ function fillExpiry(choices: readonly string[], fallback: string): void {
   expirySelect.value = preferred !== undefined && choices.includes(preferred) ? preferred : fallback;
 }
 
-const pastePanel = new PastePanel();
+const recentPastes = new RecentPastes(
+  byId('recent-pastes-section', HTMLElement),
+  byId('recent-pastes', HTMLUListElement),
+);
+const pastePanel = new PastePanel((paste) => {
+  recentPastes.add({
+    id: paste.id,
+    title: paste.title,
+    link: paste.links.view,
+    deleteToken: paste.deleteToken,
+    burnAfterReading: paste.burnAfterReading,
+    createdAt: paste.createdAt,
+    expiresAt: paste.expiresAt,
+  });
+});
 
 function applyLimits(next: Limits): void {
   limits = next;

@@ -31,11 +31,14 @@ const LANGUAGES = [
   ['yaml', 'YAML'],
 ] as const;
 
-interface CreatedPaste {
+export interface CreatedPaste {
   id: string;
+  title: string | null;
   links: { view: string; short: string; raw: string; named: string | null };
   deleteToken: string;
   burnAfterReading: boolean;
+  createdAt: string;
+  expiresAt: string | null;
 }
 
 /** The "Text" tab: a paste box with its options, next to image upload. */
@@ -54,7 +57,7 @@ export class PastePanel {
   private readonly submit = byId('paste-submit', HTMLButtonElement);
   private readonly result = byId('paste-result', HTMLDivElement);
 
-  constructor() {
+  constructor(private readonly onCreated: (paste: CreatedPaste) => void = () => undefined) {
     this.language.replaceChildren(...LANGUAGES.map(([value, label]) => h('option', { value, text: label })));
     this.tabImages.addEventListener('click', () => this.show('images'));
     this.tabText.addEventListener('click', () => this.show('text'));
@@ -109,6 +112,7 @@ export class PastePanel {
         burnAfterReading: this.burn.checked,
       });
       this.showResult(created);
+      this.onCreated(created);
       this.form.reset();
       announce('Paste created.');
     } catch (err) {

@@ -33,13 +33,14 @@ interface ImageRow {
   processed_at: Date | null;
   owner_id: string | null;
   owner_blocked: boolean;
+  views: string | number;
 }
 
 const OWNER_BLOCKED = `EXISTS (SELECT 1 FROM accounts a WHERE a.id = images.owner_id AND a.status = 'blocked')`;
 
 const COLUMNS = `images.id, status, format, width, height, bytes, frames, has_alpha, title, visibility, watermark,
   placeholder, variants, failure_reason, attempts, delete_token_hash, images.created_at, expires_at, processed_at,
-  owner_id, ${OWNER_BLOCKED} AS owner_blocked`;
+  owner_id, ${OWNER_BLOCKED} AS owner_blocked, images.views`;
 
 function toRecord(row: ImageRow): ImageRecord {
   return {
@@ -64,6 +65,7 @@ function toRecord(row: ImageRow): ImageRecord {
     processedAt: row.processed_at,
     ownerId: row.owner_id,
     ownerBlocked: row.owner_blocked,
+    views: Number(row.views),
   };
 }
 

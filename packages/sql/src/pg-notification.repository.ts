@@ -5,6 +5,7 @@ import type {
   InAppNotification,
   NotificationRecipient,
   NotificationRepository,
+  NotificationSettings,
 } from '@pictor/core';
 import type { Pool } from './pool.js';
 
@@ -107,9 +108,16 @@ export class PgNotificationRepository implements NotificationRepository {
     accountId: string,
     { limit, after }: { limit: number; after?: FollowCursor },
   ): Promise<{ recipient: NotificationRecipient; cursor: FollowCursor }[]> {
-    const { rows } = await this.pool.query<{ id: string; username: string; email: string; created_at: Date }>(
-      `SELECT a.id, a.username, a.email, f.created_at
+    const { rows } = await this.pool.query<{
+      id: string;
+      username: string;
+      email: string;
+      email_notifications: boolean;
+      created_at: Date;
+    }>(
+      `SELECT a.id, a.username, a.email, coalesce(s.email, true) AS email_notifications, f.created_at
          FROM follows f JOIN accounts a ON a.id = f.follower_id
+         LEFT JOIN notification_settings s ON s.account_id = a.id
         WHERE f.followee_id = $1 AND f.notify AND a.status = 'active'
           AND ($2::timestamptz IS NULL OR (f.created_at, f.follower_id) < ($2, $3))
         ORDER BY f.created_at DESC, f.follower_id DESC
@@ -117,14 +125,16 @@ export class PgNotificationRepository implements NotificationRepository {
       [accountId, after?.createdAt ?? null, after?.accountId ?? null, limit],
     );
     return rows.map((r) => ({
-      recipient: { id: r.id, username: r.username, email: r.email },
+      recipient: { id: r.id, username: r.username, email: r.email, emailNotifications: r.email_notifications },
       cursor: { createdAt: r.created_at, accountId: r.id },
     }));
   }
 
   async recipient(accountId: string): Promise<NotificationRecipient | null> {
     const { rows } = await this.pool.query<NotificationRecipient>(
-      `SELECT id, username, email FROM accounts WHERE id = $1 AND status = 'active'`,
+      `SELECT a.id, a.username, a.email, coalesce(s.email, true) AS "emailNotifications"
+         FROM accounts a LEFT JOIN notification_settings s ON s.account_id = a.id
+        WHERE a.id = $1 AND a.status = 'active'`,
       [accountId],
     );
     return rows[0] ?? null;
@@ -175,5 +185,21 @@ export class PgNotificationRepository implements NotificationRepository {
       [accountId, ids ?? null, at],
     );
     return rowCount ?? 0;
+  }
+
+  async settings(accountId: string): Promise<NotificationSettings> {
+    const { rows } = await this.pool.query<{ email: boolean }>(
+      'SELECT email FROM notification_settings WHERE account_id = $1',
+      [accountId],
+    );
+    return { email: rows[0]?.email ?? true };
+  }
+
+  async saveSettings(accountId: string, settings: NotificationSettings, at: Date): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO notification_settings (account_id, email, updated_at) VALUES ($1, $2, $3)
+       ON CONFLICT (account_id) DO UPDATE SET email = EXCLUDED.email, updated_at = EXCLUDED.updated_at`,
+      [accountId, settings.email, at],
+    );
   }
 }

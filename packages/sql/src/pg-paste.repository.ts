@@ -77,7 +77,7 @@ async function chooseSlug(client: PoolClient, ownerId: string, base: string, exc
 export class PgPasteRepository implements PasteRepository {
   constructor(private readonly pool: Pool) {}
 
-  async insertWithEvent(paste: NewPaste, event: OutboxEvent): Promise<PasteRecord> {
+  async insertWithEvent(paste: NewPaste, event: OutboxEvent, ...more: OutboxEvent[]): Promise<PasteRecord> {
     const id = await inTransaction(this.pool, async (client) => {
       const slug =
         paste.ownerId && paste.slugBase !== null ? await chooseSlug(client, paste.ownerId, paste.slugBase) : null;
@@ -99,12 +99,14 @@ export class PgPasteRepository implements PasteRepository {
           paste.expiresAt,
         ],
       );
-      await client.query('INSERT INTO outbox (topic, key, payload, headers) VALUES ($1, $2, $3, $4)', [
-        event.topic,
-        event.key,
-        JSON.stringify(event.payload),
-        JSON.stringify(event.headers),
-      ]);
+      for (const e of [event, ...more]) {
+        await client.query('INSERT INTO outbox (topic, key, payload, headers) VALUES ($1, $2, $3, $4)', [
+          e.topic,
+          e.key,
+          JSON.stringify(e.payload),
+          JSON.stringify(e.headers),
+        ]);
+      }
       return paste.id;
     });
     const stored = await this.findById(id);

@@ -49,6 +49,7 @@ describePasteRepositoryContract('PgPasteRepository on PostgreSQL', async () => {
     outbox: new PgOutboxRepository(pool),
     accounts: new PgAccountRepository(pool),
     views: new PgViewCountRepository(pool),
+    images: new PgImageRepository(pool),
     teardown: () => Promise.resolve(),
   };
 });

@@ -207,6 +207,7 @@ export function describeImageRepositoryContract(
           processedAt: null,
           ownerId: null,
           ownerBlocked: false,
+          views: 0,
         } satisfies ImageRecord);
         expect(isDate(found!.createdAt)).toBe(true);
         expect(found!.createdAt.getTime()).toBe(T0 + 123);

@@ -196,6 +196,29 @@ export function describeNotificationRepositoryContract(
       expect(email.accepted).toEqual([]);
     });
 
+    it('when a follower turned email notifications off, then the fan-out names them so and the others not', async () => {
+      const { fans, event } = await authorWithFollowers(3);
+      expect(await fixture.notifications.settings(fans[1]!.id)).toEqual({ email: true });
+      await fixture.notifications.saveSettings(fans[1]!.id, { email: false }, T0);
+      await fixture.notifications.saveSettings(fans[2]!.id, { email: false }, T0);
+      await fixture.notifications.saveSettings(fans[2]!.id, { email: true }, T0);
+      expect(await fixture.notifications.settings(fans[1]!.id)).toEqual({ email: false });
+      const page = await fixture.notifications.notifiedFollowers(event.accountId, { limit: 10 });
+      expect(
+        page
+          .map((p) => [p.recipient.id, p.recipient.emailNotifications])
+          .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+      ).toEqual(
+        [
+          [fans[0]!.id, true],
+          [fans[1]!.id, false],
+          [fans[2]!.id, true],
+        ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+      );
+      expect((await fixture.notifications.recipient(fans[1]!.id))?.emailNotifications).toBe(false);
+      expect((await fixture.notifications.recipient(fans[0]!.id))?.emailNotifications).toBe(true);
+    });
+
     it('when in-app notifications are stored, then a repeat is refused, and read marks count down', async () => {
       const [a] = [account()];
       await fixture.accounts.create(a);

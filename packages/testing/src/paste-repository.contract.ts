@@ -3,7 +3,9 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import {
   PASTE_TOPICS,
   newAccountId,
+  newImageId,
   newPasteId,
+  type ImageRepository,
   type AccountRepository,
   type NewPaste,
   type OutboxRepository,
@@ -19,6 +21,8 @@ export interface PasteRepositoryContractFixture {
   accounts: AccountRepository;
   /** View totals, on the same database. */
   views: ViewCountRepository;
+  /** Images on the same database: "most viewed" lists pastes and images together. */
+  images: ImageRepository;
   teardown(): Promise<void>;
 }
 
@@ -115,6 +119,30 @@ export function describePasteRepositoryContract(
         fx.pastes.insertWithEvent(paste, { ...created(paste.id), topic: null as unknown as string }),
       ).rejects.toThrow();
       expect(await fx.pastes.findById(paste.id)).toBeNull();
+    });
+
+    it('when a paste is inserted with further events, then all of them are in the outbox, in order', async () => {
+      const owner = await author('ada');
+      const paste = newPaste({ ownerId: owner, slugBase: 'notes' });
+      const notify = { topic: 'pictor.notifications', key: owner, payload: { type: 'paste.published' }, headers: {} };
+      await fx.pastes.insertWithEvent(paste, created(paste.id), notify);
+      const events = await drainedTopics();
+      expect(events.map((e) => [e.topic, e.key])).toEqual([
+        [PASTE_TOPICS.created, paste.id],
+        ['pictor.notifications', owner],
+      ]);
+    });
+
+    it('when a further event cannot be written, then neither the paste nor its created event is kept', async () => {
+      const paste = newPaste();
+      await expect(
+        fx.pastes.insertWithEvent(paste, created(paste.id), {
+          ...created(paste.id),
+          topic: null as unknown as string,
+        }),
+      ).rejects.toThrow();
+      expect(await fx.pastes.findById(paste.id)).toBeNull();
+      expect(await drainedTopics()).toEqual([]);
     });
 
     it('when an author makes two pastes with the same title, then the second slug gets -2', async () => {
@@ -221,6 +249,100 @@ export function describePasteRepositoryContract(
       await fx.views.add('paste', new Map([[a.id, 2]]));
       expect((await fx.pastes.findById(a.id))?.views).toBe(5);
       expect((await fx.pastes.findById(b.id))?.views).toBe(1);
+    });
+
+    it("when an author's most viewed items are asked for, then their live pastes come most viewed first, others' and gone ones never", async () => {
+      const owner = await author('grace');
+      const other = await author('linus');
+      const low = await fx.pastes.insertWithEvent(
+        newPaste({ ownerId: owner, slugBase: 'low', title: 'low' }),
+        created('1'),
+      );
+      const high = await fx.pastes.insertWithEvent(
+        newPaste({ ownerId: owner, slugBase: 'high', title: 'high' }),
+        created('2'),
+      );
+      const unseen = await fx.pastes.insertWithEvent(
+        newPaste({ ownerId: owner, slugBase: 'unseen', title: null, createdAt: at(60) }),
+        created('3'),
+      );
+      const expired = await fx.pastes.insertWithEvent(
+        newPaste({ ownerId: owner, slugBase: 'expired', expiresAt: at(1800) }),
+        created('4'),
+      );
+      const deleting = await fx.pastes.insertWithEvent(
+        newPaste({ ownerId: owner, slugBase: 'deleting' }),
+        created('5'),
+      );
+      const theirs = await fx.pastes.insertWithEvent(newPaste({ ownerId: other, slugBase: 'theirs' }), created('6'));
+      await fx.views.add(
+        'paste',
+        new Map([
+          [low.id, 2],
+          [high.id, 9],
+          [expired.id, 50],
+          [deleting.id, 40],
+          [theirs.id, 30],
+        ]),
+      );
+      expect(await fx.pastes.claimForDeletion(deleting.id)).not.toBeNull();
+      const top = await fx.views.mostViewedOf(owner, 10, NOW);
+      expect(top.map((i) => [i.kind, i.id, i.title, i.views])).toEqual([
+        ['paste', high.id, 'high', 9],
+        ['paste', low.id, 'low', 2],
+        ['paste', unseen.id, null, 0],
+      ]);
+      expect(top[0]!.createdAt.toISOString()).toBe(at(0).toISOString());
+      expect((await fx.views.mostViewedOf(owner, 1, NOW)).map((i) => i.id)).toEqual([high.id]);
+    });
+
+    it('when an owner has images and pastes, then most viewed mixes them by views, leaving out failed, deleting and expired images', async () => {
+      const owner = await author('hedy');
+      const image = (overrides: { expiresAt?: Date | null; title?: string }) => ({
+        id: newImageId(),
+        format: 'png' as const,
+        width: 10,
+        height: 10,
+        bytes: 100,
+        frames: 1,
+        hasAlpha: false,
+        title: overrides.title ?? 'photo',
+        visibility: 'public' as const,
+        watermark: null,
+        expiresAt: overrides.expiresAt ?? null,
+        deleteTokenHash: randomBytes(32),
+        createdAt: at(0),
+        ownerId: owner,
+      });
+      const [photo, failed, deleting, expired] = [
+        image({ title: 'photo' }),
+        image({ title: 'failed' }),
+        image({ title: 'deleting' }),
+        image({ title: 'expired', expiresAt: at(1800) }),
+      ];
+      await fx.images.insertWithEvents([photo, failed, deleting, expired], []);
+      await fx.images.markFailed(failed.id, 'CORRUPT_IMAGE');
+      await fx.images.markDeleting(deleting.id);
+      const paste = await fx.pastes.insertWithEvent(
+        newPaste({ ownerId: owner, slugBase: 'p', title: 'paste' }),
+        created('1'),
+      );
+      await fx.views.add(
+        'image',
+        new Map([
+          [photo.id, 7],
+          [failed.id, 70],
+          [deleting.id, 70],
+          [expired.id, 70],
+        ]),
+      );
+      await fx.views.add('paste', new Map([[paste.id, 4]]));
+      expect((await fx.images.findById(photo.id))?.views).toBe(7);
+      const top = await fx.views.mostViewedOf(owner, 10, NOW);
+      expect(top.map((i) => [i.kind, i.id, i.title, i.views])).toEqual([
+        ['image', photo.id, 'photo', 7],
+        ['paste', paste.id, 'paste', 4],
+      ]);
     });
 
     it('when the author is blocked, then their pastes read as blocked and leave the lists', async () => {

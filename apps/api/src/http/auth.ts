@@ -242,7 +242,7 @@ export type Identify = (req: Request, res: Response) => Promise<string | undefin
  * item is then missing, as for any stranger), never a 401 that would tell it exists. The operator
  * token is no one here either: private items are their owner's.
  */
-export function identify(settings: AuthSettings): Identify {
+export function whoIsAsking(settings: AuthSettings): Identify {
   const run = authenticate(settings);
   return async (req, res) => {
     if (!req.principal) {

@@ -1,5 +1,6 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { WEBHOOK_EVENT_TYPES } from '@pictor/core';
 
 extendZodWithOpenApi(z);
 
@@ -29,7 +30,7 @@ export const MarkReadSchema = z
 export const NotificationSchema = z
   .object({
     id: z.string(),
-    type: z.string().openapi({ description: '`follower.new` or `image.published`.' }),
+    type: z.string().openapi({ description: '`follower.new`, `image.published` or `paste.published`.' }),
     actor: z.string().openapi({ description: 'Username of who caused it.' }),
     data: z.record(z.string(), z.string()),
     createdAt: z.string(),
@@ -49,7 +50,7 @@ export const CreateWebhookSchema = z
   .object({
     url: z.string().max(2048).openapi({ example: 'https://hooks.example.org/pictor' }),
     events: z
-      .array(z.enum(['follower.new', 'image.published']))
+      .array(z.enum(WEBHOOK_EVENT_TYPES))
       .max(10)
       .optional()
       .openapi({ description: 'Event types to send; all when absent.' }),
@@ -72,3 +73,53 @@ export const WebhookSchema = z
 export const WebhookWithSecretSchema = WebhookSchema.extend({
   secret: z.string().openapi({ description: 'Standard Webhooks signing secret (`whsec_…`), shown only now.' }),
 }).openapi('WebhookWithSecret');
+
+export const WebhookListSchema = z.object({ webhooks: z.array(WebhookSchema) }).openapi('WebhookList');
+
+export const WebhookDeliverySchema = z
+  .object({
+    deliveryId: z.string().openapi({ description: 'The `webhook-id` the request carried.' }),
+    status: z.string().openapi({ description: '`sent` or `failed`.' }),
+    httpStatus: z.number().int().nullable(),
+    durationMs: z.number().int().nullable(),
+    error: z.string().nullable(),
+    at: z.string(),
+  })
+  .openapi('WebhookDelivery');
+
+export const WebhookDeliveriesSchema = z
+  .object({ deliveries: z.array(WebhookDeliverySchema) })
+  .openapi('WebhookDeliveries');
+
+export const TelegramStatusSchema = z
+  .object({
+    available: z.boolean().openapi({ description: 'Whether this server has a Telegram bot (TELEGRAM_BOT_TOKEN).' }),
+    linked: z.boolean(),
+  })
+  .openapi('TelegramStatus');
+
+export const TelegramLinkSchema = z
+  .object({
+    url: z.string().openapi({ example: 'https://t.me/pictor_bot?start=Kx3…' }),
+    code: z.string(),
+    expiresAt: z.string(),
+  })
+  .openapi('TelegramLink');
+
+export const TelegramSecretParam = z.object({ secret: z.string().min(1).max(256) });
+
+export const TelegramUpdateSchema = z
+  .object({ update_id: z.number().int().optional() })
+  .passthrough()
+  .openapi('TelegramUpdate', { description: 'An Update of the Bot API, as Telegram posts it.' });
+
+export const NotificationSettingsSchema = z
+  .object({
+    email: z.boolean().openapi({ description: 'Notifications also by email (account notices always are).' }),
+  })
+  .openapi('NotificationSettings');
+
+export const UpdateNotificationSettingsSchema = z
+  .object({ email: z.boolean().optional() })
+  .strict()
+  .openapi('UpdateNotificationSettings');

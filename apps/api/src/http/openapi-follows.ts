@@ -35,7 +35,7 @@ export function registerFollowPaths(registry: OpenAPIRegistry): void {
     path,
     summary: 'Follow someone, or change whether you are notified',
     description:
-      'Idempotent. A new follow tells them they have a new follower; with notify on, you are notified when they publish a public image.',
+      'Idempotent. A new follow tells them they have a new follower; with notify on, you are notified when they publish a public image or paste.',
     security: signedIn,
     request: { params: UsernameParam, body: { required: false, ...json(FollowBodySchema) } },
     responses: {

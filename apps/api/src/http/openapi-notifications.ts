@@ -1,6 +1,12 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { MarkReadSchema, NotificationListQuery, NotificationPageSchema } from './notification-schemas.js';
+import {
+  MarkReadSchema,
+  NotificationListQuery,
+  NotificationPageSchema,
+  NotificationSettingsSchema,
+  UpdateNotificationSettingsSchema,
+} from './notification-schemas.js';
 import { ErrorSchema } from './schemas.js';
 
 const error = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
@@ -49,6 +55,42 @@ export function registerNotificationPaths(registry: OpenAPIRegistry): void {
       200: { description: 'An endless event stream.', content: { 'text/event-stream': { schema: z.string() } } },
       401: error('AUTHENTICATION_REQUIRED'),
       403: error('TOKEN_SCOPE: a token without account:read'),
+      429: error('RATE_LIMITED: this account holds 5 open streams on this server already (Retry-After)'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/notifications/settings',
+    summary: 'Your choice of channels (email on or off)',
+    security: signedIn,
+    responses: {
+      200: {
+        description: 'The settings (defaults when never changed).',
+        content: { 'application/json': { schema: NotificationSettingsSchema } },
+      },
+      401: error('AUTHENTICATION_REQUIRED'),
+      403: error('TOKEN_SCOPE: a token without account:read'),
+    },
+  });
+  registry.registerPath({
+    method: 'put',
+    path: '/api/v1/notifications/settings',
+    summary: 'Change your choice of channels',
+    description:
+      'Email off stops notifications by email (new followers, new images and pastes); reset codes and password notices still go.',
+    security: [{ session: [] }],
+    request: {
+      body: { required: false, content: { 'application/json': { schema: UpdateNotificationSettingsSchema } } },
+    },
+    responses: {
+      200: {
+        description: 'The settings as they are now.',
+        content: { 'application/json': { schema: NotificationSettingsSchema } },
+      },
+      400: error('VALIDATION_FAILED'),
+      401: error('AUTHENTICATION_REQUIRED'),
+      403: error('SESSION_REQUIRED: an API token; CSRF_REJECTED'),
+      413: error('FORM_TOO_LARGE: a body over 8 KiB'),
     },
   });
 }

@@ -6,6 +6,8 @@ import {
   CreatePasteSchema,
   DeleteTokenSchema,
   ErrorSchema,
+  MostViewedQuerySchema,
+  MostViewedSchema,
   PasteIdParam,
   PasteListQuerySchema,
   PasteListSchema,
@@ -162,6 +164,21 @@ export function registerPastePaths(registry: OpenAPIRegistry): void {
     responses: {
       200: { description: 'A page of pastes.', ...json(PasteListSchema) },
       400: listFailure,
+      401: error('AUTHENTICATION_REQUIRED'),
+      403: error('TOKEN_SCOPE (account:read)'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/account/most-viewed',
+    summary: "The signed-in owner's most viewed pastes and images together, most views first",
+    description:
+      'Views are counted once per client per hour on the view pages (and raw text of pastes), never the owner, never previews, and reach this list in batches (`VIEWS_FLUSH_SECONDS`). Expired, deleted and failed items are left out.',
+    security: [{ session: [] }, { personalToken: [] }],
+    request: { query: MostViewedQuerySchema },
+    responses: {
+      200: { description: 'Up to `limit` items.', ...json(MostViewedSchema) },
+      400: error('VALIDATION_FAILED: a limit outside 1–50'),
       401: error('AUTHENTICATION_REQUIRED'),
       403: error('TOKEN_SCOPE (account:read)'),
     },

@@ -20,6 +20,7 @@ import { registerAccountPaths } from './openapi-accounts.js';
 import { registerPastePaths } from './openapi-pastes.js';
 import { registerFollowPaths } from './openapi-follows.js';
 import { registerNotificationPaths } from './openapi-notifications.js';
+import { registerWebhookPaths } from './openapi-webhooks.js';
 
 const errorResponse = (description: string) => ({
   description,
@@ -190,6 +191,7 @@ export function buildOpenApiDocument(
   registerPastePaths(registry);
   registerFollowPaths(registry);
   registerNotificationPaths(registry);
+  registerWebhookPaths(registry);
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

@@ -31,6 +31,7 @@ export function presentImage(publicUrl: string, image: ImageRecord): ImageDto {
     failureReason: image.failureReason,
     createdAt: image.createdAt.toISOString(),
     expiresAt: image.expiresAt?.toISOString() ?? null,
+    views: image.views,
     links: buildLinks(publicUrl, image),
     variants: image.variants.map((v) => ({
       name: v.name,

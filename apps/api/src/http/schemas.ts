@@ -122,6 +122,9 @@ export const ImageSchema = z
     failureReason: z.string().nullable(),
     createdAt: z.iso.datetime(),
     expiresAt: z.iso.datetime().nullable(),
+    views: z.number().int().openapi({
+      description: 'Views of the view page, once per client per hour, not the owner, not previews; a little behind.',
+    }),
     links: LinksSchema,
     variants: z.array(VariantSchema),
   })
@@ -348,3 +351,22 @@ export const CreatedPasteSchema = PasteSchema.extend({
 export const PasteListSchema = z
   .object({ pastes: z.array(PasteSchema), nextCursor: z.string().nullable() })
   .openapi('PasteList');
+
+export const MostViewedQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(50).default(10).openapi({ example: 10 }),
+});
+
+export const MostViewedSchema = z
+  .object({
+    items: z.array(
+      z.object({
+        kind: z.enum(['paste', 'image']),
+        id: z.string(),
+        title: z.string().nullable(),
+        views: z.number().int(),
+        createdAt: z.iso.datetime(),
+        link: z.url().openapi({ description: 'The view page: `/p/<id>` for a paste, `/v/<id>` for an image.' }),
+      }),
+    ),
+  })
+  .openapi('MostViewed');

@@ -1,7 +1,11 @@
 import express, { Router } from 'express';
 import { ERRORS, type InAppNotification, type NotificationInbox } from '@pictor/core';
-import { accountOf, checkCsrf, requireAccount, type AuthSettings } from '../http/auth.js';
-import { MarkReadSchema, NotificationListQuery } from '../http/notification-schemas.js';
+import { accountOf, checkCsrf, requireAccount, requireSession, type AuthSettings } from '../http/auth.js';
+import {
+  MarkReadSchema,
+  NotificationListQuery,
+  UpdateNotificationSettingsSchema,
+} from '../http/notification-schemas.js';
 import { allowOnly } from '../http/method-not-allowed.js';
 import { parseOrThrow } from '../http/validate.js';
 
@@ -9,7 +13,12 @@ export interface NotificationsRouteDeps extends AuthSettings {
   inbox: NotificationInbox;
   /** How often an open stream re-reads the unread count (news from other processes). */
   streamRecheckMs?: number;
+  /** Open streams one account may hold on this process; more answer 429 (default 5). */
+  maxStreamsPerAccount?: number;
 }
+
+/** A few tabs are normal; hundreds of streams of one account are someone holding sockets open. */
+const MAX_STREAMS_PER_ACCOUNT = 5;
 
 /** `/api/v1/notifications`: the in-app list, marking read, and a live stream (Server-Sent Events). */
 export function notificationsRoute(deps: NotificationsRouteDeps): Router {
@@ -36,8 +45,14 @@ export function notificationsRoute(deps: NotificationsRouteDeps): Router {
     res.json({ unread: await deps.inbox.markRead(accountOf(req).id, ids) });
   });
 
+  const open = new Map<string, number>();
   router.get('/stream', requireAccount('account:read'), async (req, res) => {
     const accountId = accountOf(req).id;
+    const held = open.get(accountId) ?? 0;
+    if (held >= (deps.maxStreamsPerAccount ?? MAX_STREAMS_PER_ACCOUNT)) {
+      throw ERRORS.rateLimited(15, 'Too many open notification streams; close another tab first.');
+    }
+    open.set(accountId, held + 1);
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-store',
@@ -61,7 +76,13 @@ export function notificationsRoute(deps: NotificationsRouteDeps): Router {
     }, deps.streamRecheckMs ?? 15_000);
     // Shutdown ends the stream (the browser's EventSource reconnects, to another pod).
     const stopOnClose = deps.inbox.hub.onClose(() => res.end());
+    let closed = false;
     const close = () => {
+      if (closed) return;
+      closed = true;
+      const left = (open.get(accountId) ?? 1) - 1;
+      if (left > 0) open.set(accountId, left);
+      else open.delete(accountId);
       clearInterval(timer);
       unsubscribe();
       stopOnClose();
@@ -71,8 +92,20 @@ export function notificationsRoute(deps: NotificationsRouteDeps): Router {
     await sendUnread();
   });
 
+  router.get('/settings', requireAccount('account:read'), async (req, res) => {
+    res.json(await deps.inbox.settings(accountOf(req).id));
+  });
+
+  router.put('/settings', requireSession(), async (req, res) => {
+    const changes = parseOrThrow(UpdateNotificationSettingsSchema, req.body ?? {});
+    res.json(
+      await deps.inbox.updateSettings(accountOf(req).id, changes.email === undefined ? {} : { email: changes.email }),
+    );
+  });
+
   router.all('/', allowOnly('GET'));
   router.all('/read', allowOnly('POST'));
+  router.all('/settings', allowOnly('GET', 'PUT'));
   router.all('/stream', allowOnly('GET'));
   return router;
 }

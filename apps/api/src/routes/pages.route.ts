@@ -1,13 +1,13 @@
 import { Router, type NextFunction, type RequestHandler, type Request, type Response } from 'express';
-import { buildDeleteLink, buildLinks, type AppError, type ImageService } from '@pictor/core';
+import { buildDeleteLink, buildLinks, type AppError, type ImageService, type ViewCounter } from '@pictor/core';
 import { traceHeaders } from '@pictor/observability';
-import type { Identify } from '../http/auth.js';
 import { toAppError, type UploadLimits } from '../http/error-handler.js';
 import { outputUrl } from '../http/presenter.js';
 import { DeleteTokenSchema, ImageIdParam } from '../http/schemas.js';
 import { uploadOptions } from './images.route.js';
 import { uploadParser } from '../http/upload-parser.js';
 import { parseOrThrow } from '../http/validate.js';
+import { viewerOf } from '../http/reader.js';
 import { copyField, escapeHtml, layout, PAGES_CSS } from '../pages/html.js';
 
 export interface PagesRouteDeps {
@@ -16,8 +16,10 @@ export interface PagesRouteDeps {
   limits: UploadLimits;
   /** Runs before the body is read. */
   limitUploads: RequestHandler;
-  /** Who asks, for private images (accounts); absent: private images are found by no one. */
-  identify?: Identify;
+  /** View counts (the view page counts, direct links do not); none are counted when absent. */
+  views?: ViewCounter;
+  /** Recognises a signed-in owner on the view page (their own views do not count). */
+  identify?: RequestHandler;
 }
 
 /**
@@ -32,10 +34,15 @@ export function pagesRoute(deps: PagesRouteDeps): Router {
     res.type('text/css').setHeader('Cache-Control', 'public, max-age=3600').send(PAGES_CSS);
   });
 
-  router.get('/v/:id', async (req, res) => {
+  const identify: RequestHandler[] = deps.identify ? [deps.identify] : [];
+
+  router.get('/v/:id', ...identify, async (req, res) => {
     const { id } = parseOrThrow(ImageIdParam, req.params);
-    const accountId = deps.identify && (await deps.images.isPrivate(id)) ? await deps.identify(req, res) : undefined;
+    // A private image is its owner's alone: anyone else finds nothing here.
+    const principal = req.principal;
+    const accountId = principal && principal.kind !== 'operator' ? principal.account.id : undefined;
     const image = await deps.images.get(id, { accountId });
+    void deps.views?.record('image', image.id, image.ownerId, viewerOf(req));
     const links = buildLinks(publicUrl, image);
     const title = image.title ?? image.id;
     const outputs = image.variants.length > 0 ? image.variants : [];
@@ -64,7 +71,7 @@ export function pagesRoute(deps: PagesRouteDeps): Router {
 <h1>${escapeHtml(title)}</h1>
 ${status}
 <figure><picture>${sources}<img src="${escapeHtml(links.direct)}" width="${image.width}" height="${image.height}" alt="${escapeHtml(title)}"></picture>
-<figcaption>${image.width}×${image.height} · ${escapeHtml(image.format)} · ${escapeHtml(formatBytes(image.bytes))}${image.expiresAt ? ` · expires ${escapeHtml(image.expiresAt.toISOString())}` : ''}</figcaption></figure>
+<figcaption>${image.width}×${image.height} · ${escapeHtml(image.format)} · ${escapeHtml(formatBytes(image.bytes))} · <span class="views">${image.views} view${image.views === 1 ? '' : 's'}</span>${image.expiresAt ? ` · expires ${escapeHtml(image.expiresAt.toISOString())}` : ''}</figcaption></figure>
 <h2>Links</h2>
 ${copyField('Direct link', links.direct)}
 ${copyField('Markdown', links.markdown)}

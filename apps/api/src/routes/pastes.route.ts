@@ -70,6 +70,10 @@ const ownerOf = (req: Request): string | undefined => {
   const principal = req.principal;
   return principal && principal.kind !== 'operator' ? principal.account.id : undefined;
 };
+const ownerNameOf = (req: Request): string | undefined => {
+  const principal = req.principal;
+  return principal && principal.kind !== 'operator' ? principal.account.username : undefined;
+};
 
 /**
  * Who acts on a paste: the delete token (header `X-Delete-Token` or `?token=`) when one is
@@ -159,7 +163,7 @@ export function pastesRoute(deps: PastesRouteDeps): Router {
         ...(input.expiresIn !== undefined ? { expiresIn: input.expiresIn } : {}),
         ...(input.visibility !== undefined ? { visibility: input.visibility } : {}),
         ...(input.burnAfterReading !== undefined ? { burnAfterReading: input.burnAfterReading } : {}),
-        ...(ownerId ? { ownerId } : {}),
+        ...(ownerId ? { ownerId, ownerUsername: ownerNameOf(req) } : {}),
       },
       { requestId: req.id, headers: traceHeaders() },
     );

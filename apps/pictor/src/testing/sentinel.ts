@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { redisServerArgs } from '../../../../scripts/engines/engines.mjs';
 import { freePort } from './processes.js';
 
 export interface SentinelSet {
@@ -44,20 +45,7 @@ export async function startSentinelSet(): Promise<SentinelSet> {
     }
     client.disconnect();
   };
-  const common = (port: number, name: string) => [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--dir',
-    dir,
-    '--dbfilename',
-    `${name}.rdb`,
-  ];
+  const common = (port: number, name: string) => [...redisServerArgs(port, dir), '--dbfilename', `${name}.rdb`];
   const master = await freePort();
   const replica = await freePort();
   await start(master, common(master, 'master'));

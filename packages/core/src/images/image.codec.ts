@@ -6,7 +6,11 @@ export function encodeImageRecord(image: ImageRecord): string {
 }
 
 export function decodeImageRecord(json: string): ImageRecord {
-  const raw = JSON.parse(json) as Omit<ImageRecord, 'createdAt' | 'expiresAt' | 'processedAt' | 'deleteTokenHash'> & {
+  const raw = JSON.parse(json) as Omit<
+    ImageRecord,
+    'createdAt' | 'expiresAt' | 'processedAt' | 'deleteTokenHash' | 'views'
+  > & {
+    views?: number;
     createdAt: string;
     expiresAt: string | null;
     processedAt: string | null;
@@ -14,6 +18,8 @@ export function decodeImageRecord(json: string): ImageRecord {
   };
   return {
     ...raw,
+    // Entries cached before images had view counts.
+    views: raw.views ?? 0,
     createdAt: new Date(raw.createdAt),
     expiresAt: raw.expiresAt === null ? null : new Date(raw.expiresAt),
     processedAt: raw.processedAt === null ? null : new Date(raw.processedAt),

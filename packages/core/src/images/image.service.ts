@@ -442,5 +442,6 @@ function toPendingRecord(row: NewImage): ImageRecord {
     processedAt: null,
     ownerId: row.ownerId ?? null,
     ownerBlocked: false,
+    views: 0,
   };
 }

@@ -71,6 +71,8 @@ export interface ImageRecord {
   ownerId: string | null;
   /** The owner is blocked: the image is hidden everywhere until they are unblocked. */
   ownerBlocked: boolean;
+  /** Views of its view page (see ViewCounter), as last flushed to the database. */
+  views: number;
 }
 
 export type NewImage = Partial<Pick<ImageRecord, 'ownerId'>> &

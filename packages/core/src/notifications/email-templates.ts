@@ -156,5 +156,26 @@ export function renderEmail(notification: Notification, site: string): RenderedE
         ]),
       };
     }
+    case 'paste.published': {
+      const actor = notification.data.actor ?? '';
+      const title = notification.data.title ?? '';
+      const url = `${site}/p/${encodeURIComponent(notification.data.pasteId ?? '')}`;
+      const named = title ? `"${title}"` : 'a new paste';
+      return {
+        subject: `${actor} published ${title ? `"${title}"` : 'a paste'} on Pictor`,
+        text: [
+          `Hello ${name},`,
+          '',
+          `${actor}, whom you follow, published ${named}: ${url}`,
+          '',
+          `You get this because you asked to be notified of ${actor}'s images and pastes; turn it off on their profile.`,
+        ].join('\n'),
+        html: page('New paste', [
+          `Hello ${escapeHtml(name)},`,
+          `${escapeHtml(actor)}, whom you follow, published <a href="${escapeHtml(url)}">${escapeHtml(named)}</a>.`,
+          `You get this because you asked to be notified of ${escapeHtml(actor)}'s images and pastes; turn it off on their profile.`,
+        ]),
+      };
+    }
   }
 }

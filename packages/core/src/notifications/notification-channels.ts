@@ -16,6 +16,11 @@ export class EmailChannel implements NotificationChannel {
     private readonly site: string,
   ) {}
 
+  /** Only to those who left email notifications on. */
+  appliesTo(recipient: Delivery['recipient']): Promise<boolean> {
+    return Promise.resolve(recipient.emailNotifications);
+  }
+
   async deliver({ id, event, recipient }: Delivery): Promise<void> {
     const rendered = renderEmail(
       {

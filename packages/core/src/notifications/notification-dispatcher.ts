@@ -91,6 +91,7 @@ export class NotificationDispatcher {
         return;
       }
       case 'image.published':
+      case 'paste.published':
         await this.fanOut(event);
         return;
     }

@@ -4,16 +4,16 @@ import { TOPICS } from '../images/topics.js';
 
 /**
  * What happened, as carried on `pictor.notifications`. `follower.new` goes to one account (the
- * key); `image.published` goes to the followers of its author (the key), who are found when the
- * event is delivered, so someone who unfollowed meanwhile hears nothing.
+ * key); `image.published` and `paste.published` go to the followers of their author (the key), who
+ * are found when the event is delivered, so someone who unfollowed meanwhile hears nothing.
  */
-export type NotificationEventType = 'follower.new' | 'image.published';
+export type NotificationEventType = 'follower.new' | 'image.published' | 'paste.published';
 
 export interface NotificationEvent {
   /** Unique per event; with recipient and channel, the idempotency key of a delivery. */
   id: string;
   type: NotificationEventType;
-  /** The account the event is for, or whose followers it is for (`image.published`). */
+  /** The account the event is for, or whose followers it is for (`image.published`, `paste.published`). */
   accountId: string;
   /** Who caused it. */
   actor: { id: string; username: string };
@@ -39,7 +39,11 @@ export function notificationOutboxEvent(
   };
 }
 
-const TYPES: readonly string[] = ['follower.new', 'image.published'] satisfies NotificationEventType[];
+const TYPES: readonly string[] = [
+  'follower.new',
+  'image.published',
+  'paste.published',
+] satisfies NotificationEventType[];
 
 /** The event in a message body, or null when it is not one (the caller dead-letters it). */
 export function parseNotificationEvent(value: string): NotificationEvent | null {

@@ -1,5 +1,9 @@
 import { EventEmitter } from 'node:events';
-import type { InAppNotification, NotificationRepository } from '../ports/notification-repository.port.js';
+import type {
+  InAppNotification,
+  NotificationRepository,
+  NotificationSettings,
+} from '../ports/notification-repository.port.js';
 
 /**
  * Live news of in-app notifications inside one process (the notifier tells, open pages listen).
@@ -36,7 +40,10 @@ export class NotificationHub {
 /** The in-app notifications of an account: list, unread count, mark read. */
 export class NotificationInbox {
   constructor(
-    private readonly repository: Pick<NotificationRepository, 'listInApp' | 'countUnread' | 'markRead'>,
+    private readonly repository: Pick<
+      NotificationRepository,
+      'listInApp' | 'countUnread' | 'markRead' | 'settings' | 'saveSettings'
+    >,
     readonly hub: NotificationHub,
     private readonly clock: () => Date = () => new Date(),
   ) {}
@@ -64,5 +71,16 @@ export class NotificationInbox {
   async markRead(accountId: string, ids?: readonly string[]): Promise<number> {
     await this.repository.markRead(accountId, ids, this.clock());
     return this.repository.countUnread(accountId);
+  }
+
+  /** Which channels the account chose (email on or off). */
+  settings(accountId: string): Promise<NotificationSettings> {
+    return this.repository.settings(accountId);
+  }
+
+  async updateSettings(accountId: string, changes: Partial<NotificationSettings>): Promise<NotificationSettings> {
+    const next = { ...(await this.repository.settings(accountId)), ...changes };
+    await this.repository.saveSettings(accountId, next, this.clock());
+    return next;
   }
 }

@@ -97,10 +97,13 @@ export class TelegramChannel implements NotificationChannel {
     const chatId = await this.repository.chatOf(recipient.id);
     if (chatId === null) return;
     const actor = event.actor.username;
+    const named = (what: string) => (event.data.title ? `"${event.data.title}"` : what);
     const text =
       event.type === 'follower.new'
         ? `${actor} now follows you: ${this.site}/u/${encodeURIComponent(actor)}`
-        : `${actor} published ${event.data.title ? `"${event.data.title}"` : 'a new image'}: ${this.site}/v/${encodeURIComponent(event.data.imageId ?? '')}`;
+        : event.type === 'paste.published'
+          ? `${actor} published ${named('a new paste')}: ${this.site}/p/${encodeURIComponent(event.data.pasteId ?? '')}`
+          : `${actor} published ${named('a new image')}: ${this.site}/v/${encodeURIComponent(event.data.imageId ?? '')}`;
     try {
       await this.bot.sendMessage(chatId, text);
     } catch (error) {

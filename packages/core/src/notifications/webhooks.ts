@@ -4,7 +4,11 @@ import type { Webhook, WebhookRepository, WebhookSender } from '../ports/webhook
 import { DeliveryError, type Delivery, type NotificationChannel } from './notification-dispatcher.js';
 import type { NotificationEventType } from './notification-event.js';
 
-export const WEBHOOK_EVENT_TYPES = ['follower.new', 'image.published'] as const satisfies NotificationEventType[];
+export const WEBHOOK_EVENT_TYPES = [
+  'follower.new',
+  'image.published',
+  'paste.published',
+] as const satisfies NotificationEventType[];
 const MAX_WEBHOOKS = 10;
 
 /** A Standard Webhooks secret: `whsec_` and 32 random bytes in base64. */

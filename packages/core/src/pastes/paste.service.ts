@@ -1,4 +1,5 @@
 import { ERRORS } from '../errors/errors.js';
+import { notificationOutboxEvent } from '../notifications/notification-event.js';
 import { isAppError } from '../errors/app-error.js';
 import type { Visibility } from '../images/image.js';
 import type { Cache } from '../ports/cache.port.js';
@@ -61,6 +62,8 @@ export interface NewPasteInput {
   burnAfterReading?: boolean;
   /** The signed-in author; absent for anonymous pastes. */
   ownerId?: string;
+  /** The author's username: with it, a public paste tells the author's followers. */
+  ownerUsername?: string;
 }
 
 export interface CreatedPaste {
@@ -140,15 +143,33 @@ export class PasteService {
     };
     const key = pasteObjectKey(id);
     await this.withDependency('objects', () => this.deps.objects.put(key, bytes, 'text/plain; charset=utf-8'));
+    // In the same transaction as the paste: no notification of a paste that was not made. Unlisted
+    // and anonymous pastes tell nobody.
+    const notifications =
+      row.ownerId && input.ownerUsername && row.visibility === 'public'
+        ? [
+            notificationOutboxEvent(
+              'paste.published',
+              row.ownerId,
+              { id: row.ownerId, username: input.ownerUsername },
+              { pasteId: id, ...(title ? { title } : {}), ...(language ? { language } : {}) },
+              now,
+            ),
+          ]
+        : [];
     let paste: PasteRecord;
     try {
       paste = await this.withDependency('database', () =>
-        this.deps.pastes.insertWithEvent(row, {
-          topic: PASTE_TOPICS.created,
-          key: id,
-          payload: { pasteId: id, ownerId: row.ownerId },
-          headers: { ...context.headers, ...(context.requestId ? { 'x-request-id': context.requestId } : {}) },
-        }),
+        this.deps.pastes.insertWithEvent(
+          row,
+          {
+            topic: PASTE_TOPICS.created,
+            key: id,
+            payload: { pasteId: id, ownerId: row.ownerId },
+            headers: { ...context.headers, ...(context.requestId ? { 'x-request-id': context.requestId } : {}) },
+          },
+          ...notifications,
+        ),
       );
     } catch (error) {
       await this.deps.objects.delete([key]).catch(() => {

@@ -8,6 +8,14 @@ export interface NotificationRecipient {
   id: string;
   username: string;
   email: string;
+  /** Whether notifications also go to `email` (the account's setting; on by default). */
+  emailNotifications: boolean;
+}
+
+/** An account's choices of channels, beside the per-follow `notify`. */
+export interface NotificationSettings {
+  /** Notifications by email too (account notices such as reset codes always go). */
+  email: boolean;
 }
 
 /** A claimed delivery: its id (carried by the channel) and how it stands. */
@@ -69,4 +77,8 @@ export interface NotificationRepository {
   countUnread(accountId: string): Promise<number>;
   /** Marks those ids (or all, when absent) read; returns how many changed. */
   markRead(accountId: string, ids: readonly string[] | undefined, at: Date): Promise<number>;
+
+  /** The account's channel choices; the defaults when it never chose. */
+  settings(accountId: string): Promise<NotificationSettings>;
+  saveSettings(accountId: string, settings: NotificationSettings, at: Date): Promise<void>;
 }

@@ -9,7 +9,8 @@ export type NotificationType =
   | 'email-verification-code'
   | 'registration-attempt'
   | 'follower.new'
-  | 'image.published';
+  | 'image.published'
+  | 'paste.published';
 
 export interface Notification {
   /**

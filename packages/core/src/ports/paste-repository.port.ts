@@ -5,10 +5,11 @@ import type { ListCursor, OutboxEvent } from './image-repository.port.js';
 /** Paste rows, their slugs and slug redirects, in the SQL database. */
 export interface PasteRepository {
   /**
-   * Inserts the row (with the author's first free slug from `slugBase`) and its outbox event in
-   * one transaction: all or nothing. Returns the row as stored.
+   * Inserts the row (with the author's first free slug from `slugBase`) and its outbox event (and
+   * any further ones: the notification of the author's followers) in one transaction: all or
+   * nothing. Returns the row as stored.
    */
-  insertWithEvent(paste: NewPaste, event: OutboxEvent): Promise<PasteRecord>;
+  insertWithEvent(paste: NewPaste, event: OutboxEvent, ...more: OutboxEvent[]): Promise<PasteRecord>;
   findById(id: string): Promise<PasteRecord | null>;
   /**
    * The paste at `/<username>/<slug>`: its current slug, or an old one it was renamed from

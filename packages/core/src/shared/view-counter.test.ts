@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Cache } from '../ports/cache.port.js';
-import type { ViewCountRepository, ViewedKind } from '../ports/view-count-repository.port.js';
+import type { ViewCountRepository, ViewedItem, ViewedKind } from '../ports/view-count-repository.port.js';
 import { ViewCounter } from './view-counter.js';
 
 class MapCache implements Cache {
@@ -31,6 +31,9 @@ class Totals implements ViewCountRepository {
     if (this.fail) return Promise.reject(new Error('database away'));
     for (const [id, n] of counts) this.totals.set(`${kind}:${id}`, (this.totals.get(`${kind}:${id}`) ?? 0) + n);
     return Promise.resolve();
+  }
+  mostViewedOf(): Promise<ViewedItem[]> {
+    return Promise.resolve([]);
   }
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Cache } from '../ports/cache.port.js';
-import type { ViewCountRepository, ViewedKind } from '../ports/view-count-repository.port.js';
+import type { ViewCountRepository, ViewedItem, ViewedKind } from '../ports/view-count-repository.port.js';
 
 /** Who looked: a client (address, or account) and whether it only previewed. */
 export interface Viewer {
@@ -52,6 +52,11 @@ export class ViewCounter {
     counts.set(id, (counts.get(id) ?? 0) + 1);
     this.pending.set(kind, counts);
     return true;
+  }
+
+  /** The owner's most viewed live pastes and images, as last flushed. */
+  mostViewedOf(ownerId: string, limit: number): Promise<ViewedItem[]> {
+    return this.deps.repository.mostViewedOf(ownerId, limit, this.clock());
   }
 
   /** Writes the gathered counts (one statement per kind); on failure they are kept for the next flush. */
