@@ -1786,6 +1786,15 @@ export async function engineVersions(statePath) {
   }
   if (binaries.schemathesis)
     jobs.push(run(binaries.schemathesis, ['--version']).then((r) => (versions.schemathesis = firstLine(r.stdout))));
+  if (binaries.kubernetesBin) {
+    const kube = (name, args, key) =>
+      jobs.push(
+        run(join(binaries.kubernetesBin, name), args).then((r) => (versions[key] = firstLine(r.stdout + r.stderr))),
+      );
+    kube('kube-apiserver', ['--version'], 'kube-apiserver');
+    kube('etcd', ['--version'], 'etcd');
+    kube('kwok', ['--version'], 'kwok');
+  }
   await Promise.all(jobs);
   return versions;
 }
