@@ -709,6 +709,12 @@ async function goNice(args, { cwd, env = {}, timeoutMs = 3_600_000 } = {}) {
   });
 }
 
+/** kwok's own stages for nodes (in its module): initialise a node Ready, then renew its lease. */
+const KWOK_NODE_STAGES = [
+  'kustomize/stage/node/fast/node-initialize.yaml',
+  'kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml',
+];
+
 const KUBERNETES_BINARIES = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl', 'etcd', 'kwok'];
 
 /** The wrapper module's go.mod: k8s.io/kubernetes with each staging module at its published release. */
@@ -741,8 +747,8 @@ async function kubernetesWrapperGoMod() {
 
 /**
  * etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl and kwok, built once into
- * `<cache>/kubernetes-<version>/bin` (nice 19, `-trimpath -ldflags=-s -w`), and the operators' CRDs
- * copied from their Go modules into `<cache>/kubernetes-<version>/crds`. A cold build takes
+ * `<cache>/kubernetes-<version>/bin` (nice 19, `-trimpath -ldflags=-s -w`), kwok's node stages into
+ * `kwok-stages/` and the operators' CRDs from their Go modules into `crds/`. A cold build takes
  * 15–30 minutes on two cores (docs/TEST-ENGINES.md); `.complete` marks a finished one.
  */
 async function provisionKubernetes(cache, log) {
@@ -755,6 +761,7 @@ async function provisionKubernetes(cache, log) {
     `etcd ${ETCD_VERSION}`,
     `kwok ${KWOK_VERSION}`,
     ...KUBERNETES_CRD_SOURCES.map((source) => `${source.module}@${source.version}/${source.dir}`),
+    `sigs.k8s.io/kwok@v${KWOK_VERSION}/${KWOK_NODE_STAGES.join(',')}`,
   ].join('\n');
   const result = { dir: home, bin, crds };
   if (exists(marker) && fs.readFileSync(marker, 'utf8').trim() === stamp) return result;
@@ -811,6 +818,18 @@ async function provisionKubernetes(cache, log) {
       });
     });
   }
+  await step(`kwok's node stages (sigs.k8s.io/kwok@v${KWOK_VERSION})`, async () => {
+    // kwok 0.8 has no built-in stages: without node stages it never marks a node Ready.
+    const info = JSON.parse(
+      (await goNice(['mod', 'download', '-json', `sigs.k8s.io/kwok@v${KWOK_VERSION}`], { timeoutMs: 1_200_000 }))
+        .stdout,
+    );
+    if (info.Error || !info.Dir) throw new Error(`go mod download sigs.k8s.io/kwok@v${KWOK_VERSION}: ${info.Error}`);
+    const stages = join(home, 'kwok-stages');
+    fs.rmSync(stages, { recursive: true, force: true });
+    fs.mkdirSync(stages, { recursive: true });
+    for (const file of KWOK_NODE_STAGES) fs.copyFileSync(join(info.Dir, file), join(stages, file.split('/').pop()));
+  });
   await step('operator CRDs from their Go modules', async () => {
     fs.rmSync(crds, { recursive: true, force: true });
     fs.mkdirSync(crds, { recursive: true });

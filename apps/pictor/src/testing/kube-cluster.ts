@@ -407,7 +407,12 @@ export async function startKubeCluster(): Promise<KubeCluster> {
   try {
     await makePki(dir);
     writeFileSync(path.join(dir, 'audit-policy.yaml'), AUDIT_POLICY);
-    writeFileSync(path.join(dir, 'kwok.yaml'), KWOK_STAGES);
+    // kwok's own node stages (copied from its module by the provisioning), then the pod stages.
+    const nodeStagesDir = path.join(paths.bin, '..', 'kwok-stages');
+    const nodeStages = readdirSync(nodeStagesDir)
+      .filter((file) => file.endsWith('.yaml'))
+      .map((file) => readFileSync(path.join(nodeStagesDir, file), 'utf8'));
+    writeFileSync(path.join(dir, 'kwok.yaml'), [...nodeStages, KWOK_STAGES].join('\n---\n'));
     const [etcdClient, etcdPeer, apiPort, cmPort, schedPort, kwokPort] = await freePorts(6);
     const server = `https://127.0.0.1:${apiPort}`;
     const kubeconfig = path.join(dir, 'admin.kubeconfig');
@@ -541,6 +546,8 @@ export async function startKubeCluster(): Promise<KubeCluster> {
         '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
         `--server-address=127.0.0.1:${kwokPort}`,
         '--node-ip=10.0.0.1',
+        // Leases keep the nodes Ready (kube-node-lease); node status itself changes only every 10 minutes.
+        '--node-lease-duration-seconds=40',
       ]),
     );
 
