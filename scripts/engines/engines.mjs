@@ -757,7 +757,7 @@ async function provisionKubernetes(cache, log) {
   const crds = join(home, 'crds');
   const marker = join(home, '.complete');
   const stamp = [
-    `kubernetes ${KUBERNETES_VERSION}`,
+    `kubernetes ${KUBERNETES_VERSION} (version stamped)`,
     `etcd ${ETCD_VERSION}`,
     `kwok ${KWOK_VERSION}`,
     ...KUBERNETES_CRD_SOURCES.map((source) => `${source.module}@${source.version}/${source.dir}`),
@@ -806,16 +806,44 @@ async function provisionKubernetes(cache, log) {
     );
   }
   const components = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl'];
-  if (!components.every((name) => isExecutable(join(bin, name)))) {
+  const stamped = join(bin, '.kubernetes-version');
+  const wantStamp = `v${KUBERNETES_VERSION}`;
+  if (
+    !components.every((name) => isExecutable(join(bin, name))) ||
+    !exists(stamped) ||
+    fs.readFileSync(stamped, 'utf8').trim() !== wantStamp
+  ) {
     const src = join(home, 'src/kubernetes');
     await step(`k8s.io/kubernetes v${KUBERNETES_VERSION}: ${components.join(', ')}`, async () => {
       fs.mkdirSync(src, { recursive: true });
       fs.writeFileSync(join(src, 'go.mod'), await kubernetesWrapperGoMod());
       await goNice(['get', `k8s.io/kubernetes@v${KUBERNETES_VERSION}`], { cwd: src });
+      // The version the binaries report (Helm checks a chart's kubeVersion against it), set the way
+      // Kubernetes' own build does (hack/lib/version.sh); without it they say v0.0.0-master.
+      const [major, minor] = KUBERNETES_VERSION.split('.');
+      const version = [
+        `gitVersion=v${KUBERNETES_VERSION}`,
+        `gitMajor=${major}`,
+        `gitMinor=${minor}`,
+        'gitTreeState=clean',
+        'buildDate=1970-01-01T00:00:00Z',
+      ].flatMap((setting) => [
+        `-X k8s.io/component-base/version.${setting}`,
+        `-X k8s.io/client-go/pkg/version.${setting}`,
+      ]);
       // One invocation: the four commands share most of their packages' compilation.
-      await goNice(['build', ...build, '-o', `${bin}/`, ...components.map((name) => `k8s.io/kubernetes/cmd/${name}`)], {
-        cwd: src,
-      });
+      await goNice(
+        [
+          'build',
+          '-trimpath',
+          `-ldflags=-s -w ${version.join(' ')}`,
+          '-o',
+          `${bin}/`,
+          ...components.map((name) => `k8s.io/kubernetes/cmd/${name}`),
+        ],
+        { cwd: src },
+      );
+      fs.writeFileSync(stamped, `${wantStamp}\n`);
     });
   }
   await step(`kwok's node stages (sigs.k8s.io/kwok@v${KWOK_VERSION})`, async () => {

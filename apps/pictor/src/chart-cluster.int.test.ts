@@ -82,7 +82,7 @@ async function releaseStatus(namespace: string): Promise<{ status: string; versi
 }
 
 /** Every namespaced object left in a namespace, as `Kind/name`, but what Kubernetes itself puts in each. */
-async function objectsIn(namespace: string): Promise<string[]> {
+async function objectsIn(namespace: string, scenario: string): Promise<string[]> {
   const kinds = (await cluster.kubectl(['api-resources', '--verbs=list', '--namespaced', '-o', 'name']))
     .split('\n')
     .filter(
@@ -96,7 +96,7 @@ async function objectsIn(namespace: string): Promise<string[]> {
   return items.items
     .filter((o) => !(o.kind === 'ConfigMap' && o.metadata.name === 'kube-root-ca.crt'))
     .filter((o) => !(o.kind === 'ServiceAccount' && o.metadata.name === 'default'))
-    .filter((o) => !(o.kind === 'Secret' && Object.keys(EXISTING_SECRETS[namespace] ?? {}).includes(o.metadata.name)))
+    .filter((o) => !(o.kind === 'Secret' && Object.keys(EXISTING_SECRETS[scenario] ?? {}).includes(o.metadata.name)))
     .map((o) => `${o.kind}/${o.metadata.name}`)
     .sort();
 }
@@ -129,15 +129,16 @@ afterAll(async () => {
 describe.each(scenarios().map((s) => [s.name, s.file] as const))(
   'scenario %s on a real control plane',
   (name, file) => {
-    const namespace = name;
+    const namespace = `pictor-${name}`;
     let objects: K8sObject[];
 
-    beforeAll(async () => {
+    /** A namespace enforcing `restricted`, with the Secrets the scenario's values name as existing. */
+    const prepareNamespace = async (ns: string) => {
       await cluster.kubectl(['apply', '-f', '-'], {
         input: `apiVersion: v1
 kind: Namespace
 metadata:
-  name: ${namespace}
+  name: ${ns}
   labels:
     pod-security.kubernetes.io/enforce: restricted
     pod-security.kubernetes.io/enforce-version: latest
@@ -151,35 +152,45 @@ metadata:
           'generic',
           secret,
           '-n',
-          namespace,
+          ns,
           ...Object.entries(data).map(([key, value]) => `--from-literal=${key}=${value}`),
         ]);
       }
+    };
+
+    beforeAll(async () => {
+      await prepareNamespace(namespace);
       objects = await renderFor(namespace, file);
     }, 120_000);
 
     it('when every rendered object is created with a server-side dry run and strict field validation, then the API server accepts all of them without a Pod Security warning', async () => {
-      const text = objects.map((o) => JSON.stringify({ ...o, metadata: { ...o.metadata, namespace } })).join('\n');
+      // A namespace of its own, where the ServiceAccounts exist for real: a dry-run create of a
+      // Pod (the `helm test` pods) is refused while its ServiceAccount does not exist.
+      const scratch = `${namespace}-dry-run`;
+      await prepareNamespace(scratch);
+      const rendered = await renderFor(scratch, file);
+      const inScratch = (o: K8sObject) => JSON.stringify({ ...o, metadata: { ...o.metadata, namespace: scratch } });
+      const accounts = rendered.filter((o) => o.kind === 'ServiceAccount');
+      await cluster.kubectl(['create', '-n', scratch, '-f', '-'], { input: accounts.map(inScratch).join('\n') });
+      const others = rendered.filter((o) => o.kind !== 'ServiceAccount');
       const result = await cluster.kubectl(
         [
           'create',
           '--dry-run=server',
           '--validate=strict',
           '-n',
-          namespace,
+          scratch,
           '-f',
           '-',
           '-o',
           'name',
           '--warnings-as-errors',
         ],
-        {
-          input: text,
-          timeoutMs: 120_000,
-        },
+        { input: others.map(inScratch).join('\n'), timeoutMs: 120_000 },
       );
-      expect(result.trim().split('\n').length).toBe(objects.length);
-    });
+      expect(result.trim().split('\n').length).toBe(others.length);
+      await cluster.kubectl(['delete', 'namespace', scratch, '--wait=false']);
+    }, 180_000);
 
     it('when installed with --wait, then the release is deployed, every workload is available and every Job (hooks included) completed', async () => {
       await helmOk(['install', RELEASE, CHART_DIR, '-n', namespace, '-f', file, '--wait', '--timeout', '5m']);
@@ -352,7 +363,7 @@ metadata:
       const left = await waitFor(
         'the namespace holds only what uninstall keeps',
         async () => {
-          const now = await objectsIn(namespace);
+          const now = await objectsIn(namespace, name);
           return now.some((o) => /^(Pod|Job|ReplicaSet|ControllerRevision)\//.test(o)) ? undefined : now;
         },
         90_000,
