@@ -89,6 +89,10 @@ export interface EngineEnv {
   /** A root filesystem tar standing in for the Dockerfile's base image (`docker import`). */
   PICTOR_IMAGE_BASE_TAR?: string;
   PICTOR_PG_BIN_DIR?: string;
+  /** kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, etcd, kwok (apps/pictor/src/testing/kube-cluster.ts). */
+  PICTOR_KUBERNETES_BIN_DIR?: string;
+  /** The operators' CRDs from their Go modules. */
+  PICTOR_KUBERNETES_CRDS_DIR?: string;
   [name: string]: string | undefined;
 }
 
