@@ -2,7 +2,16 @@
 //   import { engineControl, createTestDatabase } from '../../../../scripts/engines/engines.mjs';
 
 export type EngineName =
-  'postgres' | 'redis' | 'kafka' | 'minio' | 'nginx' | 'prometheus' | 'chromium' | 'docker' | 'schemathesis';
+  | 'postgres'
+  | 'redis'
+  | 'kafka'
+  | 'minio'
+  | 'nginx'
+  | 'prometheus'
+  | 'chromium'
+  | 'docker'
+  | 'schemathesis'
+  | 'kubernetes';
 export type ServerEngineName = 'postgres' | 'redis' | 'kafka' | 'minio';
 export type Log = (message: string) => void;
 
@@ -14,8 +23,14 @@ export declare const MINIO_VERSION: string;
 export declare const MC_MODULE: string;
 export declare const MC_VERSION: string;
 export declare const SCHEMATHESIS_VERSION: string;
+export declare const KUBERNETES_VERSION: string;
+export declare const ETCD_VERSION: string;
+export declare const KWOK_VERSION: string;
+export declare const KUBERNETES_CRD_SOURCES: readonly { module: string; version: string; dir: string }[];
 export declare const SERVER_ENGINES: readonly ServerEngineName[];
-export declare const BINARY_ENGINES: readonly ('nginx' | 'prometheus' | 'chromium' | 'docker' | 'schemathesis')[];
+export declare const BINARY_ENGINES: readonly (
+  'nginx' | 'prometheus' | 'chromium' | 'docker' | 'schemathesis' | 'kubernetes'
+)[];
 export declare const ALL_ENGINES: readonly EngineName[];
 
 export declare const defaultLog: Log;
@@ -41,6 +56,10 @@ export interface EnginePaths {
   docker?: string;
   imageBase?: string;
   schemathesis?: string;
+  /** kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, etcd, kwok */
+  kubernetesBin?: string;
+  /** the operators' CRDs (prometheus-operator, KEDA, Gateway API), one YAML file each */
+  kubernetesCrds?: string;
 }
 
 export declare function provisionEngines(options?: {
@@ -70,6 +89,10 @@ export interface EngineEnv {
   /** A root filesystem tar standing in for the Dockerfile's base image (`docker import`). */
   PICTOR_IMAGE_BASE_TAR?: string;
   PICTOR_PG_BIN_DIR?: string;
+  /** kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, etcd, kwok (apps/pictor/src/testing/kube-cluster.ts). */
+  PICTOR_KUBERNETES_BIN_DIR?: string;
+  /** The operators' CRDs from their Go modules. */
+  PICTOR_KUBERNETES_CRDS_DIR?: string;
   [name: string]: string | undefined;
 }
 

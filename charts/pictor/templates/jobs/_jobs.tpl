@@ -23,7 +23,7 @@ metadata:
     {{- include "pictor.checksums" .ctx | nindent 4 }}
 spec:
   restartPolicy: Never
-  serviceAccountName: {{ include "pictor.serviceAccountName" .ctx }}
+  serviceAccountName: {{ .serviceAccount | default (include "pictor.serviceAccountName" .ctx) }}
   automountServiceAccountToken: {{ .ctx.Values.serviceAccount.automountServiceAccountToken }}
   securityContext:
     {{- toYaml .ctx.Values.podSecurityContext | nindent 4 }}
