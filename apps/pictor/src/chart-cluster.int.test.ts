@@ -35,6 +35,9 @@ const EXISTING_SECRETS: Record<string, Record<string, Record<string, string>>> =
     'pictor-s3': { S3_ACCESS_KEY: 'access', S3_SECRET_KEY: 'secret-secret' },
     'pictor-database': { DATABASE_URL: 'postgres://pictor:pw@postgres.db.svc:5432/pictor' },
   },
+  replicas: {
+    'pictor-replica-us': { 'access-key': 'links-reader', 'secret-key': 'links-reader-secret' },
+  },
   production: {
     'pictor-replicas': { S3_REPLICAS: '[]' },
     'pictor-redis': { REDIS_URL: 'redis://redis.cache.svc:6379/0' },
