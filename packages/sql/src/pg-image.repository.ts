@@ -73,46 +73,39 @@ function toRecord(row: ImageRow): ImageRecord {
 export class PgImageRepository implements ImageRepository {
   constructor(private readonly pool: Pool) {}
 
-  /**
-   * The rows and their events in one statement, in an explicit transaction: BEGIN, the statement,
-   * COMMIT, three round trips whatever the number of rows (an INSERT per row and per event made it
-   * four for one upload). The statement alone would be atomic in one round trip, but the embedded
-   * PostgreSQL (PGlite's socket server) drops the connection after an autocommit statement fails.
-   */
   async insertWithEvents(images: readonly NewImage[], events: readonly OutboxEvent[]): Promise<void> {
-    const column = <T>(pick: (image: NewImage) => T) => images.map(pick);
     await inTransaction(this.pool, async (client) => {
-      await client.query(
-        `WITH new_images AS (
-         INSERT INTO images (id, format, width, height, bytes, frames, has_alpha, title, visibility, watermark,
-           delete_token_hash, created_at, expires_at, owner_id)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::integer[], $4::integer[], $5::bigint[], $6::integer[],
-           $7::boolean[], $8::text[], $9::text[], $10::text[], $11::bytea[], $12::timestamptz[], $13::timestamptz[],
-           $14::text[])
-       )
-       INSERT INTO outbox (topic, key, payload, headers)
-       SELECT * FROM unnest($15::text[], $16::text[], $17::jsonb[], $18::jsonb[])`,
-        [
-          column((i) => i.id),
-          column((i) => i.format),
-          column((i) => i.width),
-          column((i) => i.height),
-          column((i) => i.bytes),
-          column((i) => i.frames),
-          column((i) => i.hasAlpha),
-          column((i) => i.title),
-          column((i) => i.visibility),
-          column((i) => i.watermark),
-          column((i) => i.deleteTokenHash),
-          column((i) => i.createdAt),
-          column((i) => i.expiresAt),
-          column((i) => i.ownerId ?? null),
-          events.map((e) => e.topic),
-          events.map((e) => e.key),
-          events.map((e) => JSON.stringify(e.payload)),
-          events.map((e) => JSON.stringify(e.headers)),
-        ],
-      );
+      for (const image of images) {
+        await client.query(
+          `INSERT INTO images (id, format, width, height, bytes, frames, has_alpha, title, visibility, watermark,
+             delete_token_hash, created_at, expires_at, owner_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+          [
+            image.id,
+            image.format,
+            image.width,
+            image.height,
+            image.bytes,
+            image.frames,
+            image.hasAlpha,
+            image.title,
+            image.visibility,
+            image.watermark,
+            image.deleteTokenHash,
+            image.createdAt,
+            image.expiresAt,
+            image.ownerId ?? null,
+          ],
+        );
+      }
+      for (const event of events) {
+        await client.query('INSERT INTO outbox (topic, key, payload, headers) VALUES ($1, $2, $3, $4)', [
+          event.topic,
+          event.key,
+          JSON.stringify(event.payload),
+          JSON.stringify(event.headers),
+        ]);
+      }
     });
   }
 
