@@ -150,7 +150,8 @@ Each output is one request for the same file with Pictor's quality for its forma
 are kept where Pictor has no equivalent: progressive, Huffman-optimised JPEG; AVIF at Pillow's
 speed 6 and 4:2:0 (its quality is on libavif's scale, so the two AVIF columns differ in bytes and
 fidelity at the same number, and both are shown). Pictor: the worker's code (\`SharpImageProcessor\`)
-in this process, one image at a time, libvips' default of one thread per image on glibc.
+in this process, one image at a time, libvips' default of one thread per pipeline on glibc (the outputs
+of one format group are encoded at once, each on its own thread, as in the worker).
 
 CPU is user + system time: Pictor's from \`process.cpuUsage\` around its rounds, thumbor's from
 /proc over its parent and worker processes around its rounds. The two alternate round by round
