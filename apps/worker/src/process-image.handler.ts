@@ -215,6 +215,10 @@ export class ProcessImageHandler {
       );
       return result;
     };
+    // The variants' decode runs beside the display copy (each on its own libvips thread): the two
+    // are independent, and the display copy is still recorded first.
+    const preparing = decodeStep(() => processor.prepareVariants(original, source, variantPlans));
+    preparing.catch(() => undefined); // observed below, unless the display copy fails first
     await store(
       await inSpan(`render ${DISPLAY} ${displayPlan.format}`, {}, () =>
         timed(() => decodeStep(() => processor.renderDisplay(original, source, displayPlan))),
@@ -222,7 +226,7 @@ export class ProcessImageHandler {
     );
     if (!(await images.recordVariants(image.id, recorded, null))) return this.discard(image.id, written);
 
-    const { placeholder, render } = await decodeStep(() => processor.prepareVariants(original, source, variantPlans));
+    const { placeholder, render } = await preparing;
     const rendered = render();
     for (;;) {
       const startedAt = process.hrtime.bigint();
@@ -234,7 +238,7 @@ export class ProcessImageHandler {
       if (next.done) break;
       this.deps.metrics?.processingDuration.observe(
         { variant: next.value.output.name, format: next.value.output.format },
-        Number(process.hrtime.bigint() - startedAt) / 1e9,
+        next.value.seconds ?? Number(process.hrtime.bigint() - startedAt) / 1e9,
       );
       await store(next.value);
       // Publish each finished format group, so its links work before the slower ones are done.

@@ -21,6 +21,12 @@ export interface ImagesRouteDeps {
 }
 
 /**
+ * Form fields are checked strictly. Built once: zod compiles a schema's parser on its first use, so
+ * a schema made per request (`.strict()` inside the handler) is compiled again for every upload.
+ */
+const UploadFieldsSchema = UploadOptionsSchema.strict();
+
+/**
  * The options of an upload: from the query string and, for a form, its fields (which win). Both
  * must be valid: a bad value is refused wherever it was written. A form field Pictor does not
  * know is refused too (a typo would otherwise be silently ignored); the query string may carry
@@ -28,7 +34,7 @@ export interface ImagesRouteDeps {
  */
 export function uploadOptions(query: unknown, fields: Record<string, unknown>): UploadOptions {
   const fromQuery = parseOrThrow(UploadOptionsSchema, query);
-  const fromFields = parseOrThrow(UploadOptionsSchema.strict(), fields);
+  const fromFields = parseOrThrow(UploadFieldsSchema, fields);
   const given = Object.fromEntries(Object.entries(fromFields).filter(([, v]) => v !== undefined));
   return { ...fromQuery, ...given };
 }

@@ -1,0 +1,101 @@
+/**
+ * What was changed (or left) after measuring, with the A/B figures behind each decision. These
+ * are not figures of the run that writes the page: they come from interleaved A/B rounds of the
+ * single measurements (old build and new build in turn, same engines, same inputs), and are kept
+ * here so that the page says why the code is as it is.
+ */
+
+/** Appended to measurement 2 (ingest). */
+export const INGEST_DECISIONS = `### What the api spends per upload, and what was cut
+
+Measured A/B on 2026-12-01 on the 2-core machine while other work ran on it (load average 5–16):
+the old build and the new one in turn, each round a fresh api and edge, 10 s of wrk per size after
+a 2 s warm-up, the api's CPU read from /proc. Under that load CPU-ms per upload moved by ±20 % from
+round to round for the same build, so medians are given; the lead's quiet \`npm run bench\` replaces
+the table above, not this paragraph. Series 1 (5 rounds each) ran while the new build also held
+a change to the upload's transaction that was then dropped (below); series 2 (4 rounds each) is the
+build as committed.
+
+| api CPU-ms per upload, median of rounds | 200 KB before | 200 KB after | 2 MB before | 2 MB after |
+|---|---|---|---|---|
+| series 1 (5 + 5 rounds) | 11.38 | 9.12 | 55.85 | 46.38 |
+| series 2 (4 + 4 rounds, as committed) | 11.22 | 10.73 | 53.19 | 47.59 |
+| both (9 + 9 rounds) | 11.22 | 9.60 | 53.19 | 46.38 |
+
+What changed, each found in a V8 CPU profile of the api under this bench (\`BENCH_PROFILE_DIR\`):
+
+- **Spans are not recorded when nothing exports them.** Spans used to be built in full (attributes,
+  timings, an express span per middleware layer, a pg span per statement) and dropped by a no-op
+  processor: 10 % of the api's main-thread samples were OpenTelemetry's. Without an exporter the
+  sampler is now \`ParentBased(AlwaysOff)\`: every span still gets its ids, so log lines keep
+  \`traceId\`/\`spanId\` and Kafka headers still carry the trace to the relay and the worker, but no
+  span object is made. With an exporter nothing changes. \`OTEL_SDK_DISABLED=true\` against the
+  default (4 rounds each) put the whole of tracing at 0.5–0.7 CPU-ms per 200 KB upload.
+- **The upload form's strict schema is built once.** \`UploadOptionsSchema.strict()\` was called in
+  the handler, and zod 4 compiles a schema's parser on first use: 4 % of the main thread's samples,
+  0.06 CPU-ms per upload when hot, more when not.
+- **minio-js no longer copies the upload.** \`putObject\` wrapped a Buffer in a stream and read it
+  back into a new Buffer (patches/minio+8.0.7.patch): 0.09 CPU-ms per 200 KB, 0.38 per 2 MB, and a
+  second copy of every upload held during its PUT (the memory measurement's "held about twice").
+
+Measured and kept:
+
+- **The trial decode** (3.2 CPU-ms per 200 KB in this process, 21 per 2 MB: 0.5 ms of libvips set-up
+  and the JPEG's entropy decoding at ⅛ scale) is what refuses a damaged upload before the 201.
+  No cheaper decode keeps that: libvips' fixed cost is the floor of any sharp call, and a scan of
+  the markers (EOI present) finds a cut file but not damaged entropy-coded data.
+- **SHA-256 of the payload** (0.11 CPU-ms per 200 KB, 1.07 per 2 MB, Node 24's crypto with SHA-NI):
+  over plain HTTP it is the only integrity check of the body MinIO verifies. minio-js has no option
+  for \`UNSIGNED-PAYLOAD\` over HTTP (it follows \`useSSL\`), and without it minio-js would send a
+  \`Content-MD5\` instead, which costs twice as much (MD5 has no SHA-NI). Kept.
+- **JSON logging**: 0.02 CPU-ms per line through winston to a pipe, one line per request. Kept.
+- **The upload's transaction** (BEGIN, INSERT image, INSERT outbox, COMMIT) as one statement
+  (\`WITH … INSERT … unnest\`) saves round trips, but PGlite's socket server drops the connection
+  after a failed autocommit statement (the embedded contract tests caught it), and in a transaction
+  it saves one round trip of four. Not adopted.
+
+Why the goal (api ≤ MinIO's CPU for the PUT) stays missed: the trial decode alone costs more than
+MinIO's whole PUT of the same bytes, and the rest (HTTP in and out, multipart parsing, the S3
+request and its signature, the transaction, the rate limiter's Redis call, the answer and its log
+line) is spread over Node's core with no single part above a few per cent.
+`;
+
+/** Appended to measurement 5 (upload to ready). */
+export const READY_DECISIONS = `### The levers to bring "all outputs ready" under a second
+
+Measured on the same shared machine, the old worker and the new one in turn, 2 rounds each of 16
+2 MB photographs at a fixed 0.5/s, worker concurrency 2, the worker's CPU per image from /proc.
+The machine was far from quiet (load average 12–19 on 2 cores), so the latencies below are not the
+goal's: under that load the old worker's capacity fell under 0.5/s and its queue grew, which is
+most of its p95. They show the direction; the CPU column shows the cost. Part of the new worker's
+gain on a loaded machine is that more threads get more of a contended CPU; on a quiet one the gain
+is the idle core, and the lead's quiet run gives the figure against the goal.
+
+| round | worker | load | JPEG + WebP p95 ms | all p50 ms | all p95 ms | worker CPU-ms / image |
+|---|---|---|---|---|---|---|
+| 1 | before (main) | 18.0 | 28007 | 6437 | 29671 | 808 |
+| 1 | after | 16.4 | 5052 | 3138 | 6377 | 801 |
+| 2 | after | 11.9 | 7083 | 3630 | 7865 | 769 |
+| 2 | before (main) | 18.8 | 33680 | 17108 | 35578 | 782 |
+
+Adopted: **an image's independent steps run at the same time** instead of one after another. The
+variants' decode starts beside the display copy, and the outputs of one format group (the three
+JPEGs, the three WebPs, the three AVIFs) are encoded at once, each on its own libvips thread, then
+stored and published in plan order as before. Nothing is encoded differently: the outputs are byte
+for byte those of the sequential pipeline (checked on Shell@4000~2MB, all nine variants and the
+placeholder), so bytes and SSIM are those of measurement 1. It costs no CPU for the same work; it
+uses a core that would otherwise idle while the worker has fewer jobs than cores, which at half the
+capacity is most of the time. Under saturation it changes nothing: every core is busy either way.
+
+Measured and not adopted (figures of measurement 1's tables):
+
+- **AVIF effort 1** for the 1280-wide AVIF, the largest single cost (200 CPU-ms at effort 2, 83 at
+  effort 1): its file is 0.2 % larger and its SSIM 0.0014 lower, larger and worse at once.
+- **No AVIF for some variants**: a client that accepts AVIF would get the WebP, 36 % (thumbnail) to
+  56 % (1280) larger. Refused: outputs must not grow.
+- **Two libvips threads per job** (\`sharp.concurrency(2)\`): +7.8 % CPU for the same outputs, so
+  fewer images per second at saturation; the same use of an idle core comes free from running the
+  outputs at once.
+- **More jobs in parallel** (\`WORKER_CONCURRENCY\` above the cores): +3.5 % CPU at two, and it does
+  nothing for one image's latency while the queue is short.
+`;
