@@ -285,6 +285,26 @@ describe('private pastes', () => {
     }
   });
 
+  it('when someone else, or a wrong delete token, tries to change or delete a private paste, then the answer is that of a paste that does not exist', async () => {
+    const answer = async (client: AccountsClient, method: 'PATCH' | 'DELETE', id: string, token?: string) => {
+      const got = await client.request<{ error: { code: string; message: string } }>(
+        method,
+        `/api/v1/pastes/${id}${token ? `?token=${token}` : ''}`,
+        method === 'PATCH' ? { json: { title: 'mine now' } } : {},
+      );
+      return { status: got.status, code: got.body.error?.code, message: got.body.error?.message };
+    };
+    const anonymous = new AccountsClient(pictor.url);
+    const wrong = 'A'.repeat(32);
+    for (const method of ['PATCH', 'DELETE'] as const) {
+      expect(await answer(stranger, method, pasteId)).toEqual(await answer(stranger, method, 'AAAAAAAA'));
+      expect(await answer(anonymous, method, pasteId, wrong)).toEqual(
+        await answer(anonymous, method, 'AAAAAAAA', wrong),
+      );
+    }
+    expect((await open(`/p/${pasteId}`, { as: owner })).status).toBe(200);
+  });
+
   it('when the author opens the page, then it is theirs alone: no preview tags, no shared caching', async () => {
     const page = await open(`/p/${pasteId}`, { as: owner });
     expect(page.status).toBe(200);
