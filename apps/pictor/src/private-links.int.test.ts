@@ -207,6 +207,21 @@ describe('private images', () => {
     expect(own.headers.get('cache-control')).toBe('private, no-store');
   });
 
+  it('when another account tries to change or delete a private image, then the answer is that of an image that does not exist', async () => {
+    const answer = async (method: 'PATCH' | 'DELETE', id: string) => {
+      const got = await stranger.request<{ error: { code: string; message: string } }>(
+        method,
+        `/api/v1/images/${id}`,
+        method === 'PATCH' ? { json: { title: 'mine now' } } : {},
+      );
+      return { status: got.status, code: got.body.error?.code, message: got.body.error?.message };
+    };
+    for (const method of ['PATCH', 'DELETE'] as const) {
+      expect(await answer(method, imageId)).toEqual(await answer(method, 'AAAAAAAAAAAA'));
+    }
+    expect((await owner.request('GET', `/api/v1/images/${imageId}`)).status).toBe(200);
+  });
+
   it('when a private image is stored, then nothing of it is under public/ (where the edge reads) and it is never listed', async () => {
     expect(await keysUnder(primaryStore, `public/${imageId}`)).toEqual([]);
     expect((await keysUnder(primaryStore, `private/${imageId}`)).length).toBeGreaterThan(1);
@@ -283,6 +298,26 @@ describe('private pastes', () => {
       expect((await open(`/p/${pasteId}`, as ? { as } : {})).status).toBe(404);
       expect((await open(`/keeper/notes-to-self`, as ? { as } : {})).status).toBe(404);
     }
+  });
+
+  it('when someone else, or a wrong delete token, tries to change or delete a private paste, then the answer is that of a paste that does not exist', async () => {
+    const answer = async (client: AccountsClient, method: 'PATCH' | 'DELETE', id: string, token?: string) => {
+      const got = await client.request<{ error: { code: string; message: string } }>(
+        method,
+        `/api/v1/pastes/${id}${token ? `?token=${token}` : ''}`,
+        method === 'PATCH' ? { json: { title: 'mine now' } } : {},
+      );
+      return { status: got.status, code: got.body.error?.code, message: got.body.error?.message };
+    };
+    const anonymous = new AccountsClient(pictor.url);
+    const wrong = 'A'.repeat(32);
+    for (const method of ['PATCH', 'DELETE'] as const) {
+      expect(await answer(stranger, method, pasteId)).toEqual(await answer(stranger, method, 'AAAAAAAA'));
+      expect(await answer(anonymous, method, pasteId, wrong)).toEqual(
+        await answer(anonymous, method, 'AAAAAAAA', wrong),
+      );
+    }
+    expect((await open(`/p/${pasteId}`, { as: owner })).status).toBe(200);
   });
 
   it('when the author opens the page, then it is theirs alone: no preview tags, no shared caching', async () => {

@@ -66,6 +66,10 @@ describe('HttpWebhookSender', () => {
     'http://172.20.0.1/hook',
     'http://[::ffff:127.0.0.1]/hook',
     'http://[fd00::1]/hook',
+    'http://[::127.0.0.1]/hook',
+    'http://[2002:7f00:1::]/hook',
+    'http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook',
+    'http://[64:ff9b:1::a00:1]/hook',
     'http://0.0.0.0/hook',
     'http://inside.test/hook',
     'http://meta.test/hook',
@@ -78,6 +82,11 @@ describe('HttpWebhookSender', () => {
 
   it('when a URL resolves to a public address, then it is accepted', async () => {
     await expect(strict.check('https://public.test/hook')).resolves.toBeUndefined();
+  });
+
+  it('when a URL is a public IPv6 or IPv4-mapped public address, then it is accepted', async () => {
+    await expect(strict.check('http://[2606:4700::1111]/hook')).resolves.toBeUndefined();
+    await expect(strict.check('http://[::ffff:93.184.216.34]/hook')).resolves.toBeUndefined();
   });
 
   it('when a name rebinds to loopback after it was checked, then the request is refused before connecting', async () => {

@@ -40,9 +40,15 @@ const FORBIDDEN = (() => {
   for (const [net6, prefix] of [
     ['::', 128],
     ['::1', 128],
+    // IPv4-compatible (`::127.0.0.1`, deprecated), local-use NAT64, Teredo and 6to4 carry an IPv4
+    // address inside: none is a webhook receiver worth the risk of reaching a private one.
+    ['::', 96],
     ['64:ff9b::', 96],
+    ['64:ff9b:1::', 48],
     ['100::', 64],
+    ['2001::', 32],
     ['2001:db8::', 32],
+    ['2002::', 16],
     ['fc00::', 7],
     ['fe80::', 10],
     ['fec0::', 10],

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -103,10 +103,29 @@ export class DiskObjectStore implements ObjectStore {
   }
 
   async get(key: string, range?: ByteRange): Promise<ObjectBody | null> {
-    const info = await this.stat(key);
-    if (!info) return null;
-    const body = createReadStream(this.objectPath(key), range ? { start: range.start, end: range.end } : {});
-    return { ...info, body };
+    // Opened before anything is answered: a delete that comes between (a visibility move or a
+    // purge racing this read) then leaves this read whole instead of failing it mid-way.
+    let handle: FileHandle;
+    try {
+      handle = await open(this.objectPath(key), 'r');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return null;
+      throw error;
+    }
+    try {
+      const info = await this.stat(key);
+      if (!info) {
+        await handle.close();
+        return null;
+      }
+      const opened = await handle.stat();
+      const body = handle.createReadStream(range ? { start: range.start, end: range.end } : {});
+      return { ...info, size: opened.size, lastModified: opened.mtime, body };
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
   }
 
   async stat(key: string): Promise<ObjectInfo | null> {

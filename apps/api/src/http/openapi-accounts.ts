@@ -353,7 +353,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
       400: error('VALIDATION_FAILED: a missing or malformed body'),
       401: error('AUTHENTICATION_REQUIRED: no session, or a revoked or expired token'),
       403: error(`NOT_OWNER, TOKEN_SCOPE (images:write), ${CSRF}`),
-      404: error('IMAGE_NOT_FOUND'),
+      404: error("IMAGE_NOT_FOUND: unknown, deleted or expired; also someone else's private image (never NOT_OWNER)"),
       409: error(
         'IMAGE_PROCESSING: into or out of private while the image is still being processed; PRIVATE_NEEDS_OWNER: private for an image uploaded anonymously',
       ),

@@ -25,6 +25,10 @@ const listFailure = error('VALIDATION_FAILED: a limit outside 1–100 or a curso
 const forbidden = error(
   'INVALID_DELETE_TOKEN: missing (neither a delete token nor a sign-in), empty or wrong; NOT_OWNER, TOKEN_SCOPE (pastes:write), CSRF_REJECTED when acting as the author',
 );
+/** Refused on someone else's private paste: the answer of a missing one, so it does not tell it exists. */
+const notFoundOrPrivate = error(
+  "PASTE_NOT_FOUND: unknown, deleted or expired; also someone else's private paste, whoever asks and whatever token",
+);
 
 const signedIn: Record<string, string[]>[] = [{ session: [] }, { personalToken: [] }];
 const CSRF = 'CSRF_REJECTED: a session request from another site, or without X-CSRF-Token';
@@ -135,7 +139,7 @@ export function registerPastePaths(registry: OpenAPIRegistry): void {
       200: { description: 'The paste as changed.', ...json(PasteSchema) },
       400: error('INVALID_TITLE, VALIDATION_FAILED (also: the token given twice)'),
       403: forbidden,
-      404: error('PASTE_NOT_FOUND'),
+      404: notFoundOrPrivate,
       409: error('PRIVATE_NEEDS_OWNER: private for a paste made anonymously'),
       413: error('FORM_TOO_LARGE: a body over 16 KB'),
     },
@@ -152,7 +156,7 @@ export function registerPastePaths(registry: OpenAPIRegistry): void {
       204: { description: 'Deleted: every link, cached or not, now answers 404.' },
       400: error('VALIDATION_FAILED: the token given twice'),
       403: forbidden,
-      404: error('PASTE_NOT_FOUND'),
+      404: notFoundOrPrivate,
     },
   });
   registry.registerPath({

@@ -121,7 +121,9 @@ export function buildOpenApiDocument(
       403: errorResponse(
         'INVALID_DELETE_TOKEN: missing, empty or wrong (every token is wrong for an id that names no image); NOT_OWNER, TOKEN_SCOPE (images:delete), CSRF_REJECTED when deleting as the owner',
       ),
-      404: errorResponse('IMAGE_NOT_FOUND: deleting as the owner or an admin'),
+      404: errorResponse(
+        "IMAGE_NOT_FOUND: deleting as the owner or an admin; also someone else's private image (never NOT_OWNER)",
+      ),
     },
   });
   registry.registerPath({

@@ -30,7 +30,7 @@ describe('parseUsername', () => {
     expect(codeOf(() => parseUsername(name))).toBe('INVALID_USERNAME');
   });
 
-  it.each(['admin', 'API', 'i', 'v', 'p', 'u', 's', 'static'])(
+  it.each(['admin', 'API', 'i', 'v', 'p', 'u', 's', 'static', 'delete', 'hooks'])(
     'when the name is reserved (%s), then it is refused',
     (name) => {
       expect(codeOf(() => parseUsername(name))).toBe('INVALID_USERNAME');

@@ -244,7 +244,7 @@ export class ImageService {
    */
   async update(id: string, actor: { accountId: string; admin: boolean }, changes: ImageChanges): Promise<ImageRecord> {
     const image = await this.findVisible(id);
-    if (image.ownerId !== actor.accountId && !actor.admin) throw ERRORS.notOwner();
+    refuseUnlessOwner(image, actor);
     const now = this.clock();
     const to = changes.visibility;
     if (to !== undefined && (to === 'private') !== (image.visibility === 'private')) {
@@ -274,7 +274,7 @@ export class ImageService {
   /** Deleted by its owner (or an admin), without the delete token. */
   async deleteAsOwner(id: string, actor: { accountId: string; admin: boolean }): Promise<void> {
     const image = await this.findVisible(id);
-    if (image.ownerId !== actor.accountId && !actor.admin) throw ERRORS.notOwner();
+    refuseUnlessOwner(image, actor);
     await this.claimAndPurge(id);
   }
 
@@ -444,4 +444,16 @@ function toPendingRecord(row: NewImage): ImageRecord {
     ownerBlocked: false,
     views: 0,
   };
+}
+
+/**
+ * Changes and deletes without the delete token are the owner's (or an admin's). Refused on a
+ * private image, the answer is that of a missing one, so it does not tell the image exists.
+ */
+function refuseUnlessOwner(
+  image: Pick<ImageRecord, 'visibility' | 'ownerId'>,
+  actor: { accountId: string; admin: boolean },
+): void {
+  if (image.ownerId === actor.accountId || actor.admin) return;
+  throw image.visibility === 'private' ? ERRORS.imageNotFound() : ERRORS.notOwner();
 }

@@ -384,10 +384,14 @@ export class PasteService {
     if (!isPasteId(id)) throw ERRORS.pasteNotFound();
     const paste = await this.withDependency('database', () => this.deps.pastes.findById(id));
     if (!paste || !isPasteVisible(paste, this.clock())) throw ERRORS.pasteNotFound();
+    // Refused on a private paste, the answer is that of a missing one: it must not tell it exists.
+    const hidden = paste.visibility === 'private';
     if ('deleteToken' in actor) {
-      if (!deleteTokenMatches(actor.deleteToken, paste.deleteTokenHash)) throw ERRORS.invalidDeleteToken();
+      if (!deleteTokenMatches(actor.deleteToken, paste.deleteTokenHash)) {
+        throw hidden ? ERRORS.pasteNotFound() : ERRORS.invalidDeleteToken();
+      }
     } else if (paste.ownerId !== actor.accountId && !actor.admin) {
-      throw ERRORS.notPasteOwner();
+      throw hidden ? ERRORS.pasteNotFound() : ERRORS.notPasteOwner();
     }
     return paste;
   }
