@@ -80,4 +80,34 @@ describe('private items without replicas', () => {
     expect(await raw.text()).toBe('only mine');
     expect((await fetch(`${pictor.url}/p/${created.body.id}/raw`)).status).toBe(404);
   });
+
+  it('when the owner makes an image public and private again from many requests at once, then its objects always end under the prefix its row names', async () => {
+    const uploaded = await owner.upload(await png(32, 24), { visibility: 'private' });
+    expect(uploaded.status).toBe(201);
+    const id = uploaded.body.images[0]!.id;
+    for (let i = 0; i < 200; i++) {
+      const image = await owner.request<{ status: string }>('GET', `/api/v1/images/${id}`);
+      if (image.body.status === 'ready') break;
+      await sleep(100);
+    }
+    const statuses = new Set<number>();
+    for (let round = 0; round < 6; round++) {
+      const answers = await Promise.all(
+        ['public', 'private', 'public', 'private'].map((visibility) =>
+          owner.request<{ error?: { code: string } }>('PATCH', `/api/v1/images/${id}`, { json: { visibility } }),
+        ),
+      );
+      for (const answer of answers) {
+        statuses.add(answer.status);
+        if (answer.status === 409) expect(answer.body.error?.code).toBe('VISIBILITY_CHANGE_IN_PROGRESS');
+      }
+      const row = await owner.request<{ visibility: string }>('GET', `/api/v1/images/${id}`);
+      const keys = (await pictor.objectKeys()).filter((k) => k.includes(id));
+      // The original stays under originals/ either way; the outputs are what the edge may serve.
+      const [expected, wrong] = row.body.visibility === 'private' ? ['private/', 'public/'] : ['public/', 'private/'];
+      expect(keys.filter((k) => k.startsWith(expected)).length).toBeGreaterThan(0);
+      expect(keys.filter((k) => k.startsWith(wrong))).toEqual([]);
+    }
+    expect([...statuses].filter((s) => s !== 200 && s !== 409)).toEqual([]);
+  });
 });

@@ -164,8 +164,10 @@ export class PgImageRepository implements ImageRepository {
   async updateDetails(
     id: string,
     changes: { title?: string | null; visibility?: Visibility; expiresAt?: Date | null },
+    options: { finishMove?: boolean } = {},
   ): Promise<ImageRecord | null> {
     const sets: string[] = [];
+    if (options.finishMove) sets.push('visibility_move_started_at = NULL');
     const params: unknown[] = [id];
     if (changes.title !== undefined) {
       params.push(changes.title);
@@ -185,6 +187,25 @@ export class PgImageRepository implements ImageRepository {
       params,
     );
     return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async claimVisibilityMove(id: string, staleAfterSeconds: number): Promise<ImageRecord | 'busy' | null> {
+    // A second claimer waits on the row lock, then sees the first one's claim and updates nothing.
+    const { rows } = await this.pool.query<ImageRow>(
+      `UPDATE images SET visibility_move_started_at = now()
+        WHERE id = $1 AND status <> 'deleting'
+          AND (visibility_move_started_at IS NULL
+               OR visibility_move_started_at < now() - make_interval(secs => $2))
+        RETURNING ${COLUMNS}`,
+      [id, staleAfterSeconds],
+    );
+    if (rows[0]) return toRecord(rows[0]);
+    const { rows: held } = await this.pool.query(`SELECT 1 FROM images WHERE id = $1 AND status <> 'deleting'`, [id]);
+    return held.length > 0 ? 'busy' : null;
+  }
+
+  async releaseVisibilityMove(id: string): Promise<void> {
+    await this.pool.query('UPDATE images SET visibility_move_started_at = NULL WHERE id = $1', [id]);
   }
 
   async recordVariants(id: string, variants: readonly VariantRecord[], placeholder: string | null): Promise<boolean> {

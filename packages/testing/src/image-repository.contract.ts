@@ -432,6 +432,45 @@ export function describeImageRepositoryContract(
         expect(claims.filter((c) => c !== null)).toHaveLength(1);
       });
 
+      it('when a visibility move is claimed, then a second claim is busy until the first finishes, gives up or goes stale', async () => {
+        const image = newImage();
+        await insert(image);
+
+        const first = await images.claimVisibilityMove(image.id, 60);
+        expect(first).toMatchObject({ id: image.id, visibility: image.visibility });
+        expect(await images.claimVisibilityMove(image.id, 60)).toBe('busy');
+        // A detail change that is not a move leaves the claim alone.
+        await images.updateDetails(image.id, { title: 'renamed' });
+        expect(await images.claimVisibilityMove(image.id, 60)).toBe('busy');
+        // Finishing the move writes the visibility and ends the claim.
+        expect(await images.updateDetails(image.id, { visibility: 'unlisted' }, { finishMove: true })).toMatchObject({
+          visibility: 'unlisted',
+          title: 'renamed',
+        });
+        expect(await images.claimVisibilityMove(image.id, 60)).toMatchObject({ visibility: 'unlisted' });
+        await images.releaseVisibilityMove(image.id);
+        expect(await images.claimVisibilityMove(image.id, 60)).not.toBe('busy');
+        // A claim older than the stale limit is taken over (a crashed request's).
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(await images.claimVisibilityMove(image.id, 0)).toMatchObject({ id: image.id });
+        expect(await images.claimVisibilityMove(newImageId(), 60)).toBeNull();
+        await images.markDeleting(image.id);
+        expect(await images.claimVisibilityMove(image.id, 0)).toBeNull();
+      });
+
+      it('when two visibility moves race for one image, then exactly one of them claims it', async () => {
+        const image = newImage();
+        await insert(image);
+
+        const claims = await Promise.all([
+          images.claimVisibilityMove(image.id, 60),
+          images.claimVisibilityMove(image.id, 60),
+        ]);
+
+        expect(claims.filter((c) => c !== 'busy' && c !== null)).toHaveLength(1);
+        expect(claims.filter((c) => c === 'busy')).toHaveLength(1);
+      });
+
       it('when an image is removed, then it is gone, its neighbours stay, and removing again is harmless', async () => {
         const gone = newImage();
         const kept = newImage();

@@ -355,7 +355,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry, secureCookies: b
       403: error(`NOT_OWNER, TOKEN_SCOPE (images:write), ${CSRF}`),
       404: error("IMAGE_NOT_FOUND: unknown, deleted or expired; also someone else's private image (never NOT_OWNER)"),
       409: error(
-        'IMAGE_PROCESSING: into or out of private while the image is still being processed; PRIVATE_NEEDS_OWNER: private for an image uploaded anonymously',
+        'IMAGE_PROCESSING: into or out of private while the image is still being processed; VISIBILITY_CHANGE_IN_PROGRESS: another change of its visibility is moving its objects (retry); PRIVATE_NEEDS_OWNER: private for an image uploaded anonymously',
       ),
       503: error('DEPENDENCY_UNAVAILABLE: storage or the database did not answer; repeat the request'),
     },

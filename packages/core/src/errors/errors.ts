@@ -89,6 +89,13 @@ export const ERRORS = {
       'The image is still being processed; change whether it is private once it is ready.',
       true,
     ),
+  visibilityChangeInProgress: () =>
+    new AppError(
+      'VISIBILITY_CHANGE_IN_PROGRESS',
+      409,
+      'Another change of whether this image is private is being applied; retry in a moment.',
+      true,
+    ),
   imageNotReady: () => new AppError('IMAGE_NOT_READY', 503, 'The image is still being processed; retry shortly.', true),
   rangeNotSatisfiable: (size: number) =>
     new AppError('RANGE_NOT_SATISFIABLE', 416, 'The requested range is not satisfiable.', false, { size }),

@@ -95,6 +95,12 @@ export interface ImageReader {
 const cacheKey = (id: string) => `image:${id}`;
 
 /** The use cases of images: upload, read, list, serve and delete. */
+/**
+ * A visibility move's claim older than this is taken to be a crashed request's and taken over
+ * (moves are safe to repeat). A move of an image's dozen objects takes well under a second.
+ */
+export const VISIBILITY_MOVE_STALE_SECONDS = 60;
+
 export class ImageService {
   private readonly clock: () => Date;
 
@@ -246,25 +252,46 @@ export class ImageService {
     const image = await this.findVisible(id);
     refuseUnlessOwner(image, actor);
     const now = this.clock();
+    const details = {
+      ...(changes.title !== undefined ? { title: changes.title } : {}),
+      ...(changes.visibility !== undefined ? { visibility: changes.visibility } : {}),
+      ...(changes.expiresIn !== undefined
+        ? { expiresAt: resolveExpiry(changes.expiresIn, this.deps.settings.expiry, now) }
+        : {}),
+    };
     const to = changes.visibility;
-    if (to !== undefined && (to === 'private') !== (image.visibility === 'private')) {
-      if (to === 'private' && image.ownerId === null) {
-        throw ERRORS.privateNeedsOwner();
+    if (to === undefined) return this.writeDetails(id, details, false);
+    // A visibility change decides from the row as it is once this request alone may move the
+    // image's objects: two opposite changes at once must not leave the row saying private while
+    // the objects sit under public/ (or the reverse).
+    const claimed = await this.withDependency('database', () =>
+      this.deps.images.claimVisibilityMove(id, VISIBILITY_MOVE_STALE_SECONDS),
+    );
+    if (claimed === null) throw ERRORS.imageNotFound();
+    if (claimed === 'busy') throw ERRORS.visibilityChangeInProgress();
+    try {
+      if ((to === 'private') !== (claimed.visibility === 'private')) {
+        if (to === 'private' && claimed.ownerId === null) throw ERRORS.privateNeedsOwner();
+        if (claimed.status === 'pending') throw ERRORS.visibilityChangeWhileProcessing();
+        await this.deps.cache.delete(cacheKey(id)).catch(() => undefined);
+        await this.withDependency('objects', () =>
+          moveForVisibility(this.deps.objects, claimed, this.deps.settings.variants, to),
+        );
       }
-      if (image.status === 'pending') throw ERRORS.visibilityChangeWhileProcessing();
-      await this.deps.cache.delete(cacheKey(id)).catch(() => undefined);
-      await this.withDependency('objects', () =>
-        moveForVisibility(this.deps.objects, image, this.deps.settings.variants, to),
-      );
+      return await this.writeDetails(id, details, true);
+    } catch (error) {
+      await this.deps.images.releaseVisibilityMove(id).catch(() => undefined);
+      throw error;
     }
+  }
+
+  private async writeDetails(
+    id: string,
+    details: Parameters<ImageRepository['updateDetails']>[1],
+    finishMove: boolean,
+  ): Promise<ImageRecord> {
     const updated = await this.withDependency('database', () =>
-      this.deps.images.updateDetails(id, {
-        ...(changes.title !== undefined ? { title: changes.title } : {}),
-        ...(changes.visibility !== undefined ? { visibility: changes.visibility } : {}),
-        ...(changes.expiresIn !== undefined
-          ? { expiresAt: resolveExpiry(changes.expiresIn, this.deps.settings.expiry, now) }
-          : {}),
-      }),
+      this.deps.images.updateDetails(id, details, { finishMove }),
     );
     if (!updated) throw ERRORS.imageNotFound();
     await this.deps.cache.delete(cacheKey(id)).catch(() => undefined);

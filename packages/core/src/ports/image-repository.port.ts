@@ -33,11 +33,23 @@ export interface ImageRepository {
   listByOwner(ownerId: string, options: { limit: number; after?: ListCursor; now: Date }): Promise<ImageRecord[]>;
   /** Ids of every image of the owner that is not already being deleted. */
   idsOwnedBy(ownerId: string): Promise<string[]>;
-  /** Changes what the owner may change; null when the row is gone or being deleted. */
+  /**
+   * Changes what the owner may change; null when the row is gone or being deleted. With
+   * `finishMove`, also ends the visibility move this caller claimed.
+   */
   updateDetails(
     id: string,
     changes: { title?: string | null; visibility?: Visibility; expiresAt?: Date | null },
+    options?: { finishMove?: boolean },
   ): Promise<ImageRecord | null>;
+  /**
+   * Claims the image for a visibility move, so that no two moves of its objects overlap. Returns
+   * the row as it is now; `'busy'` while another move's claim is younger than `staleAfterSeconds`
+   * (by the database's clock); null when the row is gone or being deleted.
+   */
+  claimVisibilityMove(id: string, staleAfterSeconds: number): Promise<ImageRecord | 'busy' | null>;
+  /** Gives a claimed move up (it failed); harmless when there is none. */
+  releaseVisibilityMove(id: string): Promise<void>;
   /** Removes the row for good. */
   remove(id: string): Promise<void>;
   ping(): Promise<void>;
