@@ -12,6 +12,7 @@ import {
   EmailNotifier,
   InAppChannel,
   NotificationDispatcher,
+  UnsubscribeService,
   NotificationHub,
   NotificationInbox,
   TelegramAccountNotifier,
@@ -300,13 +301,8 @@ export async function startPictor(
         : undefined;
       const links = await createNearestLinks(config, logger, metrics.registry);
       const shareLinks = new PgShareLinkRepository(infra.pool);
-      const shares = new ShareService({
-        images: service,
-        links: shareLinks,
-        signingKey: config.links.signingKey
-          ? Buffer.from(config.links.signingKey, 'utf8')
-          : await shareLinks.signingKey(),
-      });
+      const signingKey = await linkSigningKey(config, infra);
+      const shares = new ShareService({ images: service, links: shareLinks, signingKey });
       const app = createApp({
         images: service,
         objects: infra.objects,
@@ -350,6 +346,7 @@ export async function startPictor(
             follows: new PgFollowRepository(infra.pool),
           }),
           inbox: new NotificationInbox(new PgNotificationRepository(infra.pool), hub),
+          unsubscribe: unsubscribeLinks(config, infra, signingKey),
           webhooks: new WebhookService(new PgWebhookRepository(infra.pool), webhookSender(config)),
           ...(config.telegram
             ? {
@@ -401,6 +398,7 @@ async function openNotifier(
   const log = logger.child({ module: 'notifier' });
   const transport = openMailTransport(config, logger);
   const repository = new PgNotificationRepository(infra.pool);
+  const unsubscribe = unsubscribeLinks(config, infra, await linkSigningKey(config, infra));
   initialiseSeries(metrics.notificationDeliveries, {
     channel: DELIVERY_CHANNELS,
     outcome: ['sent', 'retried', 'failed', 'duplicate'],
@@ -409,7 +407,9 @@ async function openNotifier(
     repository,
     channels: [
       new InAppChannel(repository, (n) => hub.publish(n)),
-      new EmailChannel(transport, config.http.publicUrl),
+      new EmailChannel(transport, config.http.publicUrl, (follower, followee) =>
+        unsubscribe.url(follower, followee),
+      ),
       new WebhookChannel(new PgWebhookRepository(infra.pool), webhookSender(config)),
       ...(config.telegram
         ? [
@@ -440,6 +440,25 @@ async function openNotifier(
     await notifier.stop();
     await transport.close();
   };
+}
+
+/**
+ * The key share links and unsubscribe links are signed with: LINK_SIGNING_KEY, or one made once
+ * and kept in the database, so every api and notifier process signs and checks alike.
+ */
+async function linkSigningKey(config: Config, infra: Infrastructure): Promise<Buffer> {
+  return config.links.signingKey
+    ? Buffer.from(config.links.signingKey, 'utf8')
+    : new PgShareLinkRepository(infra.pool).signingKey();
+}
+
+function unsubscribeLinks(config: Config, infra: Infrastructure, key: Buffer): UnsubscribeService {
+  return new UnsubscribeService({
+    accounts: new PgAccountRepository(infra.pool),
+    follows: new PgFollowRepository(infra.pool),
+    key,
+    site: config.http.publicUrl,
+  });
 }
 
 function telegramBot(telegram: NonNullable<Config['telegram']>): FetchTelegramBotApi {

@@ -32,6 +32,8 @@ export * from './notifications/email-templates.js';
 export * from './notifications/email.notifier.js';
 export * from './follows/follow.js';
 export * from './follows/follow.service.js';
+export * from './follows/unsubscribe.service.js';
+export * from './follows/unsubscribe-token.js';
 export * from './ports/follow-repository.port.js';
 export * from './notifications/notification-event.js';
 export * from './ports/notification-repository.port.js';

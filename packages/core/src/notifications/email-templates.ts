@@ -22,6 +22,17 @@ ${body}
 `;
 }
 
+/** The one-click unsubscribe line of a follow notification, when it has a link. */
+function unsubscribeText(url: string | undefined, actor: string): string[] {
+  return url ? ['', `Stop notifications of ${actor} with one click (no sign-in): ${url}`] : [];
+}
+
+function unsubscribeHtml(url: string | undefined, actor: string): string[] {
+  return url
+    ? [`<a href="${escapeHtml(url)}">Stop notifications of ${escapeHtml(actor)}</a> (one click, no sign-in).`]
+    : [];
+}
+
 /** Subject, text and HTML of a notification sent by email. `site` is PUBLIC_URL. */
 export function renderEmail(notification: Notification, site: string): RenderedEmail {
   const name = notification.recipient.username;
@@ -148,11 +159,13 @@ export function renderEmail(notification: Notification, site: string): RenderedE
           `${actor}, whom you follow, published ${named}: ${url}`,
           '',
           `You get this because you asked to be notified of ${actor}'s images; turn it off on their profile.`,
+          ...unsubscribeText(notification.data.unsubscribeUrl, actor),
         ].join('\n'),
         html: page('New image', [
           `Hello ${escapeHtml(name)},`,
           `${escapeHtml(actor)}, whom you follow, published <a href="${escapeHtml(url)}">${escapeHtml(named)}</a>.`,
           `You get this because you asked to be notified of ${escapeHtml(actor)}'s images; turn it off on their profile.`,
+          ...unsubscribeHtml(notification.data.unsubscribeUrl, actor),
         ]),
       };
     }
@@ -169,11 +182,13 @@ export function renderEmail(notification: Notification, site: string): RenderedE
           `${actor}, whom you follow, published ${named}: ${url}`,
           '',
           `You get this because you asked to be notified of ${actor}'s images and pastes; turn it off on their profile.`,
+          ...unsubscribeText(notification.data.unsubscribeUrl, actor),
         ].join('\n'),
         html: page('New paste', [
           `Hello ${escapeHtml(name)},`,
           `${escapeHtml(actor)}, whom you follow, published <a href="${escapeHtml(url)}">${escapeHtml(named)}</a>.`,
           `You get this because you asked to be notified of ${escapeHtml(actor)}'s images and pastes; turn it off on their profile.`,
+          ...unsubscribeHtml(notification.data.unsubscribeUrl, actor),
         ]),
       };
     }
