@@ -407,9 +407,7 @@ async function openNotifier(
     repository,
     channels: [
       new InAppChannel(repository, (n) => hub.publish(n)),
-      new EmailChannel(transport, config.http.publicUrl, (follower, followee) =>
-        unsubscribe.url(follower, followee),
-      ),
+      new EmailChannel(transport, config.http.publicUrl, (follower, followee) => unsubscribe.url(follower, followee)),
       new WebhookChannel(new PgWebhookRepository(infra.pool), webhookSender(config)),
       ...(config.telegram
         ? [

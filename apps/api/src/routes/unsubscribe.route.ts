@@ -22,7 +22,7 @@ export function unsubscribeRoute(unsubscribe: UnsubscribeService): Router {
     res.setHeader('X-Robots-Tag', 'noindex');
     next();
   });
-  const token = (raw: unknown) => String(raw ?? '').slice(0, MAX_TOKEN);
+  const token = (raw: string | undefined) => (raw ?? '').slice(0, MAX_TOKEN);
 
   router.get('/:token', async (req, res) => {
     const target = await unsubscribe.describe(token(req.params.token));
@@ -54,5 +54,8 @@ function page(res: Response, target: UnsubscribeTarget, done: boolean, action: s
 <p>You are notified of every new public image and paste by ${who}. Stop these notifications (email, Telegram, webhooks and in the page) for ${who} only; you keep following them.</p>
 <form method="post" action="${escapeHtml(action)}"><button type="submit">Stop notifications</button></form>`;
   }
-  res.status(200).type('html').send(layout(done ? 'Unsubscribed' : 'Unsubscribe', body));
+  res
+    .status(200)
+    .type('html')
+    .send(layout(done ? 'Unsubscribed' : 'Unsubscribe', body));
 }

@@ -25,10 +25,7 @@ export function unsubscribeToken(key: Buffer, followerId: string, followeeId: st
 }
 
 /** The follow a token names, or null when it is malformed or its MAC is not ours (constant time). */
-export function readUnsubscribeToken(
-  key: Buffer,
-  token: string,
-): { followerId: string; followeeId: string } | null {
+export function readUnsubscribeToken(key: Buffer, token: string): { followerId: string; followeeId: string } | null {
   const match = TOKEN.exec(token);
   if (!match) return null;
   const [, a = '', b = '', given = ''] = match;
