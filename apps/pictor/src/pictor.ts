@@ -32,6 +32,9 @@ import {
   TOPICS,
   type BackupJobs,
   type MailTransport,
+  type NotificationRecipient,
+  type Webhook,
+  renderEmail,
 } from '@pictor/core';
 import { EmlFileMailTransport, FetchTelegramBotApi, HttpWebhookSender, SmtpMailTransport } from '@pictor/notifications';
 import { KafkaEventBus } from '@pictor/events';
@@ -408,7 +411,15 @@ async function openNotifier(
     channels: [
       new InAppChannel(repository, (n) => hub.publish(n)),
       new EmailChannel(transport, config.http.publicUrl, (follower, followee) => unsubscribe.url(follower, followee)),
-      new WebhookChannel(new PgWebhookRepository(infra.pool), webhookSender(config)),
+      new WebhookChannel(new PgWebhookRepository(infra.pool), webhookSender(config), {
+        disable: config.notifier.webhookDisable,
+        onDisabled: async (hook, owner) => {
+          log.warn('webhook disabled after failing', { webhookId: hook.id, failures: hook.failures });
+          await tellWebhookDisabled(transport, config.http.publicUrl, hook, owner).catch((error: unknown) =>
+            log.warn('webhook-disabled email not sent', { webhookId: hook.id, error }),
+          );
+        },
+      }),
       ...(config.telegram
         ? [
             new TelegramChannel(
@@ -457,6 +468,32 @@ function unsubscribeLinks(config: Config, infra: Infrastructure, key: Buffer): U
     key,
     site: config.http.publicUrl,
   });
+}
+
+/** The email to the owner of a webhook endpoint that was just disabled for failing. */
+async function tellWebhookDisabled(
+  transport: MailTransport,
+  site: string,
+  hook: Webhook,
+  owner: NotificationRecipient,
+): Promise<void> {
+  // One id per disabling: a resend after a crash is recognisably the same message.
+  const id = `webhook-disabled-${hook.id}-${hook.disabledAt?.getTime() ?? 0}`;
+  const rendered = renderEmail(
+    {
+      id,
+      type: 'webhook-disabled',
+      recipient: { accountId: owner.id, username: owner.username, email: owner.email },
+      data: {
+        url: hook.url,
+        failingSince: hook.failingSince?.toISOString() ?? '',
+        failures: String(hook.failures),
+      },
+      createdAt: hook.disabledAt ?? new Date(),
+    },
+    site,
+  );
+  await transport.send({ messageId: `${id}@${new URL(site).hostname}`, to: owner.email, ...rendered });
 }
 
 function telegramBot(telegram: NonNullable<Config['telegram']>): FetchTelegramBotApi {

@@ -342,6 +342,16 @@ export const SETTINGS = {
     'Followers notified per batch of a fan-out; a restarted notifier resumes after the last finished batch.',
     '500',
   ),
+  WEBHOOK_DISABLE_AFTER: setting(
+    duration,
+    'A webhook endpoint whose every request failed for this long (and at least WEBHOOK_DISABLE_MIN_FAILURES times) is disabled and its owner told by email; `never`: never disabled.',
+    '3d',
+  ),
+  WEBHOOK_DISABLE_MIN_FAILURES: setting(
+    positiveInt.max(1_000_000),
+    'Failed requests in a row a webhook endpoint needs, besides WEBHOOK_DISABLE_AFTER, before it is disabled.',
+    '10',
+  ),
   WEBHOOK_ALLOWED_CIDRS: setting(
     z
       .string()

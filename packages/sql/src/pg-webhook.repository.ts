@@ -1,4 +1,4 @@
-import type { Webhook, WebhookAttempt, WebhookRepository } from '@pictor/core';
+import type { Webhook, WebhookAttempt, WebhookDisableRule, WebhookRepository } from '@pictor/core';
 import type { Pool } from './pool.js';
 
 interface WebhookRow {
@@ -9,6 +9,8 @@ interface WebhookRow {
   events: string[];
   created_at: Date;
   disabled_at: Date | null;
+  failing_since: Date | null;
+  failures: number;
 }
 
 interface AttemptRow {
@@ -21,7 +23,7 @@ interface AttemptRow {
   at: Date;
 }
 
-const COLUMNS = 'id, account_id, url, secret, events, created_at, disabled_at';
+const COLUMNS = 'id, account_id, url, secret, events, created_at, disabled_at, failing_since, failures';
 const toWebhook = (r: WebhookRow): Webhook => ({
   id: r.id,
   accountId: r.account_id,
@@ -30,6 +32,8 @@ const toWebhook = (r: WebhookRow): Webhook => ({
   events: r.events,
   createdAt: r.created_at,
   disabledAt: r.disabled_at,
+  failingSince: r.failing_since,
+  failures: r.failures,
 });
 
 /** Webhook endpoints and their delivery log on PostgreSQL. */
@@ -100,6 +104,48 @@ export class PgWebhookRepository implements WebhookRepository {
          at = EXCLUDED.at, attempts = webhook_attempts.attempts + 1`,
       [a.deliveryId, a.webhookId, a.status, a.httpStatus, a.durationMs, a.error, a.at],
     );
+  }
+
+  async recordOutcome(
+    webhookId: string,
+    ok: boolean,
+    at: Date,
+    rule: WebhookDisableRule | null,
+  ): Promise<Webhook | null> {
+    if (ok) {
+      await this.pool.query(
+        'UPDATE webhooks SET failing_since = NULL, failures = 0 WHERE id = $1 AND (failing_since IS NOT NULL OR failures <> 0)',
+        [webhookId],
+      );
+      return null;
+    }
+    // One statement: concurrent failures of one endpoint count each, and only one of them disables it.
+    const { rows } = await this.pool.query<WebhookRow & { just_disabled: boolean }>(
+      `WITH before AS (SELECT id, disabled_at FROM webhooks WHERE id = $1 FOR UPDATE)
+       UPDATE webhooks w SET
+         failing_since = COALESCE(w.failing_since, $2),
+         failures = w.failures + 1,
+         disabled_at = CASE
+           WHEN w.disabled_at IS NULL AND COALESCE(w.failing_since, $2) <= $3::timestamptz AND w.failures + 1 >= $4::int THEN $2
+           ELSE w.disabled_at END
+       FROM before WHERE w.id = before.id
+       RETURNING ${COLUMNS.split(', ')
+         .map((c) => `w.${c}`)
+         .join(', ')}, (before.disabled_at IS NULL AND w.disabled_at IS NOT NULL) AS just_disabled`,
+      // No rule: the comparisons are NULL, so nothing is ever disabled.
+      [webhookId, at, rule ? new Date(at.getTime() - rule.afterMs) : null, rule?.minFailures ?? null],
+    );
+    const row = rows[0];
+    return row?.just_disabled ? toWebhook(row) : null;
+  }
+
+  async enable(accountId: string, id: string): Promise<Webhook | null> {
+    const { rows } = await this.pool.query<WebhookRow>(
+      `UPDATE webhooks SET disabled_at = NULL, failing_since = NULL, failures = 0
+        WHERE account_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+      [accountId, id],
+    );
+    return rows[0] ? toWebhook(rows[0]) : null;
   }
 
   async recentAttempts(webhookId: string, limit: number): Promise<WebhookAttempt[]> {

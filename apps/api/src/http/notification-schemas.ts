@@ -66,7 +66,16 @@ export const WebhookSchema = z
     url: z.string(),
     events: z.array(z.string()),
     createdAt: z.string(),
-    enabled: z.boolean(),
+    enabled: z.boolean().openapi({
+      description:
+        'False once it was disabled for failing (WEBHOOK_DISABLE_AFTER); enable it again with POST …/enable.',
+    }),
+    disabledAt: z.string().nullable(),
+    failingSince: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Since when every request to it failed; null after a success.' }),
+    failures: z.int().openapi({ description: 'Failed requests since failingSince.' }),
   })
   .openapi('Webhook');
 

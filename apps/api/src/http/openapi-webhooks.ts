@@ -9,6 +9,7 @@ import {
   WebhookDeliveriesSchema,
   WebhookIdParam,
   WebhookListSchema,
+  WebhookSchema,
   WebhookWithSecretSchema,
 } from './notification-schemas.js';
 import { ErrorSchema } from './schemas.js';
@@ -94,6 +95,21 @@ export function registerWebhookPaths(registry: OpenAPIRegistry): void {
     },
   });
 
+  registry.registerPath({
+    method: 'post',
+    path: '/api/v1/account/webhooks/{id}/enable',
+    summary: 'Enable a webhook endpoint that was disabled for failing',
+    description:
+      'An endpoint whose every request failed for WEBHOOK_DISABLE_AFTER (default 3 days), at least WEBHOOK_DISABLE_MIN_FAILURES times, is disabled and its owner told by email. This enables it again with a fresh count; on an enabled endpoint it changes nothing.',
+    security: sessionOnly,
+    request: { params: WebhookIdParam },
+    responses: {
+      200: { description: 'The endpoint, enabled.', ...json(WebhookSchema) },
+      400: error('VALIDATION_FAILED: the id is not a UUID'),
+      ...NO_SESSION,
+      404: error('WEBHOOK_NOT_FOUND'),
+    },
+  });
   registry.registerPath({
     method: 'get',
     path: '/api/v1/account/telegram',

@@ -36,6 +36,11 @@ export function webhooksRoute(deps: WebhooksRouteDeps): Router {
     res.json({ ...present(hook), secret: hook.secret });
   });
 
+  router.post('/:id/enable', requireSession(), async (req, res) => {
+    const { id } = parseOrThrow(WebhookIdParam, req.params);
+    res.json(present(await deps.webhooks.enable(accountOf(req).id, id)));
+  });
+
   router.get('/:id/deliveries', requireSession(), async (req, res) => {
     const { id } = parseOrThrow(WebhookIdParam, req.params);
     const attempts = await deps.webhooks.attempts(accountOf(req).id, id);
@@ -60,6 +65,7 @@ export function webhooksRoute(deps: WebhooksRouteDeps): Router {
   router.all('/', allowOnly('GET', 'POST'));
   router.all('/:id', allowOnly('DELETE'));
   router.all('/:id/rotate', allowOnly('POST'));
+  router.all('/:id/enable', allowOnly('POST'));
   router.all('/:id/deliveries', allowOnly('GET'));
   return router;
 }
@@ -71,5 +77,8 @@ function present(hook: Webhook) {
     events: hook.events,
     createdAt: hook.createdAt.toISOString(),
     enabled: hook.disabledAt === null,
+    disabledAt: hook.disabledAt?.toISOString() ?? null,
+    failingSince: hook.failingSince?.toISOString() ?? null,
+    failures: hook.failures,
   };
 }

@@ -134,6 +134,27 @@ export function renderEmail(notification: Notification, site: string): RenderedE
           'If this was not you, reset your password at once and tell the administrator.',
         ]),
       };
+    case 'webhook-disabled': {
+      const url = notification.data.url ?? '';
+      const since = notification.data.failingSince ?? '';
+      const failures = notification.data.failures ?? '';
+      const account = `${site}/#/account`;
+      return {
+        subject: 'A webhook of your Pictor account was disabled',
+        text: [
+          `Hello ${name},`,
+          '',
+          `every request to your webhook ${url} on ${host} has failed since ${since} (${failures} failures), so it was disabled: it gets no events until you enable it again.`,
+          '',
+          `Fix the endpoint, then enable it on your account page: ${account}`,
+        ].join('\n'),
+        html: page('Webhook disabled', [
+          `Hello ${escapeHtml(name)},`,
+          `every request to your webhook <code>${escapeHtml(url)}</code> on ${escapeHtml(host)} has failed since ${escapeHtml(since)} (${escapeHtml(failures)} failures), so it was disabled: it gets no events until you enable it again.`,
+          `Fix the endpoint, then enable it on <a href="${escapeHtml(account)}">your account page</a>.`,
+        ]),
+      };
+    }
     case 'follower.new': {
       const actor = notification.data.actor ?? '';
       const profile = `${site}/u/${encodeURIComponent(actor)}`;

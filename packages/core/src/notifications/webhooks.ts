@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { ERRORS } from '../errors/errors.js';
-import type { Webhook, WebhookRepository, WebhookSender } from '../ports/webhook.port.js';
+import type { Webhook, WebhookDisableRule, WebhookRepository, WebhookSender } from '../ports/webhook.port.js';
 import { DeliveryError, type Delivery, type NotificationChannel } from './notification-dispatcher.js';
 import type { NotificationEventType } from './notification-event.js';
 
@@ -45,6 +45,8 @@ export class WebhookService {
       events: [...new Set(events && events.length > 0 ? events : WEBHOOK_EVENT_TYPES)],
       createdAt: this.clock(),
       disabledAt: null,
+      failingSince: null,
+      failures: 0,
     };
     await this.repository.insert(webhook);
     return webhook;
@@ -64,6 +66,13 @@ export class WebhookService {
     return rotated;
   }
 
+  /** Enables an endpoint disabled for failing (a no-op on an enabled one). */
+  async enable(accountId: string, id: string): Promise<Webhook> {
+    const enabled = await this.repository.enable(accountId, id);
+    if (!enabled) throw ERRORS.webhookNotFound();
+    return enabled;
+  }
+
   async attempts(accountId: string, id: string, limit = 20) {
     if (!(await this.repository.list(accountId)).some((w) => w.id === id)) throw ERRORS.webhookNotFound();
     return this.repository.recentAttempts(id, limit);
@@ -75,14 +84,25 @@ export class WebhookService {
  * by Standard Webhooks. `webhook-id` is the delivery id, so a receiver drops a repeat. Endpoints
  * that already accepted are skipped when the delivery is retried for another one.
  */
+export interface WebhookChannelOptions {
+  /** When an endpoint that keeps failing is disabled (WEBHOOK_DISABLE_AFTER, WEBHOOK_DISABLE_MIN_FAILURES). */
+  disable: WebhookDisableRule | null;
+  /** Tells the owner of an endpoint that was just disabled (by email); must not throw. */
+  onDisabled?: (webhook: Webhook, owner: Delivery['recipient']) => Promise<void>;
+  clock?: () => Date;
+}
+
 export class WebhookChannel implements NotificationChannel {
   readonly name = 'webhook' as const;
+  private readonly clock: () => Date;
 
   constructor(
     private readonly repository: WebhookRepository,
     private readonly sender: Pick<WebhookSender, 'post'>,
-    private readonly clock: () => Date = () => new Date(),
-  ) {}
+    private readonly options: WebhookChannelOptions,
+  ) {
+    this.clock = options.clock ?? (() => new Date());
+  }
 
   async appliesTo(recipient: Delivery['recipient'], event: Delivery['event']): Promise<boolean> {
     return (await this.repository.active(recipient.id)).some((w) => w.events.includes(event.type));
@@ -131,6 +151,8 @@ export class WebhookChannel implements NotificationChannel {
         error,
         at: this.clock(),
       });
+      const disabled = await this.repository.recordOutcome(hook.id, !error, this.clock(), this.options.disable);
+      if (disabled) await this.options.onDisabled?.(disabled, recipient);
       // A refused address stays refused; redirects are not followed; 4xx other than 408/429 will not change on a retry.
       if (error) {
         const permanent =

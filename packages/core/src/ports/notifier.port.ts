@@ -8,6 +8,7 @@ export type NotificationType =
   | 'email-changed'
   | 'email-verification-code'
   | 'registration-attempt'
+  | 'webhook-disabled'
   | 'follower.new'
   | 'image.published'
   | 'paste.published';
