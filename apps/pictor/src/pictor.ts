@@ -406,20 +406,27 @@ async function openNotifier(
     channel: DELIVERY_CHANNELS,
     outcome: ['sent', 'retried', 'failed', 'duplicate'],
   });
+  const webhooks = new PgWebhookRepository(infra.pool);
+  const webhookOptions = {
+    disable: config.notifier.webhookDisable,
+    onDisabled: async (hook: Webhook, owner: NotificationRecipient) => {
+      log.warn('webhook disabled after failing', { webhookId: hook.id, failures: hook.failures });
+      await tellWebhookDisabled(transport, config.http.publicUrl, hook, owner).catch((error: unknown) =>
+        log.warn('webhook-disabled email not sent', { webhookId: hook.id, error }),
+      );
+    },
+  };
   const dispatcher = new NotificationDispatcher({
     repository,
+    // Administrators' endpoints with scope `all` hear of every event once.
+    observers: {
+      accountIds: () => webhooks.allEventsOwners(),
+      channel: new WebhookChannel(webhooks, webhookSender(config), { ...webhookOptions, scope: 'all' }),
+    },
     channels: [
       new InAppChannel(repository, (n) => hub.publish(n)),
       new EmailChannel(transport, config.http.publicUrl, (follower, followee) => unsubscribe.url(follower, followee)),
-      new WebhookChannel(new PgWebhookRepository(infra.pool), webhookSender(config), {
-        disable: config.notifier.webhookDisable,
-        onDisabled: async (hook, owner) => {
-          log.warn('webhook disabled after failing', { webhookId: hook.id, failures: hook.failures });
-          await tellWebhookDisabled(transport, config.http.publicUrl, hook, owner).catch((error: unknown) =>
-            log.warn('webhook-disabled email not sent', { webhookId: hook.id, error }),
-          );
-        },
-      }),
+      new WebhookChannel(webhooks, webhookSender(config), webhookOptions),
       ...(config.telegram
         ? [
             new TelegramChannel(

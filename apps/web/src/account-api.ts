@@ -200,6 +200,7 @@ export interface WebhookEndpoint {
   url: string;
   events: string[];
   enabled?: boolean;
+  scope?: 'own' | 'all';
   disabledAt?: string | null;
   failingSince?: string | null;
   failures?: number;

@@ -340,7 +340,7 @@ export class NotificationsUi {
       'li',
       { class: 'webhook', 'data-id': hook.id },
       h('code', {}, hook.url),
-      ` · ${hook.events.join(', ')}${hook.enabled === false ? ' · disabled' : ''} `,
+      ` · ${hook.events.join(', ')}${hook.scope === 'all' ? ' · every event on the server' : ''}${hook.enabled === false ? ' · disabled' : ''} `,
       ...disabled,
       rotate,
       ' ',

@@ -1,4 +1,4 @@
-import type { Webhook, WebhookAttempt, WebhookDisableRule, WebhookRepository } from '@pictor/core';
+import type { Webhook, WebhookAttempt, WebhookDisableRule, WebhookRepository, WebhookScope } from '@pictor/core';
 import type { Pool } from './pool.js';
 
 interface WebhookRow {
@@ -11,6 +11,7 @@ interface WebhookRow {
   disabled_at: Date | null;
   failing_since: Date | null;
   failures: number;
+  scope: WebhookScope;
 }
 
 interface AttemptRow {
@@ -23,7 +24,7 @@ interface AttemptRow {
   at: Date;
 }
 
-const COLUMNS = 'id, account_id, url, secret, events, created_at, disabled_at, failing_since, failures';
+const COLUMNS = 'id, account_id, url, secret, events, created_at, disabled_at, failing_since, failures, scope';
 const toWebhook = (r: WebhookRow): Webhook => ({
   id: r.id,
   accountId: r.account_id,
@@ -34,6 +35,7 @@ const toWebhook = (r: WebhookRow): Webhook => ({
   disabledAt: r.disabled_at,
   failingSince: r.failing_since,
   failures: r.failures,
+  scope: r.scope,
 });
 
 /** Webhook endpoints and their delivery log on PostgreSQL. */
@@ -42,8 +44,8 @@ export class PgWebhookRepository implements WebhookRepository {
 
   async insert(w: Webhook): Promise<void> {
     await this.pool.query(
-      'INSERT INTO webhooks (id, account_id, url, secret, events, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
-      [w.id, w.accountId, w.url, w.secret, w.events, w.createdAt],
+      'INSERT INTO webhooks (id, account_id, url, secret, events, created_at, scope) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [w.id, w.accountId, w.url, w.secret, w.events, w.createdAt, w.scope],
     );
   }
 
@@ -79,12 +81,23 @@ export class PgWebhookRepository implements WebhookRepository {
     return rows[0] ? toWebhook(rows[0]) : null;
   }
 
-  async active(accountId: string): Promise<Webhook[]> {
+  async active(accountId: string, scope: WebhookScope): Promise<Webhook[]> {
     const { rows } = await this.pool.query<WebhookRow>(
-      `SELECT ${COLUMNS} FROM webhooks WHERE account_id = $1 AND disabled_at IS NULL ORDER BY created_at, id`,
-      [accountId],
+      `SELECT ${COLUMNS} FROM webhooks WHERE account_id = $1 AND scope = $2 AND disabled_at IS NULL
+        ORDER BY created_at, id`,
+      [accountId, scope],
     );
     return rows.map(toWebhook);
+  }
+
+  async allEventsOwners(): Promise<string[]> {
+    // Read at every event: an administrator demoted or blocked stops hearing of everything at once.
+    const { rows } = await this.pool.query<{ account_id: string }>(
+      `SELECT DISTINCT w.account_id FROM webhooks w JOIN accounts a ON a.id = w.account_id
+        WHERE w.scope = 'all' AND w.disabled_at IS NULL AND a.role = 'admin' AND a.status = 'active'
+        ORDER BY w.account_id`,
+    );
+    return rows.map((r) => r.account_id);
   }
 
   async acceptedBy(deliveryId: string): Promise<Set<string>> {

@@ -54,6 +54,10 @@ export const CreateWebhookSchema = z
       .max(10)
       .optional()
       .openapi({ description: 'Event types to send; all when absent.' }),
+    scope: z.enum(['own', 'all']).optional().openapi({
+      description:
+        '`own` (default): events addressed to you. `all`: every event on the server, once each, whoever it is for (administrators only; others get 403 FORBIDDEN).',
+    }),
   })
   .strict()
   .openapi('CreateWebhook');
@@ -65,6 +69,7 @@ export const WebhookSchema = z
     id: z.string(),
     url: z.string(),
     events: z.array(z.string()),
+    scope: z.enum(['own', 'all']),
     createdAt: z.string(),
     enabled: z.boolean().openapi({
       description:

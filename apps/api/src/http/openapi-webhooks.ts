@@ -48,7 +48,10 @@ export function registerWebhookPaths(registry: OpenAPIRegistry): void {
     responses: {
       201: { description: 'Registered; the secret is in this answer only.', ...json(WebhookWithSecretSchema) },
       400: error('VALIDATION_FAILED: a missing or malformed body'),
-      ...NO_SESSION,
+      401: NO_SESSION[401],
+      403: error(
+        `SESSION_REQUIRED: an API token; ${CSRF}; FORBIDDEN: scope "all" by someone who is not an administrator`,
+      ),
       409: error('TOO_MANY_WEBHOOKS'),
       413: error('FORM_TOO_LARGE: a body over 8 KiB'),
       422: error('WEBHOOK_URL_FORBIDDEN: not http(s), credentials in it, or an address that is not allowed'),

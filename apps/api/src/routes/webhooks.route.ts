@@ -25,8 +25,8 @@ export function webhooksRoute(deps: WebhooksRouteDeps): Router {
   });
 
   router.post('/', requireSession(), async (req, res) => {
-    const { url, events } = parseOrThrow(CreateWebhookSchema, req.body);
-    const hook = await deps.webhooks.create(accountOf(req).id, url, events);
+    const { url, events, scope } = parseOrThrow(CreateWebhookSchema, req.body);
+    const hook = await deps.webhooks.create(accountOf(req), url, events, scope);
     res.status(201).json({ ...present(hook), secret: hook.secret });
   });
 
@@ -75,6 +75,7 @@ function present(hook: Webhook) {
     id: hook.id,
     url: hook.url,
     events: hook.events,
+    scope: hook.scope,
     createdAt: hook.createdAt.toISOString(),
     enabled: hook.disabledAt === null,
     disabledAt: hook.disabledAt?.toISOString() ?? null,

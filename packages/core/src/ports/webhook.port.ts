@@ -1,3 +1,5 @@
+export type WebhookScope = 'own' | 'all';
+
 /** A webhook endpoint of an account. `secret` is only ever shown at creation and rotation. */
 export interface Webhook {
   id: string;
@@ -6,6 +8,8 @@ export interface Webhook {
   secret: string;
   /** Event types sent to it. */
   events: string[];
+  /** `own`: events addressed to its owner; `all`: every event, once (administrators only). */
+  scope: WebhookScope;
   createdAt: Date;
   /** Set when it was disabled for failing (see {@link WebhookDisableRule}); its owner re-enables it. */
   disabledAt: Date | null;
@@ -40,8 +44,10 @@ export interface WebhookRepository {
   remove(accountId: string, id: string): Promise<boolean>;
   /** Null when the account has no such webhook. */
   rotateSecret(accountId: string, id: string, secret: string): Promise<Webhook | null>;
-  /** Enabled endpoints of the account. */
-  active(accountId: string): Promise<Webhook[]>;
+  /** Enabled endpoints of the account with this scope. */
+  active(accountId: string, scope: WebhookScope): Promise<Webhook[]>;
+  /** Active administrators with an enabled `all` endpoint: who hears of every event. */
+  allEventsOwners(): Promise<string[]>;
   /** Ids of the endpoints that already accepted this delivery. */
   acceptedBy(deliveryId: string): Promise<Set<string>>;
   recordAttempt(attempt: WebhookAttempt): Promise<void>;

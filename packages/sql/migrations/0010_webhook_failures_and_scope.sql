@@ -4,3 +4,9 @@
 ALTER TABLE webhooks
   ADD COLUMN failing_since timestamptz,
   ADD COLUMN failures integer NOT NULL DEFAULT 0 CHECK (failures >= 0);
+
+-- `all`: an administrator's endpoint that receives every event once (not only those addressed to
+-- its owner), delivered on channel `webhook-all` of the delivery log.
+ALTER TABLE webhooks
+  ADD COLUMN scope text NOT NULL DEFAULT 'own' CHECK (scope IN ('own', 'all'));
+CREATE INDEX webhooks_all_scope ON webhooks (account_id) WHERE scope = 'all' AND disabled_at IS NULL;
