@@ -62,7 +62,7 @@ import { ProcessImageHandler, startWorker, WORKER_GROUP } from '@pictor/worker';
 import { openDatabase, openInfrastructure, type Infrastructure } from './infrastructure.js';
 import { InProcessBackupJobs } from './in-process-backup-jobs.js';
 import { pasteMetrics } from './paste-metrics.js';
-import { deadLetterTo, startNotifier } from './notifier.js';
+import { deadLetterTo, NOTIFIER_GROUP, startNotifier } from './notifier.js';
 import { backupDatabase, createCleanup, scheduleCleanup } from './lifecycle.js';
 
 /**
@@ -446,6 +446,13 @@ async function openNotifier(
       if (outcome === 'failed') log.warn('notification delivery failed', { channel });
     },
   });
+  const bus = infra.bus;
+  if (bus instanceof KafkaEventBus) {
+    metrics.observeNotifier({
+      lag: () => bus.consumerLag(NOTIFIER_GROUP, TOPICS.notifications),
+      deadLetters: () => bus.topicMessages(TOPICS.notificationsDeadLetter),
+    });
+  }
   const notifier = await startNotifier({
     bus: infra.bus,
     dispatcher,
