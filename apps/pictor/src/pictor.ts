@@ -12,6 +12,7 @@ import {
   EmailNotifier,
   InAppChannel,
   NotificationDispatcher,
+  TelegramPoller,
   UnsubscribeService,
   NotificationHub,
   NotificationInbox,
@@ -459,7 +460,13 @@ async function openNotifier(
     concurrency: config.notifier.concurrency,
     logger: log,
   });
+  // No webhook secret: the bot's updates (the `/start <code>` of linking) come by long polling, in
+  // the notifier (one Deployment, usually one replica; a second poller waits on Telegram's 409).
+  const poller =
+    config.telegram && !config.telegram.webhookSecret ? telegramPoller(config.telegram, infra, config, log) : undefined;
+  poller?.start();
   return async () => {
+    await poller?.stop();
     await notifier.stop();
     await transport.close();
   };
@@ -508,6 +515,29 @@ async function tellWebhookDisabled(
     site,
   );
   await transport.send({ messageId: `${id}@${new URL(site).hostname}`, to: owner.email, ...rendered });
+}
+
+function telegramPoller(
+  telegram: NonNullable<Config['telegram']>,
+  infra: Infrastructure,
+  config: Config,
+  log: Logger,
+): TelegramPoller {
+  const bot = telegramBot(telegram);
+  const links = new TelegramLinks(new PgTelegramRepository(infra.pool), bot, new PgNotificationRepository(infra.pool), {
+    botUsername: telegram.botUsername,
+    site: config.http.publicUrl,
+  });
+  log.info('telegram long polling', { apiUrl: telegram.apiUrl });
+  return new TelegramPoller(bot, links, {
+    onUpdate: (outcome) => log.info('telegram update', { outcome }),
+    onError: (error, conflict) =>
+      conflict
+        ? log.info('telegram getUpdates conflict: another poller or a webhook holds this bot; waiting', {
+            error: error instanceof Error ? error.message : String(error),
+          })
+        : log.warn('telegram getUpdates failed', { error: error instanceof Error ? error.message : String(error) }),
+  });
 }
 
 function telegramBot(telegram: NonNullable<Config['telegram']>): FetchTelegramBotApi {

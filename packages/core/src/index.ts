@@ -44,6 +44,7 @@ export * from './ports/webhook.port.js';
 export * from './notifications/webhooks.js';
 export * from './ports/telegram.port.js';
 export * from './notifications/telegram.js';
+export * from './notifications/telegram-poller.js';
 export * from './links/geo.js';
 export * from './links/replica-chooser.js';
 export * from './links/share-token.js';

@@ -101,7 +101,7 @@ export function registerFollowPaths(registry: OpenAPIRegistry): void {
     path: '/unsubscribe/{token}',
     summary: 'Turn notify off for the follow the link names (RFC 8058 one-click)',
     description:
-      'What mail programs send for `List-Unsubscribe-Post: List-Unsubscribe=One-Click`, and what the page button sends. The signed token is the proof: no session, no CSRF token. Idempotent; the follow stays, only its notify is turned off; a follow removed meanwhile stays removed.',
+      'What mail programs send for `List-Unsubscribe-Post: List-Unsubscribe=One-Click`, and what the page button sends. The signed token is the proof: no session, no CSRF token; the body is not read. Idempotent; the follow stays, only its notify is turned off; a follow removed meanwhile stays removed.',
     request: {
       params: token,
       body: {
@@ -115,10 +115,8 @@ export function registerFollowPaths(registry: OpenAPIRegistry): void {
     },
     responses: {
       200: html('Done (HTML page).'),
-      400: error('MALFORMED_URL, MALFORMED_BODY: the path or the body does not decode'),
+      400: error('MALFORMED_URL: the path does not decode'),
       404: error(BAD_LINK),
-      413: error('FORM_TOO_LARGE, TOO_MANY_FIELDS: a body over 1 KiB or with more than 4 fields'),
-      415: error('UNSUPPORTED_CONTENT_ENCODING, UNSUPPORTED_CHARSET'),
     },
   });
 }

@@ -1,4 +1,4 @@
-import express, { Router, type Response } from 'express';
+import { Router, type Response } from 'express';
 import type { UnsubscribeService, UnsubscribeTarget } from '@pictor/core';
 import { allowOnly } from '../http/method-not-allowed.js';
 import { escapeHtml, layout } from '../pages/html.js';
@@ -10,8 +10,8 @@ const MAX_TOKEN = 256;
  * `/unsubscribe/<token>`: the one-click unsubscribe of follow-notification emails. GET shows what
  * the link does and a button (mail scanners fetch links, so GET changes nothing); POST turns
  * notify off, from that button or from a mail program honouring `List-Unsubscribe-Post:
- * List-Unsubscribe=One-Click` (RFC 8058; it posts `List-Unsubscribe=One-Click`, whatever its
- * body, the token is what counts). No session and no CSRF token: the signed link is the proof, and
+ * List-Unsubscribe=One-Click` (RFC 8058; it posts `List-Unsubscribe=One-Click`; the body is not
+ * read, the token is what counts). No session and no CSRF token: the signed link is the proof, and
  * all it can do is turn notifications off.
  */
 export function unsubscribeRoute(unsubscribe: UnsubscribeService): Router {
@@ -28,14 +28,12 @@ export function unsubscribeRoute(unsubscribe: UnsubscribeService): Router {
     const target = await unsubscribe.describe(token(req.params.token));
     page(res, target, false, req.originalUrl);
   });
-  router.post(
-    '/:token',
-    express.urlencoded({ extended: false, limit: '1kb', parameterLimit: 4, inflate: false }),
-    async (req, res) => {
-      const target = await unsubscribe.unsubscribe(token(req.params.token));
-      page(res, target, true, req.originalUrl);
-    },
-  );
+  // The body (`List-Unsubscribe=One-Click`, or the button's empty form) is not read: the token
+  // is all that counts, so no body can make a one-click request fail.
+  router.post('/:token', async (req, res) => {
+    const target = await unsubscribe.unsubscribe(token(req.params.token));
+    page(res, target, true, req.originalUrl);
+  });
   router.all('/:token', allowOnly('GET', 'POST'));
   return router;
 }
