@@ -392,7 +392,7 @@ export const SETTINGS = {
   ),
   TELEGRAM_WEBHOOK_SECRET: secret(
     optionalString.refine((v) => v === undefined || /^[A-Za-z0-9_-]{16,256}$/.test(v), '16–256 of A-Z a-z 0-9 _ -'),
-    'Secret of the bot webhook: its path is `/hooks/telegram/<secret>` and Telegram sends it as `X-Telegram-Bot-Api-Secret-Token` (set both with setWebhook). Unset: no webhook route.',
+    'Secret of the bot webhook: its path is `/hooks/telegram/<secret>` and Telegram sends it as `X-Telegram-Bot-Api-Secret-Token` (set both with setWebhook). Unset: no webhook route; the notifier polls the bot updates (getUpdates) instead.',
   ),
   NOTIFIER_CONCURRENCY: setting(
     positiveInt.max(64),
