@@ -13,6 +13,7 @@ import {
   type NotificationInbox,
   type WebhookService,
   type TelegramLinks,
+  type UnsubscribeService,
   type ImageFormat,
   type ImageService,
   type ObjectStore,
@@ -48,6 +49,7 @@ import { accountPastesRoute, pastesRoute } from './routes/pastes.route.js';
 import { serveRoute } from './routes/serve.route.js';
 import { replicasRoute } from './routes/replicas.route.js';
 import { shareOpenRoute, sharesRoute } from './routes/shares.route.js';
+import { unsubscribeRoute } from './routes/unsubscribe.route.js';
 import { clientAddress } from './http/client-address.js';
 import { requireAdminToken } from './http/admin-auth.js';
 import { requireAdmin } from './http/auth.js';
@@ -115,6 +117,8 @@ export interface ApiDeps {
     inbox?: NotificationInbox;
     /** Webhook endpoints of accounts (`/api/v1/account/webhooks`); absent: 404. */
     webhooks?: WebhookService;
+    /** One-click unsubscribe links of follow notifications (`/unsubscribe/<token>`). */
+    unsubscribe?: UnsubscribeService;
     /** Telegram linking (`/api/v1/account/telegram`) and, with a secret, the bot's webhook route. */
     telegram?: { links: TelegramLinks; webhookSecret: string | undefined };
   };
@@ -289,6 +293,7 @@ export function createApp(deps: ApiDeps): Express {
     app.use('/api/v1/replicas', replicasRoute({ links: deps.links, guard, lagBoundMs: 2000 }));
   }
   app.use('/api', (_req, _res, next) => next(ERRORS.notFound()));
+  if (deps.accounts?.unsubscribe) app.use('/unsubscribe', unsubscribeRoute(deps.accounts.unsubscribe));
   if (deps.accounts?.telegram?.webhookSecret) {
     app.use(
       '/hooks/telegram',

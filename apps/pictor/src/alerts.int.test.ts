@@ -149,6 +149,41 @@ const CASES: AlertCase[] = [
     ],
   },
   {
+    alert: 'PictorNotifierLagging',
+    evalTime: '40m',
+    firing: {
+      series: {
+        [`pictor_notifier_consumer_lag{${NS}, job="pictor-notifier", partition="0"}`]: '0+100x40',
+      },
+      labels: { severity: 'warning' },
+    },
+    quiet: {
+      // A large backlog that is shrinking: the notifier catches up.
+      [`pictor_notifier_consumer_lag{${NS}, job="pictor-notifier", partition="0"}`]: '5000-100x40',
+    },
+    alsoQuiet: [
+      {
+        name: 'when a small backlog grows',
+        series: { [`pictor_notifier_consumer_lag{${NS}, job="pictor-notifier", partition="0"}`]: '0+10x40' },
+      },
+    ],
+  },
+  {
+    alert: 'PictorNotificationsDeadLetterGrowing',
+    evalTime: '90m',
+    firing: {
+      series: { [`pictor_notifications_dlq_messages{${NS}, job="pictor-notifier"}`]: '0+2x90' },
+      labels: { severity: 'critical' },
+    },
+    quiet: { [`pictor_notifications_dlq_messages{${NS}, job="pictor-notifier"}`]: '400x90' },
+    alsoQuiet: [
+      {
+        name: 'when a few deliveries an hour are given up on',
+        series: { [`pictor_notifications_dlq_messages{${NS}, job="pictor-notifier"}`]: '0+0.5x90' },
+      },
+    ],
+  },
+  {
     alert: 'PictorDeadLetters',
     evalTime: '20m',
     firing: {

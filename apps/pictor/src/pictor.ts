@@ -12,6 +12,8 @@ import {
   EmailNotifier,
   InAppChannel,
   NotificationDispatcher,
+  TelegramPoller,
+  UnsubscribeService,
   NotificationHub,
   NotificationInbox,
   TelegramAccountNotifier,
@@ -31,6 +33,9 @@ import {
   TOPICS,
   type BackupJobs,
   type MailTransport,
+  type NotificationRecipient,
+  type Webhook,
+  renderEmail,
 } from '@pictor/core';
 import { EmlFileMailTransport, FetchTelegramBotApi, HttpWebhookSender, SmtpMailTransport } from '@pictor/notifications';
 import { KafkaEventBus } from '@pictor/events';
@@ -58,7 +63,7 @@ import { ProcessImageHandler, startWorker, WORKER_GROUP } from '@pictor/worker';
 import { openDatabase, openInfrastructure, type Infrastructure } from './infrastructure.js';
 import { InProcessBackupJobs } from './in-process-backup-jobs.js';
 import { pasteMetrics } from './paste-metrics.js';
-import { deadLetterTo, startNotifier } from './notifier.js';
+import { deadLetterTo, NOTIFIER_GROUP, startNotifier } from './notifier.js';
 import { backupDatabase, createCleanup, scheduleCleanup } from './lifecycle.js';
 
 /**
@@ -302,14 +307,8 @@ export async function startPictor(
         stops.push(() => Promise.resolve(stop())),
       );
       const shareLinks = new PgShareLinkRepository(infra.pool);
-      const shares = new ShareService({
-        images: service,
-        pastes,
-        links: shareLinks,
-        signingKey: config.links.signingKey
-          ? Buffer.from(config.links.signingKey, 'utf8')
-          : await shareLinks.signingKey(),
-      });
+      const signingKey = await linkSigningKey(config, infra);
+      const shares = new ShareService({ images: service, pastes, links: shareLinks, signingKey });
       const app = createApp({
         images: service,
         objects: infra.objects,
@@ -353,6 +352,7 @@ export async function startPictor(
             follows: new PgFollowRepository(infra.pool),
           }),
           inbox: new NotificationInbox(new PgNotificationRepository(infra.pool), hub),
+          unsubscribe: unsubscribeLinks(config, infra, signingKey),
           webhooks: new WebhookService(new PgWebhookRepository(infra.pool), webhookSender(config)),
           ...(config.telegram
             ? {
@@ -404,16 +404,32 @@ async function openNotifier(
   const log = logger.child({ module: 'notifier' });
   const transport = openMailTransport(config, logger);
   const repository = new PgNotificationRepository(infra.pool);
+  const unsubscribe = unsubscribeLinks(config, infra, await linkSigningKey(config, infra));
   initialiseSeries(metrics.notificationDeliveries, {
     channel: DELIVERY_CHANNELS,
     outcome: ['sent', 'retried', 'failed', 'duplicate'],
   });
+  const webhooks = new PgWebhookRepository(infra.pool);
+  const webhookOptions = {
+    disable: config.notifier.webhookDisable,
+    onDisabled: async (hook: Webhook, owner: NotificationRecipient) => {
+      log.warn('webhook disabled after failing', { webhookId: hook.id, failures: hook.failures });
+      await tellWebhookDisabled(transport, config.http.publicUrl, hook, owner).catch((error: unknown) =>
+        log.warn('webhook-disabled email not sent', { webhookId: hook.id, error }),
+      );
+    },
+  };
   const dispatcher = new NotificationDispatcher({
     repository,
+    // Administrators' endpoints with scope `all` hear of every event once.
+    observers: {
+      accountIds: () => webhooks.allEventsOwners(),
+      channel: new WebhookChannel(webhooks, webhookSender(config), { ...webhookOptions, scope: 'all' }),
+    },
     channels: [
       new InAppChannel(repository, (n) => hub.publish(n)),
-      new EmailChannel(transport, config.http.publicUrl),
-      new WebhookChannel(new PgWebhookRepository(infra.pool), webhookSender(config)),
+      new EmailChannel(transport, config.http.publicUrl, (follower, followee) => unsubscribe.url(follower, followee)),
+      new WebhookChannel(webhooks, webhookSender(config), webhookOptions),
       ...(config.telegram
         ? [
             new TelegramChannel(
@@ -433,16 +449,97 @@ async function openNotifier(
       if (outcome === 'failed') log.warn('notification delivery failed', { channel });
     },
   });
+  const bus = infra.bus;
+  if (bus instanceof KafkaEventBus) {
+    metrics.observeNotifier({
+      lag: () => bus.consumerLag(NOTIFIER_GROUP, TOPICS.notifications),
+      deadLetters: () => bus.topicMessages(TOPICS.notificationsDeadLetter),
+    });
+  }
   const notifier = await startNotifier({
     bus: infra.bus,
     dispatcher,
     concurrency: config.notifier.concurrency,
     logger: log,
   });
+  // No webhook secret: the bot's updates (the `/start <code>` of linking) come by long polling, in
+  // the notifier (one Deployment, usually one replica; a second poller waits on Telegram's 409).
+  const poller =
+    config.telegram && !config.telegram.webhookSecret ? telegramPoller(config.telegram, infra, config, log) : undefined;
+  poller?.start();
   return async () => {
+    await poller?.stop();
     await notifier.stop();
     await transport.close();
   };
+}
+
+/**
+ * The key share links and unsubscribe links are signed with: LINK_SIGNING_KEY, or one made once
+ * and kept in the database, so every api and notifier process signs and checks alike.
+ */
+async function linkSigningKey(config: Config, infra: Infrastructure): Promise<Buffer> {
+  return config.links.signingKey
+    ? Buffer.from(config.links.signingKey, 'utf8')
+    : new PgShareLinkRepository(infra.pool).signingKey();
+}
+
+function unsubscribeLinks(config: Config, infra: Infrastructure, key: Buffer): UnsubscribeService {
+  return new UnsubscribeService({
+    accounts: new PgAccountRepository(infra.pool),
+    follows: new PgFollowRepository(infra.pool),
+    key,
+    site: config.http.publicUrl,
+  });
+}
+
+/** The email to the owner of a webhook endpoint that was just disabled for failing. */
+async function tellWebhookDisabled(
+  transport: MailTransport,
+  site: string,
+  hook: Webhook,
+  owner: NotificationRecipient,
+): Promise<void> {
+  // One id per disabling: a resend after a crash is recognisably the same message.
+  const id = `webhook-disabled-${hook.id}-${hook.disabledAt?.getTime() ?? 0}`;
+  const rendered = renderEmail(
+    {
+      id,
+      type: 'webhook-disabled',
+      recipient: { accountId: owner.id, username: owner.username, email: owner.email },
+      data: {
+        url: hook.url,
+        failingSince: hook.failingSince?.toISOString() ?? '',
+        failures: String(hook.failures),
+      },
+      createdAt: hook.disabledAt ?? new Date(),
+    },
+    site,
+  );
+  await transport.send({ messageId: `${id}@${new URL(site).hostname}`, to: owner.email, ...rendered });
+}
+
+function telegramPoller(
+  telegram: NonNullable<Config['telegram']>,
+  infra: Infrastructure,
+  config: Config,
+  log: Logger,
+): TelegramPoller {
+  const bot = telegramBot(telegram);
+  const links = new TelegramLinks(new PgTelegramRepository(infra.pool), bot, new PgNotificationRepository(infra.pool), {
+    botUsername: telegram.botUsername,
+    site: config.http.publicUrl,
+  });
+  log.info('telegram long polling', { apiUrl: telegram.apiUrl });
+  return new TelegramPoller(bot, links, {
+    onUpdate: (outcome) => log.info('telegram update', { outcome }),
+    onError: (error, conflict) =>
+      conflict
+        ? log.info('telegram getUpdates conflict: another poller or a webhook holds this bot; waiting', {
+            error: error instanceof Error ? error.message : String(error),
+          })
+        : log.warn('telegram getUpdates failed', { error: error instanceof Error ? error.message : String(error) }),
+  });
 }
 
 function telegramBot(telegram: NonNullable<Config['telegram']>): FetchTelegramBotApi {

@@ -200,6 +200,10 @@ export interface WebhookEndpoint {
   url: string;
   events: string[];
   enabled?: boolean;
+  scope?: 'own' | 'all';
+  disabledAt?: string | null;
+  failingSince?: string | null;
+  failures?: number;
   createdAt: string;
   secret?: string;
 }
@@ -222,6 +226,9 @@ export const createWebhook = (url: string, events?: string[]) =>
 
 export const rotateWebhook = (id: string) =>
   call<{ secret: string }>('POST', `/account/webhooks/${encodeURIComponent(id)}/rotate`);
+
+export const enableWebhook = (id: string) =>
+  call<WebhookEndpoint>('POST', `/account/webhooks/${encodeURIComponent(id)}/enable`);
 
 export const deleteWebhook = (id: string) => call('DELETE', `/account/webhooks/${encodeURIComponent(id)}`);
 

@@ -322,11 +322,26 @@ export class NotificationsUi {
         log.hidden = false;
       });
     });
+    // Disabled for failing (see WEBHOOK_DISABLE_AFTER): say since when, and offer to enable it again.
+    const disabled =
+      hook.enabled === false
+        ? [
+            h(
+              'strong',
+              { class: 'webhook-disabled' },
+              `Disabled ${when(hook.disabledAt ?? '')}: every request failed since ${when(hook.failingSince ?? '')}.`,
+            ),
+            ' ',
+            enableButton(hook, refresh),
+            ' ',
+          ]
+        : [];
     return h(
       'li',
       { class: 'webhook', 'data-id': hook.id },
       h('code', {}, hook.url),
-      ` · ${hook.events.join(', ')}${hook.enabled === false ? ' · disabled' : ''} `,
+      ` · ${hook.events.join(', ')}${hook.scope === 'all' ? ' · every event on the server' : ''}${hook.enabled === false ? ' · disabled' : ''} `,
+      ...disabled,
       rotate,
       ' ',
       show,
@@ -335,4 +350,15 @@ export class NotificationsUi {
       log,
     );
   }
+}
+
+function enableButton(hook: WebhookEndpoint, refresh: () => Promise<void>): HTMLButtonElement {
+  const button = h('button', { type: 'button', class: 'btn btn-small' }, 'Enable again');
+  button.addEventListener('click', () => {
+    void api.enableWebhook(hook.id).then(() => {
+      announce('Webhook enabled');
+      return refresh();
+    });
+  });
+  return button;
 }

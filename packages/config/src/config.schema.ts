@@ -352,6 +352,16 @@ export const SETTINGS = {
     'Followers notified per batch of a fan-out; a restarted notifier resumes after the last finished batch.',
     '500',
   ),
+  WEBHOOK_DISABLE_AFTER: setting(
+    duration,
+    'A webhook endpoint whose every request failed for this long (and at least WEBHOOK_DISABLE_MIN_FAILURES times) is disabled and its owner told by email; `never`: never disabled.',
+    '3d',
+  ),
+  WEBHOOK_DISABLE_MIN_FAILURES: setting(
+    positiveInt.max(1_000_000),
+    'Failed requests in a row a webhook endpoint needs, besides WEBHOOK_DISABLE_AFTER, before it is disabled.',
+    '10',
+  ),
   WEBHOOK_ALLOWED_CIDRS: setting(
     z
       .string()
@@ -392,7 +402,7 @@ export const SETTINGS = {
   ),
   TELEGRAM_WEBHOOK_SECRET: secret(
     optionalString.refine((v) => v === undefined || /^[A-Za-z0-9_-]{16,256}$/.test(v), '16–256 of A-Z a-z 0-9 _ -'),
-    'Secret of the bot webhook: its path is `/hooks/telegram/<secret>` and Telegram sends it as `X-Telegram-Bot-Api-Secret-Token` (set both with setWebhook). Unset: no webhook route.',
+    'Secret of the bot webhook: its path is `/hooks/telegram/<secret>` and Telegram sends it as `X-Telegram-Bot-Api-Secret-Token` (set both with setWebhook). Unset: no webhook route; the notifier polls the bot updates (getUpdates) instead.',
   ),
   NOTIFIER_CONCURRENCY: setting(
     positiveInt.max(64),

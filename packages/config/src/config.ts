@@ -80,6 +80,8 @@ export interface Config {
     retryBaseMs: number;
     fanoutBatch: number;
     webhookAllowedCidrs: string[];
+    /** Null: endpoints are never disabled for failing. */
+    webhookDisable: { afterMs: number; minFailures: number } | null;
   };
   relay: { batchSize: number; pollIntervalMs: number };
   serveWaitMs: number;
@@ -283,6 +285,13 @@ export function loadConfig(env: Env, overrides: Partial<Record<SettingName, stri
       retryBaseMs: s.NOTIFY_RETRY_BASE_MS,
       fanoutBatch: s.NOTIFY_FANOUT_BATCH,
       webhookAllowedCidrs: s.WEBHOOK_ALLOWED_CIDRS,
+      webhookDisable:
+        s.WEBHOOK_DISABLE_AFTER === 'never'
+          ? null
+          : {
+              afterMs: (durationSeconds(s.WEBHOOK_DISABLE_AFTER) ?? 0) * 1000,
+              minFailures: s.WEBHOOK_DISABLE_MIN_FAILURES,
+            },
     },
     relay: { batchSize: s.RELAY_BATCH_SIZE, pollIntervalMs: s.RELAY_POLL_INTERVAL_MS },
     serveWaitMs: s.SERVE_WAIT_MS,

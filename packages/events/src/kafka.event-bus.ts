@@ -195,6 +195,12 @@ export class KafkaEventBus implements EventBus {
     });
   }
 
+  /** Messages a topic holds now: the high minus the low watermark, summed over its partitions. */
+  async topicMessages(topic: string): Promise<number> {
+    const offsets = await this.admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, p) => sum + Math.max(0, Number(p.high) - Number(p.low)), 0);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));

@@ -31,6 +31,7 @@ export class EmlFileMailTransport implements MailTransport {
       text: message.text,
       html: message.html,
       messageId: `<${message.messageId}>`,
+      ...(message.headers ? { headers: message.headers } : {}),
     })) as { message: Buffer };
     await mkdir(this.options.dir, { recursive: true, mode: 0o700 });
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');

@@ -30,6 +30,7 @@ export class SmtpMailTransport implements MailTransport {
       text: message.text,
       html: message.html,
       messageId: `<${message.messageId}>`,
+      ...(message.headers ? { headers: message.headers } : {}),
     });
   }
 

@@ -140,6 +140,26 @@ describe('createMetrics', () => {
     expect(text).toContain('pictor_kafka_consumer_lag{topic="t",partition="1"} 0');
   });
 
+  it('when the notifier is observed, then its lag per partition and the DLQ size are exported, NaN when unread', async () => {
+    const metrics = createMetrics();
+    metrics.observeNotifier({
+      lag: () => Promise.resolve([{ topic: 'pictor.notifications', partition: 3, lag: 12 }]),
+      deadLetters: () => Promise.resolve(5),
+    });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('pictor_notifier_consumer_lag{partition="3"} 12');
+    expect(text).toMatch(/^pictor_notifications_dlq_messages 5$/m);
+
+    const down = createMetrics();
+    down.observeNotifier({
+      lag: () => Promise.reject(new Error('kafka down')),
+      deadLetters: () => Promise.reject(new Error('kafka down')),
+    });
+    const unread = await down.registry.metrics();
+    expect(unread).not.toMatch(/^pictor_notifier_consumer_lag\{/m);
+    expect(unread).toMatch(/^pictor_notifications_dlq_messages nan$/im);
+  });
+
   it('when labels are derived, then they come from closed sets', () => {
     expect(statusClass(201)).toBe('2xx');
     expect(statusClass(503)).toBe('5xx');

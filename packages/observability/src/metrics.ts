@@ -107,6 +107,11 @@ export interface Metrics {
   observeOutbox(read: () => Promise<OutboxBacklog>): void;
   /** Reads the consumer group's lag on every scrape (worker processes). */
   observeConsumerLag(read: () => Promise<PartitionLag[]>): void;
+  /**
+   * Reads the notifier group's lag on `pictor.notifications` and the number of messages in
+   * `pictor.notifications.dlq` on every scrape (notifier processes, Kafka only).
+   */
+  observeNotifier(read: { lag: () => Promise<PartitionLag[]>; deadLetters: () => Promise<number> }): void;
   /** Reads image counts and stored bytes on every scrape (api processes). */
   observeStorage(read: () => Promise<StoredImages>): void;
   /** Reads the last successful backup on every scrape. */
@@ -302,6 +307,25 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
           }
         },
         ['topic', 'partition'],
+      );
+    },
+    observeNotifier(read) {
+      once('notifier');
+      scrapeGauge(
+        'pictor_notifier_consumer_lag',
+        'Notification events not yet committed by the notifier group (pictor-notifier), per partition of pictor.notifications.',
+        async (g) => {
+          for (const p of (await settle(read.lag, () => undefined)) ?? [])
+            g.set({ partition: String(p.partition) }, p.lag);
+        },
+        ['partition'],
+      );
+      scrapeGauge(
+        'pictor_notifications_dlq_messages',
+        'Messages in pictor.notifications.dlq (deliveries given up on, kept for the topic retention).',
+        async (g) => {
+          g.set((await settle(read.deadLetters, () => undefined)) ?? Number.NaN);
+        },
       );
     },
     observeStorage(read) {

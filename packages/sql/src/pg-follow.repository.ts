@@ -49,6 +49,14 @@ export class PgFollowRepository implements FollowRepository {
     });
   }
 
+  async setNotify(followerId: string, followeeId: string, notify: boolean): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      'UPDATE follows SET notify = $3 WHERE follower_id = $1 AND followee_id = $2',
+      [followerId, followeeId, notify],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
   async remove(followerId: string, followeeId: string): Promise<boolean> {
     const { rowCount } = await this.pool.query('DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2', [
       followerId,

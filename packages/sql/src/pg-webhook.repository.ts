@@ -1,4 +1,4 @@
-import type { Webhook, WebhookAttempt, WebhookRepository } from '@pictor/core';
+import type { Webhook, WebhookAttempt, WebhookDisableRule, WebhookRepository, WebhookScope } from '@pictor/core';
 import type { Pool } from './pool.js';
 
 interface WebhookRow {
@@ -9,6 +9,9 @@ interface WebhookRow {
   events: string[];
   created_at: Date;
   disabled_at: Date | null;
+  failing_since: Date | null;
+  failures: number;
+  scope: WebhookScope;
 }
 
 interface AttemptRow {
@@ -21,7 +24,7 @@ interface AttemptRow {
   at: Date;
 }
 
-const COLUMNS = 'id, account_id, url, secret, events, created_at, disabled_at';
+const COLUMNS = 'id, account_id, url, secret, events, created_at, disabled_at, failing_since, failures, scope';
 const toWebhook = (r: WebhookRow): Webhook => ({
   id: r.id,
   accountId: r.account_id,
@@ -30,6 +33,9 @@ const toWebhook = (r: WebhookRow): Webhook => ({
   events: r.events,
   createdAt: r.created_at,
   disabledAt: r.disabled_at,
+  failingSince: r.failing_since,
+  failures: r.failures,
+  scope: r.scope,
 });
 
 /** Webhook endpoints and their delivery log on PostgreSQL. */
@@ -38,8 +44,8 @@ export class PgWebhookRepository implements WebhookRepository {
 
   async insert(w: Webhook): Promise<void> {
     await this.pool.query(
-      'INSERT INTO webhooks (id, account_id, url, secret, events, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
-      [w.id, w.accountId, w.url, w.secret, w.events, w.createdAt],
+      'INSERT INTO webhooks (id, account_id, url, secret, events, created_at, scope) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [w.id, w.accountId, w.url, w.secret, w.events, w.createdAt, w.scope],
     );
   }
 
@@ -75,12 +81,23 @@ export class PgWebhookRepository implements WebhookRepository {
     return rows[0] ? toWebhook(rows[0]) : null;
   }
 
-  async active(accountId: string): Promise<Webhook[]> {
+  async active(accountId: string, scope: WebhookScope): Promise<Webhook[]> {
     const { rows } = await this.pool.query<WebhookRow>(
-      `SELECT ${COLUMNS} FROM webhooks WHERE account_id = $1 AND disabled_at IS NULL ORDER BY created_at, id`,
-      [accountId],
+      `SELECT ${COLUMNS} FROM webhooks WHERE account_id = $1 AND scope = $2 AND disabled_at IS NULL
+        ORDER BY created_at, id`,
+      [accountId, scope],
     );
     return rows.map(toWebhook);
+  }
+
+  async allEventsOwners(): Promise<string[]> {
+    // Read at every event: an administrator demoted or blocked stops hearing of everything at once.
+    const { rows } = await this.pool.query<{ account_id: string }>(
+      `SELECT DISTINCT w.account_id FROM webhooks w JOIN accounts a ON a.id = w.account_id
+        WHERE w.scope = 'all' AND w.disabled_at IS NULL AND a.role = 'admin' AND a.status = 'active'
+        ORDER BY w.account_id`,
+    );
+    return rows.map((r) => r.account_id);
   }
 
   async acceptedBy(deliveryId: string): Promise<Set<string>> {
@@ -100,6 +117,48 @@ export class PgWebhookRepository implements WebhookRepository {
          at = EXCLUDED.at, attempts = webhook_attempts.attempts + 1`,
       [a.deliveryId, a.webhookId, a.status, a.httpStatus, a.durationMs, a.error, a.at],
     );
+  }
+
+  async recordOutcome(
+    webhookId: string,
+    ok: boolean,
+    at: Date,
+    rule: WebhookDisableRule | null,
+  ): Promise<Webhook | null> {
+    if (ok) {
+      await this.pool.query(
+        'UPDATE webhooks SET failing_since = NULL, failures = 0 WHERE id = $1 AND (failing_since IS NOT NULL OR failures <> 0)',
+        [webhookId],
+      );
+      return null;
+    }
+    // One statement: concurrent failures of one endpoint count each, and only one of them disables it.
+    const { rows } = await this.pool.query<WebhookRow & { just_disabled: boolean }>(
+      `WITH before AS (SELECT id, disabled_at FROM webhooks WHERE id = $1 FOR UPDATE)
+       UPDATE webhooks w SET
+         failing_since = COALESCE(w.failing_since, $2),
+         failures = w.failures + 1,
+         disabled_at = CASE
+           WHEN w.disabled_at IS NULL AND COALESCE(w.failing_since, $2) <= $3::timestamptz AND w.failures + 1 >= $4::int THEN $2
+           ELSE w.disabled_at END
+       FROM before WHERE w.id = before.id
+       RETURNING ${COLUMNS.split(', ')
+         .map((c) => `w.${c}`)
+         .join(', ')}, (before.disabled_at IS NULL AND w.disabled_at IS NOT NULL) AS just_disabled`,
+      // No rule: the comparisons are NULL, so nothing is ever disabled.
+      [webhookId, at, rule ? new Date(at.getTime() - rule.afterMs) : null, rule?.minFailures ?? null],
+    );
+    const row = rows[0];
+    return row?.just_disabled ? toWebhook(row) : null;
+  }
+
+  async enable(accountId: string, id: string): Promise<Webhook | null> {
+    const { rows } = await this.pool.query<WebhookRow>(
+      `UPDATE webhooks SET disabled_at = NULL, failing_since = NULL, failures = 0
+        WHERE account_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+      [accountId, id],
+    );
+    return rows[0] ? toWebhook(rows[0]) : null;
   }
 
   async recentAttempts(webhookId: string, limit: number): Promise<WebhookAttempt[]> {

@@ -113,6 +113,20 @@ export function describeFollowRepositoryContract(
       expect(await repo.find(alice.id, alice.id)).toBeNull();
     });
 
+    it('when notify is turned off, then only that follow changes, and no follow is ever created by it', async () => {
+      const [alice, bob, carol] = (await accounts(3)) as [NewAccount, NewAccount, NewAccount];
+      await repo.upsert({ followerId: alice.id, followeeId: bob.id, notify: true, createdAt: T0 });
+      await repo.upsert({ followerId: alice.id, followeeId: carol.id, notify: true, createdAt: T0 });
+      expect(await repo.setNotify(alice.id, bob.id, false)).toBe(true);
+      expect(await repo.find(alice.id, bob.id)).toMatchObject({ notify: false, createdAt: T0 });
+      expect(await repo.find(alice.id, carol.id)).toMatchObject({ notify: true });
+      // Turning it off again holds; a follow that is not there stays absent.
+      expect(await repo.setNotify(alice.id, bob.id, false)).toBe(true);
+      expect(await repo.setNotify(bob.id, alice.id, false)).toBe(false);
+      expect(await repo.find(bob.id, alice.id)).toBeNull();
+      expect(await drained(fixture.outbox)).toEqual([]);
+    });
+
     it('when someone unfollows, then the follow is gone and a second unfollow says so', async () => {
       const [alice, bob] = (await accounts(2)) as [NewAccount, NewAccount];
       await repo.upsert({ followerId: alice.id, followeeId: bob.id, notify: true, createdAt: T0 });

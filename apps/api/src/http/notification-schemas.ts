@@ -54,6 +54,10 @@ export const CreateWebhookSchema = z
       .max(10)
       .optional()
       .openapi({ description: 'Event types to send; all when absent.' }),
+    scope: z.enum(['own', 'all']).optional().openapi({
+      description:
+        '`own` (default): events addressed to you. `all`: every event on the server, once each, whoever it is for (administrators only; others get 403 FORBIDDEN).',
+    }),
   })
   .strict()
   .openapi('CreateWebhook');
@@ -65,8 +69,18 @@ export const WebhookSchema = z
     id: z.string(),
     url: z.string(),
     events: z.array(z.string()),
+    scope: z.enum(['own', 'all']),
     createdAt: z.string(),
-    enabled: z.boolean(),
+    enabled: z.boolean().openapi({
+      description:
+        'False once it was disabled for failing (WEBHOOK_DISABLE_AFTER); enable it again with POST …/enable.',
+    }),
+    disabledAt: z.string().nullable(),
+    failingSince: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Since when every request to it failed; null after a success.' }),
+    failures: z.int().openapi({ description: 'Failed requests since failingSince.' }),
   })
   .openapi('Webhook');
 

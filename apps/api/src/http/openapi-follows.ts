@@ -1,5 +1,5 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   FollowBodySchema,
   FollowListQuerySchema,
@@ -77,4 +77,46 @@ export function registerFollowPaths(registry: OpenAPIRegistry): void {
       },
     });
   }
+
+  const token = z.object({
+    token: z.string().openapi({ description: 'The signed token of the link in a follow-notification email.' }),
+  });
+  const html = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
+  const BAD_LINK = 'UNSUBSCRIBE_LINK_INVALID: a link this server did not write (forged, altered or cut short)';
+  registry.registerPath({
+    method: 'get',
+    path: '/unsubscribe/{token}',
+    summary: 'The page of a one-click unsubscribe link (changes nothing)',
+    description:
+      'The link of `List-Unsubscribe` and of the line at the end of every new-image and new-paste email. Shows whom it is about and a button that POSTs to the same URL; reading it changes nothing, so mail scanners that fetch links unsubscribe nobody. No sign-in.',
+    request: { params: token },
+    responses: {
+      200: html('The page (HTML): a button while notify is on, else that there is nothing to stop.'),
+      400: error('MALFORMED_URL: the path does not decode'),
+      404: error(BAD_LINK),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/unsubscribe/{token}',
+    summary: 'Turn notify off for the follow the link names (RFC 8058 one-click)',
+    description:
+      'What mail programs send for `List-Unsubscribe-Post: List-Unsubscribe=One-Click`, and what the page button sends. The signed token is the proof: no session, no CSRF token; the body is not read. Idempotent; the follow stays, only its notify is turned off; a follow removed meanwhile stays removed.',
+    request: {
+      params: token,
+      body: {
+        required: false,
+        content: {
+          'application/x-www-form-urlencoded': {
+            schema: z.object({ 'List-Unsubscribe': z.literal('One-Click').optional() }),
+          },
+        },
+      },
+    },
+    responses: {
+      200: html('Done (HTML page).'),
+      400: error('MALFORMED_URL: the path does not decode'),
+      404: error(BAD_LINK),
+    },
+  });
 }

@@ -9,6 +9,7 @@ import {
   WebhookDeliveriesSchema,
   WebhookIdParam,
   WebhookListSchema,
+  WebhookSchema,
   WebhookWithSecretSchema,
 } from './notification-schemas.js';
 import { ErrorSchema } from './schemas.js';
@@ -47,7 +48,10 @@ export function registerWebhookPaths(registry: OpenAPIRegistry): void {
     responses: {
       201: { description: 'Registered; the secret is in this answer only.', ...json(WebhookWithSecretSchema) },
       400: error('VALIDATION_FAILED: a missing or malformed body'),
-      ...NO_SESSION,
+      401: NO_SESSION[401],
+      403: error(
+        `SESSION_REQUIRED: an API token; ${CSRF}; FORBIDDEN: scope "all" by someone who is not an administrator`,
+      ),
       409: error('TOO_MANY_WEBHOOKS'),
       413: error('FORM_TOO_LARGE: a body over 8 KiB'),
       422: error('WEBHOOK_URL_FORBIDDEN: not http(s), credentials in it, or an address that is not allowed'),
@@ -94,6 +98,21 @@ export function registerWebhookPaths(registry: OpenAPIRegistry): void {
     },
   });
 
+  registry.registerPath({
+    method: 'post',
+    path: '/api/v1/account/webhooks/{id}/enable',
+    summary: 'Enable a webhook endpoint that was disabled for failing',
+    description:
+      'An endpoint whose every request failed for WEBHOOK_DISABLE_AFTER (default 3 days), at least WEBHOOK_DISABLE_MIN_FAILURES times, is disabled and its owner told by email. This enables it again with a fresh count; on an enabled endpoint it changes nothing.',
+    security: sessionOnly,
+    request: { params: WebhookIdParam },
+    responses: {
+      200: { description: 'The endpoint, enabled.', ...json(WebhookSchema) },
+      400: error('VALIDATION_FAILED: the id is not a UUID'),
+      ...NO_SESSION,
+      404: error('WEBHOOK_NOT_FOUND'),
+    },
+  });
   registry.registerPath({
     method: 'get',
     path: '/api/v1/account/telegram',

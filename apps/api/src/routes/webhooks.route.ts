@@ -25,8 +25,8 @@ export function webhooksRoute(deps: WebhooksRouteDeps): Router {
   });
 
   router.post('/', requireSession(), async (req, res) => {
-    const { url, events } = parseOrThrow(CreateWebhookSchema, req.body);
-    const hook = await deps.webhooks.create(accountOf(req).id, url, events);
+    const { url, events, scope } = parseOrThrow(CreateWebhookSchema, req.body);
+    const hook = await deps.webhooks.create(accountOf(req), url, events, scope);
     res.status(201).json({ ...present(hook), secret: hook.secret });
   });
 
@@ -34,6 +34,11 @@ export function webhooksRoute(deps: WebhooksRouteDeps): Router {
     const { id } = parseOrThrow(WebhookIdParam, req.params);
     const hook = await deps.webhooks.rotate(accountOf(req).id, id);
     res.json({ ...present(hook), secret: hook.secret });
+  });
+
+  router.post('/:id/enable', requireSession(), async (req, res) => {
+    const { id } = parseOrThrow(WebhookIdParam, req.params);
+    res.json(present(await deps.webhooks.enable(accountOf(req).id, id)));
   });
 
   router.get('/:id/deliveries', requireSession(), async (req, res) => {
@@ -60,6 +65,7 @@ export function webhooksRoute(deps: WebhooksRouteDeps): Router {
   router.all('/', allowOnly('GET', 'POST'));
   router.all('/:id', allowOnly('DELETE'));
   router.all('/:id/rotate', allowOnly('POST'));
+  router.all('/:id/enable', allowOnly('POST'));
   router.all('/:id/deliveries', allowOnly('GET'));
   return router;
 }
@@ -69,7 +75,11 @@ function present(hook: Webhook) {
     id: hook.id,
     url: hook.url,
     events: hook.events,
+    scope: hook.scope,
     createdAt: hook.createdAt.toISOString(),
     enabled: hook.disabledAt === null,
+    disabledAt: hook.disabledAt?.toISOString() ?? null,
+    failingSince: hook.failingSince?.toISOString() ?? null,
+    failures: hook.failures,
   };
 }

@@ -219,6 +219,8 @@ export const ERRORS = {
   accountNotFound: () => new AppError('ACCOUNT_NOT_FOUND', 404, 'No such account.'),
   userNotFound: () => new AppError('USER_NOT_FOUND', 404, 'No such user.'),
   cannotFollowSelf: () => new AppError('CANNOT_FOLLOW_SELF', 422, 'You cannot follow yourself.'),
+  unsubscribeLinkInvalid: () =>
+    new AppError('UNSUBSCRIBE_LINK_INVALID', 404, 'This unsubscribe link is not valid on this server.'),
   webhookUrlForbidden: (reason: string) =>
     new AppError('WEBHOOK_URL_FORBIDDEN', 422, `This webhook URL is not accepted: ${reason}`),
   webhookNotFound: () => new AppError('WEBHOOK_NOT_FOUND', 404, 'No such webhook.'),

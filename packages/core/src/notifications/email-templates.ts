@@ -22,6 +22,17 @@ ${body}
 `;
 }
 
+/** The one-click unsubscribe line of a follow notification, when it has a link. */
+function unsubscribeText(url: string | undefined, actor: string): string[] {
+  return url ? ['', `Stop notifications of ${actor} with one click (no sign-in): ${url}`] : [];
+}
+
+function unsubscribeHtml(url: string | undefined, actor: string): string[] {
+  return url
+    ? [`<a href="${escapeHtml(url)}">Stop notifications of ${escapeHtml(actor)}</a> (one click, no sign-in).`]
+    : [];
+}
+
 /** Subject, text and HTML of a notification sent by email. `site` is PUBLIC_URL. */
 export function renderEmail(notification: Notification, site: string): RenderedEmail {
   const name = notification.recipient.username;
@@ -123,6 +134,27 @@ export function renderEmail(notification: Notification, site: string): RenderedE
           'If this was not you, reset your password at once and tell the administrator.',
         ]),
       };
+    case 'webhook-disabled': {
+      const url = notification.data.url ?? '';
+      const since = notification.data.failingSince ?? '';
+      const failures = notification.data.failures ?? '';
+      const account = `${site}/#/account`;
+      return {
+        subject: 'A webhook of your Pictor account was disabled',
+        text: [
+          `Hello ${name},`,
+          '',
+          `every request to your webhook ${url} on ${host} has failed since ${since} (${failures} failures), so it was disabled: it gets no events until you enable it again.`,
+          '',
+          `Fix the endpoint, then enable it on your account page: ${account}`,
+        ].join('\n'),
+        html: page('Webhook disabled', [
+          `Hello ${escapeHtml(name)},`,
+          `every request to your webhook <code>${escapeHtml(url)}</code> on ${escapeHtml(host)} has failed since ${escapeHtml(since)} (${escapeHtml(failures)} failures), so it was disabled: it gets no events until you enable it again.`,
+          `Fix the endpoint, then enable it on <a href="${escapeHtml(account)}">your account page</a>.`,
+        ]),
+      };
+    }
     case 'follower.new': {
       const actor = notification.data.actor ?? '';
       const profile = `${site}/u/${encodeURIComponent(actor)}`;
@@ -148,11 +180,13 @@ export function renderEmail(notification: Notification, site: string): RenderedE
           `${actor}, whom you follow, published ${named}: ${url}`,
           '',
           `You get this because you asked to be notified of ${actor}'s images; turn it off on their profile.`,
+          ...unsubscribeText(notification.data.unsubscribeUrl, actor),
         ].join('\n'),
         html: page('New image', [
           `Hello ${escapeHtml(name)},`,
           `${escapeHtml(actor)}, whom you follow, published <a href="${escapeHtml(url)}">${escapeHtml(named)}</a>.`,
           `You get this because you asked to be notified of ${escapeHtml(actor)}'s images; turn it off on their profile.`,
+          ...unsubscribeHtml(notification.data.unsubscribeUrl, actor),
         ]),
       };
     }
@@ -169,11 +203,13 @@ export function renderEmail(notification: Notification, site: string): RenderedE
           `${actor}, whom you follow, published ${named}: ${url}`,
           '',
           `You get this because you asked to be notified of ${actor}'s images and pastes; turn it off on their profile.`,
+          ...unsubscribeText(notification.data.unsubscribeUrl, actor),
         ].join('\n'),
         html: page('New paste', [
           `Hello ${escapeHtml(name)},`,
           `${escapeHtml(actor)}, whom you follow, published <a href="${escapeHtml(url)}">${escapeHtml(named)}</a>.`,
           `You get this because you asked to be notified of ${escapeHtml(actor)}'s images and pastes; turn it off on their profile.`,
+          ...unsubscribeHtml(notification.data.unsubscribeUrl, actor),
         ]),
       };
     }

@@ -14,6 +14,8 @@ export class EmailChannel implements NotificationChannel {
     private readonly transport: MailTransport,
     /** PUBLIC_URL: links, and the domain of Message-IDs. */
     private readonly site: string,
+    /** The one-click unsubscribe link of a follow (follower, followee); none when absent. */
+    private readonly unsubscribeUrl?: (followerId: string, followeeId: string) => string,
   ) {}
 
   /** Only to those who left email notifications on. */
@@ -22,12 +24,19 @@ export class EmailChannel implements NotificationChannel {
   }
 
   async deliver({ id, event, recipient }: Delivery): Promise<void> {
+    // A message sent because of a follow carries the link that turns that follow's notify off,
+    // in the text and as List-Unsubscribe with one-click POST (RFC 8058), which mail programs
+    // show as their own "Unsubscribe" button.
+    const unsubscribe =
+      this.unsubscribeUrl && (event.type === 'image.published' || event.type === 'paste.published')
+        ? this.unsubscribeUrl(recipient.id, event.accountId)
+        : undefined;
     const rendered = renderEmail(
       {
         id,
         type: event.type,
         recipient: { accountId: recipient.id, username: recipient.username, email: recipient.email },
-        data: { ...event.data, actor: event.actor.username },
+        data: { ...event.data, actor: event.actor.username, ...(unsubscribe ? { unsubscribeUrl: unsubscribe } : {}) },
         createdAt: new Date(event.createdAt),
       },
       this.site,
@@ -37,6 +46,14 @@ export class EmailChannel implements NotificationChannel {
         messageId: `${id}@${new URL(this.site).hostname}`,
         to: recipient.email,
         ...rendered,
+        ...(unsubscribe
+          ? {
+              headers: {
+                'List-Unsubscribe': `<${unsubscribe}>`,
+                'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+              },
+            }
+          : {}),
       });
     } catch (error) {
       // 5xx: the mailbox is refused; trying again does not help. 4xx and connection errors might.

@@ -59,6 +59,12 @@ export interface NotificationDispatcherDeps {
   fanoutBatch: number;
   /** Deliveries of one batch under way at once. */
   concurrency?: number;
+  /**
+   * Who hears of every event once, whoever it is for (administrators' `all` webhooks): their ids,
+   * read at each event, and the channel that reaches them. Delivered like any delivery, claimed
+   * in the log under (event, observer, that channel).
+   */
+  observers?: { accountIds: () => Promise<string[]>; channel: NotificationChannel };
   onOutcome?: (channel: DeliveryChannel, outcome: DeliveryOutcome) => void;
   clock?: () => Date;
   sleep?: (ms: number) => Promise<void>;
@@ -87,6 +93,7 @@ export class NotificationDispatcher {
         // Told only while the follow still stands and both accounts are active.
         if (!recipient || !(await this.deps.repository.recipient(event.actor.id))) return;
         if (!(await this.deps.repository.follows(event.actor.id, event.accountId))) return;
+        await this.observe(event);
         await this.deliverAll(event, recipient);
         return;
       }
@@ -102,6 +109,8 @@ export class NotificationDispatcher {
     const { repository, fanoutBatch } = this.deps;
     // The author blocked (or gone) since publishing: nobody is told.
     if (!(await repository.recipient(event.accountId))) return;
+    // Before the fan-out, and again after a restart: the delivery log keeps it to once.
+    await this.observe(event);
     const progress = await repository.fanoutProgress(event.id);
     if (progress?.done) return;
     let after: FollowCursor | undefined = progress?.after ?? undefined;
@@ -118,6 +127,15 @@ export class NotificationDispatcher {
       }
       after = last.cursor;
       await repository.saveFanoutProgress(event.id, after, false);
+    }
+  }
+
+  private async observe(event: NotificationEvent): Promise<void> {
+    const observers = this.deps.observers;
+    if (!observers) return;
+    for (const id of await observers.accountIds()) {
+      const observer = await this.deps.repository.recipient(id);
+      if (observer) await this.deliver(event, observer, observers.channel);
     }
   }
 

@@ -1,6 +1,12 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { ERRORS } from '../errors/errors.js';
-import type { Webhook, WebhookRepository, WebhookSender } from '../ports/webhook.port.js';
+import type {
+  Webhook,
+  WebhookDisableRule,
+  WebhookRepository,
+  WebhookScope,
+  WebhookSender,
+} from '../ports/webhook.port.js';
 import { DeliveryError, type Delivery, type NotificationChannel } from './notification-dispatcher.js';
 import type { NotificationEventType } from './notification-event.js';
 
@@ -33,8 +39,18 @@ export class WebhookService {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  /** The new webhook with its secret (shown this once). */
-  async create(accountId: string, url: string, events?: readonly string[]): Promise<Webhook> {
+  /**
+   * The new webhook with its secret (shown this once). Scope `all` (every event, not only the
+   * owner's) is for administrators; anyone else is refused FORBIDDEN.
+   */
+  async create(
+    owner: { id: string; role: 'user' | 'admin' },
+    url: string,
+    events?: readonly string[],
+    scope: WebhookScope = 'own',
+  ): Promise<Webhook> {
+    if (scope === 'all' && owner.role !== 'admin') throw ERRORS.forbidden();
+    const accountId = owner.id;
     await this.sender.check(url);
     if ((await this.repository.count(accountId)) >= MAX_WEBHOOKS) throw ERRORS.tooManyWebhooks(MAX_WEBHOOKS);
     const webhook: Webhook = {
@@ -45,6 +61,9 @@ export class WebhookService {
       events: [...new Set(events && events.length > 0 ? events : WEBHOOK_EVENT_TYPES)],
       createdAt: this.clock(),
       disabledAt: null,
+      failingSince: null,
+      failures: 0,
+      scope,
     };
     await this.repository.insert(webhook);
     return webhook;
@@ -64,6 +83,13 @@ export class WebhookService {
     return rotated;
   }
 
+  /** Enables an endpoint disabled for failing (a no-op on an enabled one). */
+  async enable(accountId: string, id: string): Promise<Webhook> {
+    const enabled = await this.repository.enable(accountId, id);
+    if (!enabled) throw ERRORS.webhookNotFound();
+    return enabled;
+  }
+
   async attempts(accountId: string, id: string, limit = 20) {
     if (!(await this.repository.list(accountId)).some((w) => w.id === id)) throw ERRORS.webhookNotFound();
     return this.repository.recentAttempts(id, limit);
@@ -75,27 +101,55 @@ export class WebhookService {
  * by Standard Webhooks. `webhook-id` is the delivery id, so a receiver drops a repeat. Endpoints
  * that already accepted are skipped when the delivery is retried for another one.
  */
+export interface WebhookChannelOptions {
+  /**
+   * `own` (channel `webhook`): the recipient's endpoints for events addressed to them. `all`
+   * (channel `webhook-all`): an administrator's endpoints for every event, the recipient being that
+   * administrator as an observer (see the dispatcher's `observers`). Default `own`.
+   */
+  scope?: WebhookScope;
+  /** When an endpoint that keeps failing is disabled (WEBHOOK_DISABLE_AFTER, WEBHOOK_DISABLE_MIN_FAILURES). */
+  disable: WebhookDisableRule | null;
+  /** Tells the owner of an endpoint that was just disabled (by email); must not throw. */
+  onDisabled?: (webhook: Webhook, owner: Delivery['recipient']) => Promise<void>;
+  clock?: () => Date;
+}
+
 export class WebhookChannel implements NotificationChannel {
-  readonly name = 'webhook' as const;
+  readonly name: 'webhook' | 'webhook-all';
+  private readonly scope: WebhookScope;
+  private readonly clock: () => Date;
 
   constructor(
     private readonly repository: WebhookRepository,
     private readonly sender: Pick<WebhookSender, 'post'>,
-    private readonly clock: () => Date = () => new Date(),
-  ) {}
+    private readonly options: WebhookChannelOptions,
+  ) {
+    this.clock = options.clock ?? (() => new Date());
+    this.scope = options.scope ?? 'own';
+    this.name = this.scope === 'all' ? 'webhook-all' : 'webhook';
+  }
 
   async appliesTo(recipient: Delivery['recipient'], event: Delivery['event']): Promise<boolean> {
-    return (await this.repository.active(recipient.id)).some((w) => w.events.includes(event.type));
+    return (await this.repository.active(recipient.id, this.scope)).some((w) => w.events.includes(event.type));
   }
 
   async deliver({ id, event, recipient }: Delivery): Promise<void> {
-    const targets = (await this.repository.active(recipient.id)).filter((w) => w.events.includes(event.type));
+    const targets = (await this.repository.active(recipient.id, this.scope)).filter((w) =>
+      w.events.includes(event.type),
+    );
     if (targets.length === 0) return;
     const done = await this.repository.acceptedBy(id);
     const body = JSON.stringify({
       type: event.type,
       timestamp: event.createdAt,
-      data: { ...event.data, eventId: event.id, actor: event.actor.username },
+      data: {
+        ...event.data,
+        eventId: event.id,
+        actor: event.actor.username,
+        // An observer's endpoint hears of events for others: say whose (for the author's followers, the author).
+        ...(this.scope === 'all' ? { accountId: event.accountId } : {}),
+      },
     });
     const failures: DeliveryError[] = [];
     for (const hook of targets) {
@@ -131,6 +185,8 @@ export class WebhookChannel implements NotificationChannel {
         error,
         at: this.clock(),
       });
+      const disabled = await this.repository.recordOutcome(hook.id, !error, this.clock(), this.options.disable);
+      if (disabled) await this.options.onDisabled?.(disabled, recipient);
       // A refused address stays refused; redirects are not followed; 4xx other than 408/429 will not change on a retry.
       if (error) {
         const permanent =

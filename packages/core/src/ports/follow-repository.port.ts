@@ -9,6 +9,11 @@ export interface FollowRepository {
    * repeated PUT announces nothing twice.
    */
   upsert(follow: Follow, onCreate?: readonly OutboxEvent[]): Promise<'created' | 'updated'>;
+  /**
+   * Turns notifications of an existing follow off (or on); never creates a follow, so a follow
+   * removed meanwhile stays removed. False when there was no such follow.
+   */
+  setNotify(followerId: string, followeeId: string, notify: boolean): Promise<boolean>;
   /** False when there was no such follow. */
   remove(followerId: string, followeeId: string): Promise<boolean>;
   find(followerId: string, followeeId: string): Promise<Follow | null>;

@@ -1,6 +1,6 @@
 import type { FollowCursor } from '../follows/follow.js';
 
-export const DELIVERY_CHANNELS = ['email', 'in-app', 'webhook', 'telegram'] as const;
+export const DELIVERY_CHANNELS = ['email', 'in-app', 'webhook', 'telegram', 'webhook-all'] as const;
 export type DeliveryChannel = (typeof DELIVERY_CHANNELS)[number];
 
 /** Someone a notification goes to, as the channels need them. */

@@ -8,6 +8,7 @@ export type NotificationType =
   | 'email-changed'
   | 'email-verification-code'
   | 'registration-attempt'
+  | 'webhook-disabled'
   | 'follower.new'
   | 'image.published'
   | 'paste.published';
@@ -42,6 +43,8 @@ export interface EmailMessage {
   subject: string;
   text: string;
   html: string;
+  /** Extra header fields, e.g. `List-Unsubscribe` and `List-Unsubscribe-Post` (RFC 8058). */
+  headers?: Record<string, string>;
 }
 
 /** Delivers email: over SMTP (SMTP_URL), or as `.eml` files under DATA_DIR/mail on one machine. */

@@ -27,4 +27,14 @@ export class TelegramApiError extends Error {
 export interface TelegramBotApi {
   /** Sends plain text with link previews disabled; throws {@link TelegramApiError}. */
   sendMessage(chatId: number, text: string): Promise<void>;
+  /**
+   * Long polling: updates after `offset` (which confirms the earlier ones), waiting up to
+   * `timeoutSeconds` for one; `signal` ends the wait. Throws {@link TelegramApiError}: 409 when
+   * another getUpdates of this bot is under way, or a webhook is set.
+   */
+  getUpdates(
+    offset: number | undefined,
+    timeoutSeconds: number,
+    signal?: AbortSignal,
+  ): Promise<({ update_id: number } & Record<string, unknown>)[]>;
 }
