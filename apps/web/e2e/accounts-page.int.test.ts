@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { startTestSmtpServer, type TestSmtpServer } from '@pictor/testing';
 import { startTestPictor, type TestPictor } from '../../pictor/src/testing/harness.js';
 import { launchBrowser, type TestBrowser } from '../../pictor/src/testing/browser.js';
+import { freePort } from '../../pictor/src/testing/processes.js';
 import { resetCodeIn } from '../../pictor/src/testing/accounts-client.js';
 
 /**
@@ -19,17 +19,6 @@ const WEB_INDEX = new URL('../dist/index.html', import.meta.url);
 let pictor: TestPictor;
 let browser: TestBrowser;
 let smtp: TestSmtpServer;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   if (!existsSync(WEB_INDEX)) {

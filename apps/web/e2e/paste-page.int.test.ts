@@ -1,10 +1,10 @@
-import net from 'node:net';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { startTestPictor, type TestPictor } from '../../pictor/src/testing/harness.js';
 import { launchBrowser, type TestBrowser } from '../../pictor/src/testing/browser.js';
+import { freePort } from '../../pictor/src/testing/processes.js';
 import { png } from '../../pictor/src/testing/images.js';
 
 /** The "Text" tab and the paste pages in Chromium against a whole Pictor (`--target=all`). */
@@ -12,17 +12,6 @@ const WEB_INDEX = new URL('../dist/index.html', import.meta.url);
 
 let pictor: TestPictor;
 let browser: TestBrowser;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   if (!existsSync(WEB_INDEX)) {

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { startTestPictor, type TestPictor } from '../../pictor/src/testing/harness.js';
 import { launchBrowser, type TestBrowser } from '../../pictor/src/testing/browser.js';
+import { freePort } from '../../pictor/src/testing/processes.js';
 
 /**
  * The upload page in a real browser (Debian's Chromium through playwright-core) against a whole
@@ -35,17 +35,6 @@ afterAll(async () => {
   await browser?.close();
   await pictor?.stop();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A photo-like PNG the worker will make variants of (wider than the smallest variant width). */
 async function photo(width = 1200, height = 800, hue = 40): Promise<Buffer> {
