@@ -3,8 +3,8 @@ import { type Account, type Notifier } from '@pictor/core';
 import type { Logger } from '@pictor/observability';
 import { MemoryCache } from '@pictor/cache';
 import { migrate } from '@pictor/sql';
-import { openDatabase } from './infrastructure.js';
-import { createAccountService } from './pictor.js';
+import { openDatabase } from './modules/adapters.js';
+import { createAccountService } from './modules/wiring.js';
 
 export const ADMIN_USAGE = `Usage: pictor admin create-user --username=<name> --email=<address> [--role=admin|user]
        (also: pictor --target=admin create-user …)

@@ -6,7 +6,7 @@ import { loadConfig, type Config } from '@pictor/config';
 import { isAppError } from '@pictor/core';
 import { silentLogger } from '@pictor/observability';
 import { createPool, startEmbeddedPostgres } from '@pictor/sql';
-import { runBackup, runRestore } from './lifecycle.js';
+import { runBackup, runRestore } from './pictor.js';
 import { startTestPictor, type TestPictor } from './testing/harness.js';
 import { png } from './testing/images.js';
 

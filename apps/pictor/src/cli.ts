@@ -2,9 +2,8 @@ import { ConfigError, loadConfig, TARGETS, type SettingName } from '@pictor/conf
 import { createLogger } from '@pictor/observability';
 import { isAppError } from '@pictor/core';
 import { ADMIN_USAGE, createUser, parseAdminArgs, readPassword, UsageError } from './admin-cli.js';
-import { runBackup, runCleanup, runRestore, type RestoreOptions } from './lifecycle.js';
-import { runMigrations, startPictor } from './pictor.js';
-import { runStorageSetup } from './storage-setup.js';
+import { TARGET_MODULES } from './modules.js';
+import { runTarget, startPictor, type RestoreOptions } from './pictor.js';
 import type { Telemetry } from './telemetry.js';
 
 const USAGE = `Usage: pictor [--target=${TARGETS.join('|')}]
@@ -137,25 +136,15 @@ async function run(telemetry: Telemetry | undefined): Promise<void> {
   });
   const flushTraces = () =>
     telemetry?.shutdown().catch((error: unknown) => logger.warn('could not flush traces', { error }));
-  if (config.target === 'migrate') {
-    await runMigrations(config, logger);
-    await flushTraces();
-    return;
-  }
-  const oneShot = async (work: () => Promise<unknown>) => {
-    await runOnce(work, logger);
-    await flushTraces();
-  };
-  if (config.target === 'storage-setup') return oneShot(() => runStorageSetup(config, logger));
-  if (config.target === 'cleanup') return oneShot(() => runCleanup(config, logger));
-  if (config.target === 'backup') return oneShot(() => runBackup(config, logger));
-  if (config.target === 'restore') {
+  if (TARGET_MODULES[config.target].oneShot) {
     const { from, force = false } = args.restore;
-    if (!from) {
+    if (config.target === 'restore' && !from) {
       process.stderr.write(`pictor: --target=restore needs --from=<key|latest>\n${USAGE}\n`);
       process.exit(2);
     }
-    return oneShot(() => runRestore(config, logger, { from, force }));
+    await runOnce(() => runTarget(config, logger, from ? { restore: { from, force } } : {}), logger);
+    await flushTraces();
+    return;
   }
   const handle = await startPictor(config, logger);
 

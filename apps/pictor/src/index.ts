@@ -1,2 +1,3 @@
 export * from './pictor.js';
-export * from './infrastructure.js';
+export * from './modules.js';
+export type { Infrastructure, OpenedDatabase } from './modules/adapters.js';

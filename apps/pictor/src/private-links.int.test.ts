@@ -9,7 +9,7 @@ import { freshDatabase } from './testing/engines.js';
 import { startTestPictor, type TestPictor } from './testing/harness.js';
 import { png } from './testing/images.js';
 import { startMinioSites, type MinioSite } from './testing/minio-sites.js';
-import { runStorageSetup } from './storage-setup.js';
+import { runStorageSetup } from './targets/storage-setup.js';
 
 /**
  * Private images and pastes on real PostgreSQL and three MinIO servers (a primary, replicas in

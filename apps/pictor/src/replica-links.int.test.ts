@@ -8,7 +8,7 @@ import { loadConfig, type Config } from '@pictor/config';
 import { S3ObjectStore } from '@pictor/objects';
 import { createMetrics, silentLogger } from '@pictor/observability';
 import { createNearestLinks } from './replica-links.js';
-import { runStorageSetup } from './storage-setup.js';
+import { runStorageSetup } from './targets/storage-setup.js';
 import { startMinioSites, type MinioSite } from './testing/minio-sites.js';
 
 /**

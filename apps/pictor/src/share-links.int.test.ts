@@ -6,7 +6,7 @@ import { freshDatabase } from './testing/engines.js';
 import { startTestPictor, type TestPictor } from './testing/harness.js';
 import { png } from './testing/images.js';
 import { startMinioSites, type MinioSite } from './testing/minio-sites.js';
-import { runStorageSetup } from './storage-setup.js';
+import { runStorageSetup } from './targets/storage-setup.js';
 import { loadConfig } from '@pictor/config';
 import { silentLogger } from '@pictor/observability';
 

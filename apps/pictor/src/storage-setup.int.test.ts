@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { loadConfig, type Config } from '@pictor/config';
 import { S3ObjectStore } from '@pictor/objects';
 import { silentLogger } from '@pictor/observability';
-import { runStorageSetup } from './storage-setup.js';
+import { runStorageSetup } from './targets/storage-setup.js';
 import { startMinioSites, type MinioSite } from './testing/minio-sites.js';
 
 /** `--target=storage-setup` against three MinIO servers of this file's own: a primary and two replicas. */

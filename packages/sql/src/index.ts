@@ -8,6 +8,7 @@ export * from './pg-dump.js';
 export * from './outbox-listener.js';
 export * from './pg-metrics.repository.js';
 export * from './offthread-dump.js';
+export * from './database-dumpers.js';
 export * from './pg-account.repository.js';
 export * from './pg-follow.repository.js';
 export * from './pg-notification.repository.js';

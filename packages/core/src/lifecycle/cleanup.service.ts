@@ -5,6 +5,7 @@ import type { VariantSettings } from '../images/variant-plan.js';
 import type { LifecycleRepository, PurgeableImage } from '../ports/lifecycle-repository.port.js';
 import type { ObjectStore } from '../ports/object-store.port.js';
 import { pasteObjectKey } from '../pastes/paste.js';
+import { isAppError } from '../errors/app-error.js';
 
 export interface CleanupSettings {
   /** Images purged per transaction. */
@@ -162,5 +163,30 @@ export class CleanupService {
     for await (const object of this.deps.objects.list(storageKeys.privatePrefix(id))) keys.add(object.key);
     await this.deps.objects.delete([...keys]);
     await this.deps.objects.delete([storageKeys.original(id)]);
+  }
+}
+
+/**
+ * Runs one cleanup pass and adds its outcome to the totals the lifecycle repository keeps (the
+ * api exports them, so they outlive a CronJob's pod). A failure to record is handed to
+ * `onRecordError`, never mistaken for a failed run; a failed run is recorded and rethrown.
+ */
+export async function runRecorded(
+  lifecycle: Pick<LifecycleRepository, 'recordCleanupSuccess' | 'recordCleanupFailure'>,
+  run: () => Promise<CleanupReport>,
+  onRecordError: (what: 'result' | 'failure', error: unknown) => void,
+): Promise<CleanupReport> {
+  try {
+    const report = await run();
+    await lifecycle.recordCleanupSuccess(report).catch((error: unknown) => onRecordError('result', error));
+    return report;
+  } catch (error) {
+    const reason = isAppError(error)
+      ? `${error.code}: ${error.message}`
+      : error instanceof Error
+        ? error.message
+        : String(error);
+    await lifecycle.recordCleanupFailure(reason).catch((recordError: unknown) => onRecordError('failure', recordError));
+    throw error;
   }
 }

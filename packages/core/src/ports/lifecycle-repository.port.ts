@@ -1,4 +1,5 @@
 import type { ImageRecord } from '../images/image.js';
+import type { CleanupReport } from '../lifecycle/cleanup.service.js';
 
 /** What is needed to know every object key an image may have. */
 export type PurgeableImage = Pick<ImageRecord, 'id' | 'format' | 'hasAlpha' | 'width'>;
@@ -43,6 +44,10 @@ export interface LifecycleRepository {
   stalePending(before: Date, limit: number): Promise<PurgeableImage[]>;
   /** Deletes one row if it is still `pending`; false when it is not (any more). */
   removePending(id: string): Promise<boolean>;
+  /** Adds a cleanup run's removals to the totals and counts it as succeeded (read by the metrics). */
+  recordCleanupSuccess(report: CleanupReport): Promise<void>;
+  /** Counts a failed cleanup run, with its reason. */
+  recordCleanupFailure(reason: string): Promise<void>;
   /** Records a successful backup (read by the metrics). */
   recordBackup(backup: BackupRecord): Promise<void>;
   /** The newest recorded backups, newest first. */

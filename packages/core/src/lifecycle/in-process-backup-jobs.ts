@@ -1,12 +1,13 @@
-import { ERRORS, type BackupJob, type BackupJobs, type StartBackupOptions } from '@pictor/core';
-import type { Logger } from '@pictor/observability';
+import { ERRORS } from '../errors/errors.js';
+import type { BackupJob, BackupJobs, StartBackupOptions } from '../ports/backup-jobs.port.js';
 
 const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** Finished runs remembered for status reads. */
 const KEEP = 20;
 
 /**
- * BackupJobs of the all-in-one mode: a run is the backup itself, inside this process, on the
+ * BackupJobs of the all-in-one mode, beside the Kubernetes one (`KubernetesBackupJobs`, Jobs from
+ * the backup CronJob): a run is the backup itself, inside this process, on the
  * database it already has open (the embedded database belongs to this process: no other may
  * open it). Runs are kept in memory; the `backups` table is the lasting record.
  */
@@ -16,7 +17,8 @@ export class InProcessBackupJobs implements BackupJobs {
 
   constructor(
     private readonly backup: () => Promise<{ key: string }>,
-    private readonly logger: Logger,
+    /** Told of a run that failed (the error is kept nowhere else). */
+    private readonly onFailure: (job: string, error: unknown) => void,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -51,7 +53,7 @@ export class InProcessBackupJobs implements BackupJobs {
       () => Object.assign(job, { status: 'succeeded', active: 0, succeeded: 1, completedAt: this.now() }),
       (error: unknown) => {
         Object.assign(job, { status: 'failed', active: 0, failed: 1 });
-        this.logger.error('backup failed', { job: name, error });
+        this.onFailure(name, error);
       },
     );
     this.runs.set(name, { job, done: done.then(() => undefined) });

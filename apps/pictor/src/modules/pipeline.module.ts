@@ -1,0 +1,93 @@
+import { TOPICS } from '@pictor/core';
+import { KafkaEventBus } from '@pictor/events';
+import { SharpImageProcessor } from '@pictor/imaging';
+import { startRelay } from '@pictor/relay';
+import { listenForOutbox, PgImageRepository, PgOutboxRepository } from '@pictor/sql';
+import { ProcessImageHandler, startWorker, WORKER_GROUP } from '@pictor/worker';
+import type { PictorContext } from './context.js';
+import type { Stop } from './module-manager.js';
+
+/** Module `worker`: consumes `image.uploaded` and processes images, WORKER_CONCURRENCY at a time. */
+export async function startWorkerModule(ctx: PictorContext): Promise<Stop> {
+  const { config, logger } = ctx;
+  const bus = ctx.use('bus');
+  const metrics = ctx.use('metrics');
+  const cache = ctx.use('cache').cache;
+  const handler = new ProcessImageHandler({
+    images: new PgImageRepository(ctx.use('database').pool),
+    objects: ctx.use('objects'),
+    bus,
+    processor: new SharpImageProcessor(config.encoding, config.limits.maxImagePixels),
+    variants: config.variants,
+    maxAttempts: config.worker.maxAttempts,
+    logger: logger.child({ module: 'worker' }),
+    onSettled: (id) => cache.delete(`image:${id}`),
+    metrics,
+  });
+  metrics.workerConcurrency.set(config.worker.concurrency);
+  // A worker whose Kafka consumer stopped for good consumes nothing: let Kubernetes restart it.
+  if (bus instanceof KafkaEventBus) ctx.healthChecks.push(() => bus.stoppedConsumer());
+  const worker = await startWorker({
+    bus,
+    handler,
+    concurrency: config.worker.concurrency,
+    logger: logger.child({ module: 'worker' }),
+  });
+  return () => worker.stop();
+}
+
+/**
+ * Module `relay`: publishes committed outbox events to the bus, woken by the database's NOTIFY
+ * (PostgreSQL) or by the api of its own process, polling meanwhile.
+ */
+export async function startRelayModule(ctx: PictorContext): Promise<Stop> {
+  const { config, logger } = ctx;
+  const database = ctx.use('database');
+  const outbox = new PgOutboxRepository(database.pool);
+  if (config.kafka === undefined) {
+    // Events of the in-process bus died with the last process: unfinished images go again.
+    const requeued = await outbox.requeuePending();
+    if (requeued > 0) logger.info('re-queued events of unfinished images', { count: requeued });
+  }
+  const relay = startRelay({
+    outbox,
+    bus: ctx.use('bus'),
+    logger: logger.child({ module: 'relay' }),
+    batchSize: config.relay.batchSize,
+    pollIntervalMs: config.relay.pollIntervalMs,
+    metrics: ctx.use('metrics'),
+  });
+  ctx.provide('relay', relay);
+  if (database.embedded) return () => relay.stop();
+  const listener = listenForOutbox(
+    database.url,
+    () => relay.wake(),
+    (error) => logger.warn('outbox LISTEN connection failed; polling meanwhile', { error }),
+  );
+  return async () => {
+    await listener.stop();
+    await relay.stop();
+  };
+}
+
+/**
+ * Module `outbox-metrics`: the outbox as the database holds it, from every api and relay, so the
+ * backlog stays visible when every relay is down (the api still answers) and when the api is.
+ */
+export function observeOutbox(ctx: PictorContext): Promise<undefined> {
+  const outbox = new PgOutboxRepository(ctx.use('database').pool);
+  ctx.use('metrics').observeOutbox(() => outbox.backlog());
+  return Promise.resolve(undefined);
+}
+
+/**
+ * Module `worker-lag`: the worker group's lag on Kafka, from workers and relays (still exported
+ * when every worker is down).
+ */
+export function observeWorkerLag(ctx: PictorContext): Promise<undefined> {
+  const bus = ctx.use('bus');
+  if (bus instanceof KafkaEventBus) {
+    ctx.use('metrics').observeConsumerLag(() => bus.consumerLag(WORKER_GROUP, TOPICS.imageUploaded));
+  }
+  return Promise.resolve(undefined);
+}
