@@ -27,6 +27,9 @@ export interface PictorHandle {
  * returns the handle that stops them in reverse.
  */
 export async function startPictor(config: Config, logger: Logger, options: PictorOptions = {}): Promise<PictorHandle> {
+  if (TARGET_MODULES[config.target].oneShot) {
+    throw new Error(`--target=${config.target} runs once and exits: use runTarget, not startPictor`);
+  }
   const ctx = new PictorContext(config, logger, options);
   const order = startOrder(MODULES, modulesOf(config));
   logger.info('starting', { modules: order });
