@@ -3,11 +3,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config, Target } from '@pictor/config';
 import { createNearestLinks } from './replica-links.js';
-import { createApp, descriptorHeadroom, objectsWritable, startHttpServer } from '@pictor/api';
+import { createApiMetrics, createApp, descriptorHeadroom, objectsWritable, startHttpServer } from '@pictor/api';
 import {
   AccountService,
   DEFAULT_ACCOUNT_SETTINGS,
-  DELIVERY_CHANNELS,
   EmailChannel,
   EmailNotifier,
   InAppChannel,
@@ -41,8 +40,15 @@ import { EmlFileMailTransport, FetchTelegramBotApi, HttpWebhookSender, SmtpMailT
 import { KafkaEventBus } from '@pictor/events';
 import { SharpImageInspector, SharpImageProcessor } from '@pictor/imaging';
 import { KubernetesBackupJobs } from '@pictor/kubernetes';
-import { createMetrics, initialiseSeries, startMetricsServer, type Logger, type Metrics } from '@pictor/observability';
-import { startRelay, type RelayHandle } from '@pictor/relay';
+import {
+  createRegistry,
+  createWorkerInstrumentsLegacy,
+  observeConsumerLag,
+  startMetricsServer,
+  type Logger,
+} from '@pictor/observability';
+import { createRelayMetrics, observeOutbox, startRelay, type RelayHandle } from '@pictor/relay';
+import type { Registry } from 'prom-client';
 import {
   listenForOutbox,
   migrate,
@@ -63,6 +69,7 @@ import { ProcessImageHandler, startWorker, WORKER_GROUP } from '@pictor/worker';
 import { openDatabase, openInfrastructure, type Infrastructure } from './infrastructure.js';
 import { InProcessBackupJobs } from './in-process-backup-jobs.js';
 import { pasteMetrics } from './paste-metrics.js';
+import { createNotifierMetrics } from './notifier-metrics.js';
 import { deadLetterTo, NOTIFIER_GROUP, startNotifier } from './notifier.js';
 import { backupDatabase, createCleanup, scheduleCleanup } from './lifecycle.js';
 
@@ -86,8 +93,8 @@ export interface PictorHandle {
   port: number | undefined;
   /** The port of `/metrics` (METRICS_PORT, or the one picked when it is 0). */
   metricsPort: number;
-  /** This process's Prometheus instruments. */
-  metrics: Metrics;
+  /** This process's registry, on which each of its components created its instruments. */
+  registry: Registry;
   infrastructure: Infrastructure;
   /** Graceful stop: stop accepting, finish in-flight uploads and jobs, close pools. */
   stop(): Promise<void>;
@@ -147,10 +154,10 @@ export async function startPictor(
     const hub = new NotificationHub();
     let relay: RelayHandle | undefined;
 
-    const metrics = createMetrics({ labels: { target: config.target }, version: VERSION });
+    const registry = createRegistry({ labels: { target: config.target }, version: VERSION });
     // Registered first, so it stops last: the final state stays scrapeable while the rest drains.
     const bus = infra.bus;
-    const metricsServer = await startMetricsServer(metrics.registry, {
+    const metricsServer = await startMetricsServer(registry, {
       port: config.metrics.port,
       host: config.metrics.host,
       // A worker whose Kafka consumer stopped for good consumes nothing: let Kubernetes restart it.
@@ -164,10 +171,11 @@ export async function startPictor(
     // The outbox as the database holds it, from every api and relay: the backlog stays visible
     // when every relay is down (the api still answers) and when the api is (relays still run).
     if (components.includes('api') || components.includes('relay')) {
-      metrics.observeOutbox(() => outbox.backlog());
+      observeOutbox(registry, () => outbox.backlog());
     }
 
     if (components.includes('worker')) {
+      const metrics = createWorkerInstrumentsLegacy(registry);
       const handler = new ProcessImageHandler({
         images,
         objects: infra.objects,
@@ -181,7 +189,7 @@ export async function startPictor(
       });
       metrics.workerConcurrency.set(config.worker.concurrency);
       if (bus instanceof KafkaEventBus) {
-        metrics.observeConsumerLag(() => bus.consumerLag(WORKER_GROUP, TOPICS.imageUploaded));
+        observeConsumerLag(registry, () => bus.consumerLag(WORKER_GROUP, TOPICS.imageUploaded));
       }
       const worker = await startWorker({
         bus: infra.bus,
@@ -193,7 +201,7 @@ export async function startPictor(
     }
 
     if (components.includes('notifier')) {
-      stops.push(await openNotifier(config, infra, metrics, logger, hub));
+      stops.push(await openNotifier(config, infra, registry, logger, hub));
     }
 
     if (components.includes('relay')) {
@@ -207,11 +215,11 @@ export async function startPictor(
         logger: logger.child({ module: 'relay' }),
         batchSize: config.relay.batchSize,
         pollIntervalMs: config.relay.pollIntervalMs,
-        metrics,
+        metrics: createRelayMetrics(registry),
       });
       // The worker group's lag as the relay sees it: still exported when every worker is down.
       if (bus instanceof KafkaEventBus && !components.includes('worker')) {
-        metrics.observeConsumerLag(() => bus.consumerLag(WORKER_GROUP, TOPICS.imageUploaded));
+        observeConsumerLag(registry, () => bus.consumerLag(WORKER_GROUP, TOPICS.imageUploaded));
       }
       const started = relay;
       stops.push(() => started.stop());
@@ -268,7 +276,7 @@ export async function startPictor(
           maxBytes: config.limits.maxPasteBytes,
           cacheTtlSeconds: config.cacheTtlSeconds,
         },
-        observer: pasteMetrics(metrics.registry),
+        observer: pasteMetrics(registry),
         ...(relay ? { onEventsCommitted: () => relay.wake() } : {}),
       });
       // An account's images and pastes go together: deleted with it, hidden while it is blocked.
@@ -303,12 +311,13 @@ export async function startPictor(
             recentBackups: (limit: number) => new PgLifecycleRepository(infra.pool).recentBackups(limit),
           }
         : undefined;
-      const links = await createNearestLinks(config, logger, metrics.registry, (stop) =>
+      const links = await createNearestLinks(config, logger, registry, (stop) =>
         stops.push(() => Promise.resolve(stop())),
       );
       const shareLinks = new PgShareLinkRepository(infra.pool);
       const signingKey = await linkSigningKey(config, infra);
       const shares = new ShareService({ images: service, pastes, links: shareLinks, signingKey });
+      const metrics = createApiMetrics(registry);
       const app = createApp({
         images: service,
         objects: infra.objects,
@@ -386,7 +395,7 @@ export async function startPictor(
       logger.info('listening', { port, publicUrl: config.http.publicUrl });
     }
 
-    return { port, metricsPort: metricsServer.port, metrics, infrastructure: infra, stop: stopAll };
+    return { port, metricsPort: metricsServer.port, registry, infrastructure: infra, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
@@ -397,7 +406,7 @@ export async function startPictor(
 async function openNotifier(
   config: Config,
   infra: Infrastructure,
-  metrics: Metrics,
+  registry: Registry,
   logger: Logger,
   hub: NotificationHub,
 ): Promise<() => Promise<void>> {
@@ -405,10 +414,7 @@ async function openNotifier(
   const transport = openMailTransport(config, logger);
   const repository = new PgNotificationRepository(infra.pool);
   const unsubscribe = unsubscribeLinks(config, infra, await linkSigningKey(config, infra));
-  initialiseSeries(metrics.notificationDeliveries, {
-    channel: DELIVERY_CHANNELS,
-    outcome: ['sent', 'retried', 'failed', 'duplicate'],
-  });
+  const metrics = createNotifierMetrics(registry);
   const webhooks = new PgWebhookRepository(infra.pool);
   const webhookOptions = {
     disable: config.notifier.webhookDisable,
@@ -445,13 +451,13 @@ async function openNotifier(
     retryBaseMs: config.notifier.retryBaseMs,
     fanoutBatch: config.notifier.fanoutBatch,
     onOutcome: (channel, outcome) => {
-      metrics.notificationDeliveries.inc({ channel, outcome });
+      metrics.delivered(channel, outcome);
       if (outcome === 'failed') log.warn('notification delivery failed', { channel });
     },
   });
   const bus = infra.bus;
   if (bus instanceof KafkaEventBus) {
-    metrics.observeNotifier({
+    metrics.observeBus({
       lag: () => bus.consumerLag(NOTIFIER_GROUP, TOPICS.notifications),
       deadLetters: () => bus.topicMessages(TOPICS.notificationsDeadLetter),
     });
