@@ -22,7 +22,8 @@ import {
   type ShareService,
   type ViewCounter,
 } from '@pictor/core';
-import type { Logger, Metrics } from '@pictor/observability';
+import type { Logger } from '@pictor/observability';
+import type { ApiMetrics } from './metrics.js';
 import { trustProxies } from './http/client-address.js';
 import { allowOnly } from './http/method-not-allowed.js';
 import { errorHandler, FORM_FIELDS, FORM_LIMIT_BYTES, type UploadLimits } from './http/error-handler.js';
@@ -81,8 +82,8 @@ export interface ApiDeps {
   isShuttingDown?: () => boolean;
   /** Upload requests per client; no limit when absent. */
   rateLimiter?: RateLimiter;
-  /** Prometheus instruments; nothing is measured when absent. */
-  metrics?: Metrics;
+  /** The api's instruments (`createApiMetrics`); nothing is measured when absent. */
+  metrics?: ApiMetrics;
   /** The admin API (`/api/v1/admin`, bearer token); absent: it answers 404 like any unknown path. */
   admin?: {
     token: string;

@@ -1,5 +1,6 @@
 export * from './app.js';
 export * from './server.js';
+export * from './metrics.js';
 export { IMAGE_CSP } from './routes/serve.route.js';
 export { uploadParser, type ParsedUpload } from './http/upload-parser.js';
 export type { UploadLimits } from './http/error-handler.js';

@@ -1,6 +1,7 @@
 import type { Config } from '@pictor/config';
 import type { BackupResult, CleanupReport } from '@pictor/core';
-import type { Logger, Metrics } from '@pictor/observability';
+import type { Logger } from '@pictor/observability';
+import type { Registry } from 'prom-client';
 import { MODULES, modulesOf, TARGET_MODULES } from './modules.js';
 import type { Infrastructure } from './modules/adapters.js';
 import { PictorContext, type PictorOptions } from './modules/context.js';
@@ -14,8 +15,8 @@ export interface PictorHandle {
   port: number | undefined;
   /** The port of `/metrics` (METRICS_PORT, or the one picked when it is 0). */
   metricsPort: number;
-  /** This process's Prometheus instruments. */
-  metrics: Metrics;
+  /** This process's registry, on which each of its components created its instruments. */
+  registry: Registry;
   /** The adapters this process opened (a target without one throws when it is asked for). */
   infrastructure: Infrastructure;
   /** Graceful stop: stop accepting, finish in-flight uploads and jobs, close pools. */
@@ -44,7 +45,7 @@ export async function startPictor(config: Config, logger: Logger, options: Picto
   return {
     port: ctx.find('port'),
     metricsPort: ctx.find('metricsPort') ?? 0,
-    metrics: ctx.use('metrics'),
+    registry: ctx.use('registry'),
     infrastructure: {
       get pool() {
         return ctx.use('database').pool;

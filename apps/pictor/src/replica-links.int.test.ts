@@ -6,7 +6,7 @@ import express from 'express';
 import { clientAddress, trustProxies, type NearestLinks } from '@pictor/api';
 import { loadConfig, type Config } from '@pictor/config';
 import { S3ObjectStore } from '@pictor/objects';
-import { createMetrics, silentLogger } from '@pictor/observability';
+import { createRegistry, silentLogger } from '@pictor/observability';
 import { createNearestLinks } from './replica-links.js';
 import { runStorageSetup } from './targets/storage-setup.js';
 import { startMinioSites, type MinioSite } from './testing/minio-sites.js';
@@ -24,7 +24,7 @@ let eu: MinioSite;
 let us: MinioSite;
 let config: Config;
 let links: NearestLinks;
-let metrics: ReturnType<typeof createMetrics>;
+let registry: ReturnType<typeof createRegistry>;
 let server: Server;
 
 const GB = '81.2.69.160';
@@ -119,8 +119,8 @@ beforeAll(async () => {
     { PICTOR_TARGET: 'storage-setup' },
   );
   await runStorageSetup(config, silentLogger());
-  metrics = createMetrics();
-  links = (await createNearestLinks(config, silentLogger(), metrics.registry))!;
+  registry = createRegistry();
+  links = (await createNearestLinks(config, silentLogger(), registry))!;
   server = createServer(redirector());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 }, 180_000);
@@ -132,7 +132,7 @@ afterAll(async () => {
 
 describe('links on the nearest replica', () => {
   it('when no link was handed out yet, then the redirect counter exists at 0 for every site', async () => {
-    const text = await metrics.registry.metrics();
+    const text = await registry.metrics();
     for (const site of ['primary', 'eu', 'us'])
       expect(text).toContain(`pictor_link_redirects_total{replica="${site}"} 0`);
   });
@@ -150,7 +150,7 @@ describe('links on the nearest replica', () => {
       expect(download.status).toBe(200);
       expect(Buffer.from(await download.arrayBuffer()).equals(body)).toBe(true);
     }
-    expect(await metrics.registry.metrics()).toMatch(/pictor_link_redirects_total\{replica="eu"\} [1-9]/);
+    expect(await registry.metrics()).toMatch(/pictor_link_redirects_total\{replica="eu"\} [1-9]/);
   });
 
   it('when clients connect from 127.0.0.2 and 127.0.0.3, then the override table sends them to different replicas and their X-Forwarded-For is ignored', async () => {

@@ -2,7 +2,8 @@ import { ClientLocator, NearestLinks, registerLinkMetrics, storageSite, type Lin
 import type { Config } from '@pictor/config';
 import { PRIMARY_SITE } from '@pictor/core';
 import { S3ObjectStore } from '@pictor/objects';
-import type { Logger, Metrics } from '@pictor/observability';
+import type { Logger } from '@pictor/observability';
+import type { Registry } from 'prom-client';
 
 /**
  * Links on the nearest replica, when S3_REPLICAS lists any. Each site has two clients: one on its
@@ -12,7 +13,7 @@ import type { Logger, Metrics } from '@pictor/observability';
 export async function createNearestLinks(
   config: Config,
   logger: Logger,
-  registry: Metrics['registry'] | undefined,
+  registry: Registry | undefined,
   /** Where the periodic lag measurement registers its stop; absent: no periodic measurement. */
   onStop?: (stop: () => void) => void,
 ): Promise<NearestLinks | undefined> {

@@ -1,5 +1,6 @@
-import { TOPICS, type EventBus, type OutboxRepository } from '@pictor/core';
-import { initialiseSeries, publishInSpans, type Logger, type Metrics } from '@pictor/observability';
+import type { EventBus, OutboxRepository } from '@pictor/core';
+import { publishInSpans, type Logger } from '@pictor/observability';
+import type { RelayMetrics } from './metrics.js';
 
 export interface RelayDeps {
   outbox: OutboxRepository;
@@ -10,8 +11,8 @@ export interface RelayDeps {
   pollIntervalMs: number;
   /** Published events are forgotten after this long. */
   retainSentSeconds?: number;
-  /** Prometheus instruments; nothing is measured when absent. */
-  metrics?: Metrics;
+  /** The relay's instruments (`createRelayMetrics`); nothing is measured when absent. */
+  metrics?: RelayMetrics;
 }
 
 export interface RelayHandle {
@@ -72,8 +73,6 @@ export function startRelay(deps: RelayDeps): RelayHandle {
     }
   };
 
-  // At 0 from the start: the first events relayed are an increase Prometheus sees.
-  if (deps.metrics) initialiseSeries(deps.metrics.eventsPublished, { topic: [TOPICS.imageUploaded] });
   const running = loop();
   deps.logger.info('relay started', { batchSize: deps.batchSize, pollIntervalMs: deps.pollIntervalMs });
   return {
@@ -105,7 +104,7 @@ async function publishByTopic(
     payload: Record<string, unknown>;
     headers: Record<string, string>;
   }[],
-  metrics: Metrics | undefined,
+  metrics: RelayMetrics | undefined,
   logger: Logger,
 ): Promise<void> {
   const byTopic = new Map<string, { id: string; key: string; value: string; headers: Record<string, string> }[]>();

@@ -1,12 +1,35 @@
 import { describe, expect, it } from '@jest/globals';
-import { createMetrics, initialiseSeries, methodLabel, startMetricsServer, statusClass } from './metrics.js';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import {
+  createRegistry,
+  initialiseSeries,
+  methodLabel,
+  observeConsumerLag,
+  startMetricsServer,
+  statusClass,
+} from './metrics.js';
 
-describe('createMetrics', () => {
+/** A counter by reason, as a component would create one. */
+const deadLetters = (registry: Registry) =>
+  new Counter({
+    name: 'pictor_dead_letters_total',
+    help: 'Events sent to the dead-letter topic, by error code.',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+
+describe('initialiseSeries', () => {
   it('when label sets are initialised, then every combination is exported at 0 before anything happened', async () => {
-    const metrics = createMetrics();
-    initialiseSeries(metrics.deadLetters, { reason: ['CORRUPT_IMAGE', 'MALFORMED_EVENT'] });
-    initialiseSeries(metrics.httpRequests, { method: ['GET'], route: ['/a', '/b'], status_class: ['2xx', '5xx'] });
-    const text = await metrics.registry.metrics();
+    const registry = createRegistry();
+    const httpRequests = new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests answered, by method, route template and status class.',
+      labelNames: ['method', 'route', 'status_class'],
+      registers: [registry],
+    });
+    initialiseSeries(deadLetters(registry), { reason: ['CORRUPT_IMAGE', 'MALFORMED_EVENT'] });
+    initialiseSeries(httpRequests, { method: ['GET'], route: ['/a', '/b'], status_class: ['2xx', '5xx'] });
+    const text = await registry.metrics();
     expect(text).toContain('pictor_dead_letters_total{reason="CORRUPT_IMAGE"} 0');
     expect(text).toContain('pictor_dead_letters_total{reason="MALFORMED_EVENT"} 0');
     const http = text.split('\n').filter((l) => l.startsWith('http_requests_total{'));
@@ -19,145 +42,43 @@ describe('createMetrics', () => {
   });
 
   it('when a histogram is initialised, then its buckets, count and sum exist at 0 for each label set', async () => {
-    const metrics = createMetrics();
-    initialiseSeries(metrics.jobDuration, { outcome: ['ready'] });
-    const text = await metrics.registry.metrics();
+    const registry = createRegistry();
+    const jobDuration = new Histogram({
+      name: 'pictor_job_duration_seconds',
+      help: 'Time to handle one image event, by outcome.',
+      labelNames: ['outcome'],
+      buckets: [0.01, 0.1, 1],
+      registers: [registry],
+    });
+    initialiseSeries(jobDuration, { outcome: ['ready'] });
+    const text = await registry.metrics();
     expect(text).toContain('pictor_job_duration_seconds_bucket{le="0.01",outcome="ready"} 0');
     expect(text).toContain('pictor_job_duration_seconds_bucket{le="+Inf",outcome="ready"} 0');
     expect(text).toContain('pictor_job_duration_seconds_count{outcome="ready"} 0');
   });
 
   it('when an initialised series is counted, then it goes from 0 to the count (initialising again keeps it)', async () => {
-    const metrics = createMetrics();
-    initialiseSeries(metrics.deadLetters, { reason: ['CORRUPT_IMAGE'] });
-    metrics.deadLetters.inc({ reason: 'CORRUPT_IMAGE' });
-    initialiseSeries(metrics.deadLetters, { reason: ['CORRUPT_IMAGE'] });
-    expect(await metrics.registry.metrics()).toContain('pictor_dead_letters_total{reason="CORRUPT_IMAGE"} 1');
+    const registry = createRegistry();
+    const counter = deadLetters(registry);
+    initialiseSeries(counter, { reason: ['CORRUPT_IMAGE'] });
+    counter.inc({ reason: 'CORRUPT_IMAGE' });
+    initialiseSeries(counter, { reason: ['CORRUPT_IMAGE'] });
+    expect(await registry.metrics()).toContain('pictor_dead_letters_total{reason="CORRUPT_IMAGE"} 1');
   });
+});
 
+describe('createRegistry', () => {
   it('when created with a target and a version, then every series carries the target and build info says 1', async () => {
-    const metrics = createMetrics({ labels: { target: 'worker' }, version: '1.2.3' });
-    const text = await metrics.registry.metrics();
+    const text = await createRegistry({ labels: { target: 'worker' }, version: '1.2.3' }).metrics();
     expect(text).toContain('pictor_build_info{version="1.2.3",target="worker"} 1');
     expect(text).toMatch(/^process_cpu_seconds_total\{target="worker"\} /m);
   });
 
-  it('when the installation is observed, then its time is exported, and NaN when the read fails', async () => {
-    const ok = createMetrics();
-    ok.observeInstallation(() => Promise.resolve(1_790_000_000));
-    expect(await ok.registry.metrics()).toContain('pictor_installed_timestamp_seconds 1790000000');
-    const failing = createMetrics();
-    failing.observeInstallation(() => Promise.reject(new Error('database down')));
-    expect(await failing.registry.metrics()).toMatch(/^pictor_installed_timestamp_seconds nan$/im);
-  });
-
-  it('when two registries are made, then counts in one do not show in the other', async () => {
-    const a = createMetrics();
-    const b = createMetrics();
-    a.uploadsAccepted.inc({ format: 'jpeg' }, 3);
-    expect(await a.registry.getSingleMetricAsString('pictor_uploads_accepted_total')).toContain(
-      'pictor_uploads_accepted_total{format="jpeg"} 3',
-    );
-    expect(await b.registry.getSingleMetricAsString('pictor_uploads_accepted_total')).not.toContain('format="jpeg"');
-  });
-
-  it('when the outbox is observed, then its gauges are read at scrape time, once for both', async () => {
-    const metrics = createMetrics();
-    let reads = 0;
-    metrics.observeOutbox(() => {
-      reads++;
-      return Promise.resolve({ count: 7, oldestAgeSeconds: 12.5 });
-    });
-    const text = await metrics.registry.metrics();
-    expect(text).toContain('pictor_outbox_backlog 7');
-    expect(text).toContain('pictor_outbox_oldest_age_seconds 12.5');
-    expect(reads).toBe(1);
-  });
-
   it('when a source is not observed, then its series are not exported at all', async () => {
-    const text = await createMetrics().registry.metrics();
+    const text = await createRegistry().metrics();
     expect(text).not.toContain('pictor_outbox_backlog');
     expect(text).not.toContain('pictor_kafka_consumer_lag');
     expect(text).toContain('process_cpu_seconds_total');
-  });
-
-  it('when a read fails, then the gauge is NaN rather than a reassuring zero', async () => {
-    const metrics = createMetrics();
-    metrics.observeOutbox(() => Promise.reject(new Error('database down')));
-    metrics.observeLastBackup(() => Promise.reject(new Error('database down')));
-    const text = await metrics.registry.metrics();
-    // prom-client writes `Nan`; Prometheus parses NaN in any case.
-    expect(text).toMatch(/^pictor_outbox_backlog nan$/im);
-    expect(text).toMatch(/^pictor_last_backup_timestamp_seconds nan$/im);
-  });
-
-  it('when no backup is recorded yet, then the last backup time is 0', async () => {
-    const metrics = createMetrics();
-    metrics.observeLastBackup(() => Promise.resolve(undefined));
-    expect(await metrics.registry.metrics()).toContain('pictor_last_backup_timestamp_seconds 0');
-  });
-
-  it('when the cleanup totals are observed, then the database totals are exported as counters', async () => {
-    const metrics = createMetrics();
-    let totals = {
-      removed: { expired: 40, orphans: 2, stalePending: 1 },
-      runs: { succeeded: 9, failed: 1 },
-      lastSuccessAt: 1_790_000_000 as number | undefined,
-    };
-    metrics.observeCleanup(() => Promise.resolve(totals));
-    let text = await metrics.registry.metrics();
-    expect(text).toContain('# TYPE pictor_cleanup_removed_total counter');
-    expect(text).toContain('pictor_cleanup_removed_total{kind="expired"} 40');
-    expect(text).toContain('pictor_cleanup_removed_total{kind="orphan"} 2');
-    expect(text).toContain('pictor_cleanup_runs_total{outcome="failure"} 1');
-    expect(text).toContain('pictor_cleanup_last_success_timestamp_seconds 1790000000');
-    // Another run recorded by another process: the next scrape shows the new totals.
-    totals = { ...totals, removed: { ...totals.removed, expired: 55 }, lastSuccessAt: undefined };
-    await new Promise((resolve) => setImmediate(resolve));
-    text = await metrics.registry.metrics();
-    expect(text).toContain('pictor_cleanup_removed_total{kind="expired"} 55');
-    expect(text).toContain('pictor_cleanup_last_success_timestamp_seconds 0');
-  });
-
-  it('when the cleanup totals cannot be read, then the counters have no series and the time is NaN', async () => {
-    const metrics = createMetrics();
-    metrics.observeCleanup(() => Promise.reject(new Error('database down')));
-    const text = await metrics.registry.metrics();
-    expect(text).not.toMatch(/^pictor_cleanup_removed_total\{/m);
-    expect(text).toMatch(/^pictor_cleanup_last_success_timestamp_seconds nan$/im);
-  });
-
-  it('when consumer lag is observed, then there is one series per partition', async () => {
-    const metrics = createMetrics();
-    metrics.observeConsumerLag(() =>
-      Promise.resolve([
-        { topic: 't', partition: 0, lag: 4 },
-        { topic: 't', partition: 1, lag: 0 },
-      ]),
-    );
-    const text = await metrics.registry.metrics();
-    expect(text).toContain('pictor_kafka_consumer_lag{topic="t",partition="0"} 4');
-    expect(text).toContain('pictor_kafka_consumer_lag{topic="t",partition="1"} 0');
-  });
-
-  it('when the notifier is observed, then its lag per partition and the DLQ size are exported, NaN when unread', async () => {
-    const metrics = createMetrics();
-    metrics.observeNotifier({
-      lag: () => Promise.resolve([{ topic: 'pictor.notifications', partition: 3, lag: 12 }]),
-      deadLetters: () => Promise.resolve(5),
-    });
-    const text = await metrics.registry.metrics();
-    expect(text).toContain('pictor_notifier_consumer_lag{partition="3"} 12');
-    expect(text).toMatch(/^pictor_notifications_dlq_messages 5$/m);
-
-    const down = createMetrics();
-    down.observeNotifier({
-      lag: () => Promise.reject(new Error('kafka down')),
-      deadLetters: () => Promise.reject(new Error('kafka down')),
-    });
-    const unread = await down.registry.metrics();
-    expect(unread).not.toMatch(/^pictor_notifier_consumer_lag\{/m);
-    expect(unread).toMatch(/^pictor_notifications_dlq_messages nan$/im);
   });
 
   it('when labels are derived, then they come from closed sets', () => {
@@ -168,11 +89,43 @@ describe('createMetrics', () => {
   });
 });
 
+describe('observeConsumerLag', () => {
+  it('when consumer lag is observed, then there is one series per partition', async () => {
+    const registry = createRegistry();
+    observeConsumerLag(registry, () =>
+      Promise.resolve([
+        { topic: 't', partition: 0, lag: 4 },
+        { topic: 't', partition: 1, lag: 0 },
+      ]),
+    );
+    const text = await registry.metrics();
+    expect(text).toContain('pictor_kafka_consumer_lag{topic="t",partition="0"} 4');
+    expect(text).toContain('pictor_kafka_consumer_lag{topic="t",partition="1"} 0');
+  });
+
+  it('when the worker and the relay of one process both observe it, then it is registered once, from the first', async () => {
+    const registry = createRegistry();
+    observeConsumerLag(registry, () => Promise.resolve([{ topic: 't', partition: 0, lag: 4 }]));
+    observeConsumerLag(registry, () => Promise.resolve([{ topic: 't', partition: 0, lag: 9 }]));
+    const lines = (await registry.metrics()).split('\n');
+    expect(lines.filter((l) => l.startsWith('# TYPE pictor_kafka_consumer_lag '))).toHaveLength(1);
+    expect(lines).toContain('pictor_kafka_consumer_lag{topic="t",partition="0"} 4');
+  });
+
+  it('when the lag cannot be read, then the gauge has no series', async () => {
+    const registry = createRegistry();
+    observeConsumerLag(registry, () => Promise.reject(new Error('kafka down')));
+    const text = await registry.metrics();
+    expect(text).toContain('# TYPE pictor_kafka_consumer_lag gauge');
+    expect(text).not.toMatch(/^pictor_kafka_consumer_lag\{/m);
+  });
+});
+
 describe('startMetricsServer', () => {
   it('when started on port 0, then it serves /metrics on the port it reports and nothing else', async () => {
-    const metrics = createMetrics();
-    metrics.deadLetters.inc({ reason: 'CORRUPT_IMAGE' });
-    const server = await startMetricsServer(metrics.registry, { port: 0, host: '127.0.0.1' });
+    const registry = createRegistry();
+    deadLetters(registry).inc({ reason: 'CORRUPT_IMAGE' });
+    const server = await startMetricsServer(registry, { port: 0, host: '127.0.0.1' });
     try {
       const res = await fetch(`http://127.0.0.1:${server.port}/metrics`);
       expect(res.status).toBe(200);
@@ -186,7 +139,7 @@ describe('startMetricsServer', () => {
 
   it('when a liveness reason is reported, then /healthz answers 503 with it, else 200', async () => {
     let reason: string | undefined;
-    const server = await startMetricsServer(createMetrics().registry, {
+    const server = await startMetricsServer(createRegistry(), {
       port: 0,
       host: '127.0.0.1',
       unhealthy: () => reason,

@@ -20,45 +20,13 @@ export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'O
 /** Status classes a request counter is created with before any request is answered. */
 export const STATUS_CLASSES = ['2xx', '3xx', '4xx', '5xx'] as const;
 
-/**
- * Seconds buckets for HTTP requests: 5 ms to 30 s, finest where the answers that matter are: a
- * direct link or a page in well under a second, an upload in a few seconds, and a link still being
- * processed waiting up to SERVE_WAIT_MS (default 10 s) before it answers 503.
- */
-const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2.5, 5, 7.5, 10, 12.5, 15, 20, 30];
 /** Seconds buckets for image work: 10 ms to 2 min. */
 const WORK_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
-
-export interface OutboxBacklog {
-  count: number;
-  oldestAgeSeconds: number;
-}
 
 export interface PartitionLag {
   topic: string;
   partition: number;
   lag: number;
-}
-
-export interface StoredImages {
-  /** Images by status (`pending`, `ready`, `failed`, …). */
-  byStatus: Record<string, number>;
-  /** Bytes of originals of images not deleted. */
-  originalBytes: number;
-}
-
-export interface LastBackup {
-  /** Unix seconds of the last successful backup. */
-  finishedAt: number;
-  bytes: number;
-}
-
-export interface CleanupTotals {
-  /** Everything the cleanup removed since the database was created. */
-  removed: { expired: number; orphans: number; stalePending: number };
-  runs: { succeeded: number; failed: number };
-  /** Unix seconds of the last successful run; undefined while none succeeded. */
-  lastSuccessAt: number | undefined;
 }
 
 /**
@@ -83,45 +51,6 @@ export function initialiseSeries<L extends string>(
   }
 }
 
-/** Prometheus instruments of every Pictor component, on one registry per process. */
-export interface Metrics {
-  readonly registry: Registry;
-  readonly httpRequestDuration: Histogram<'method' | 'route' | 'status_class'>;
-  readonly httpRequests: Counter<'method' | 'route' | 'status_class'>;
-  readonly uploadsAccepted: Counter<'format'>;
-  readonly uploadsRejected: Counter<'reason'>;
-  readonly uploadBytes: Counter;
-  readonly processingDuration: Histogram<'variant' | 'format'>;
-  readonly jobDuration: Histogram<'outcome'>;
-  readonly imagesProcessed: Counter<'outcome'>;
-  readonly uploadToReady: Histogram;
-  readonly processingRetries: Counter<'reason'>;
-  readonly deadLetters: Counter<'reason'>;
-  readonly jobsInProgress: Gauge;
-  /** Jobs this process may run at once (WORKER_CONCURRENCY), for saturation. */
-  readonly workerConcurrency: Gauge;
-  readonly eventsPublished: Counter<'topic'>;
-  /** Notification deliveries by channel and outcome (sent, retried, failed, duplicate). */
-  readonly notificationDeliveries: Counter<'channel' | 'outcome'>;
-  /** Reads the outbox on every scrape (relay processes). */
-  observeOutbox(read: () => Promise<OutboxBacklog>): void;
-  /** Reads the consumer group's lag on every scrape (worker processes). */
-  observeConsumerLag(read: () => Promise<PartitionLag[]>): void;
-  /**
-   * Reads the notifier group's lag on `pictor.notifications` and the number of messages in
-   * `pictor.notifications.dlq` on every scrape (notifier processes, Kafka only).
-   */
-  observeNotifier(read: { lag: () => Promise<PartitionLag[]>; deadLetters: () => Promise<number> }): void;
-  /** Reads image counts and stored bytes on every scrape (api processes). */
-  observeStorage(read: () => Promise<StoredImages>): void;
-  /** Reads the last successful backup on every scrape. */
-  observeLastBackup(read: () => Promise<LastBackup | undefined>): void;
-  /** Reads the cleanup's totals, kept in the database by every run (api processes). */
-  observeCleanup(read: () => Promise<CleanupTotals | undefined>): void;
-  /** Reads when the database was first migrated (Unix seconds; undefined when unknown). */
-  observeInstallation(read: () => Promise<number | undefined>): void;
-}
-
 /** 2xx, 4xx, … */
 export function statusClass(status: number): string {
   return `${Math.floor(status / 100)}xx`;
@@ -131,7 +60,7 @@ export function methodLabel(method: string): string {
   return (HTTP_METHODS as readonly string[]).includes(method) ? method : 'OTHER';
 }
 
-export interface MetricsOptions {
+export interface RegistryOptions {
   /**
    * Put on every series. The composition root sets `target` (`api`, `relay`, `worker`, `all`), so
    * process metrics (CPU, memory, event loop) can be told apart per role in any deployment.
@@ -142,84 +71,113 @@ export interface MetricsOptions {
 }
 
 /**
- * A fresh registry with Pictor's instruments and the default process and Node.js metrics.
- * Counters whose label values are fixed here (job outcomes) start at 0; the others are
- * initialised by the component that knows their values ({@link initialiseSeries}).
+ * The process's registry: the default process and Node.js metrics and `pictor_build_info`. Each
+ * component that runs in the process creates its own instruments on it (the api's
+ * `createApiMetrics`, the relay's `createRelayMetrics`, …), so a process exports the series of
+ * its components and no others.
  */
-export function createMetrics(options: MetricsOptions = {}): Metrics {
+export function createRegistry(options: RegistryOptions = {}): Registry {
   const registry = new Registry();
   if (options.labels) registry.setDefaultLabels(options.labels);
   collectDefaultMetrics({ register: registry });
-  const registers = [registry];
   // One series with value 1 in every Pictor process: dashboards find Pictor's jobs and namespaces
   // by it, never by a generic name such as http_requests_total that other programs export too.
   new Gauge<'version'>({
     name: 'pictor_build_info',
     help: 'Always 1; labels tell the version (and the target) of this Pictor process.',
     labelNames: ['version'],
-    registers,
+    registers: [registry],
   }).set({ version: options.version ?? 'unknown' }, 1);
+  return registry;
+}
 
-  const observed = new Set<string>();
-  const once = (what: string) => {
-    if (observed.has(what)) throw new Error(`${what} is already observed`);
-    observed.add(what);
-  };
-  /**
-   * A gauge computed at scrape time, registered only in processes that observe its source, so
-   * a process without it exports no misleading zero. When the read fails, an unlabelled gauge is
-   * NaN (comparisons with NaN are false: no alert fires on a value nobody read) and a labelled one
-   * has no series.
-   */
-  const scrapeGauge = <L extends string>(
-    name: string,
-    help: string,
-    fill: (gauge: Gauge<L>) => Promise<void>,
-    labelNames: readonly L[] = [],
-  ) =>
-    new Gauge<L>({
-      name,
-      help,
-      labelNames,
-      registers,
-      async collect() {
-        this.reset();
-        await fill(this);
-      },
-    });
+/**
+ * A gauge computed at scrape time, registered only in processes that observe its source, so a
+ * process without it exports no misleading zero. `fill` starts from an empty gauge on every
+ * scrape: when the read fails, an unlabelled gauge should be set to NaN (comparisons with NaN are
+ * false: no alert fires on a value nobody read) and a labelled one left without series.
+ */
+export function scrapeGauge<L extends string = string>(
+  registry: Registry,
+  definition: { name: string; help: string; labelNames?: readonly L[] },
+  fill: (gauge: Gauge<L>) => Promise<void>,
+): Gauge<L> {
+  return new Gauge<L>({
+    name: definition.name,
+    help: definition.help,
+    labelNames: definition.labelNames ?? [],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      await fill(this);
+    },
+  });
+}
 
-  const metrics: Metrics = {
+/**
+ * One read shared by every gauge of a scrape (several gauges from one query), undefined when it
+ * failed; the next scrape reads again.
+ */
+export function sharedRead<T>(read: () => Promise<T>): () => Promise<T | undefined> {
+  let pending: Promise<T | undefined> | undefined;
+  return () =>
+    (pending ??= read()
+      .catch(() => undefined)
+      .finally(() => setImmediate(() => (pending = undefined))));
+}
+
+/** Whether a family of this name is already on the registry. */
+export function isRegistered(registry: Registry, name: string): boolean {
+  return registry.getSingleMetric(name) !== undefined;
+}
+
+/**
+ * `pictor_kafka_consumer_lag{topic,partition}`, read on every scrape. Both the worker and the relay
+ * export the worker group's lag (the relay's copy stays when every worker is gone); in a process
+ * running both, the first to observe it registers it and the second changes nothing, as they read
+ * the same thing.
+ */
+export function observeConsumerLag(registry: Registry, read: () => Promise<PartitionLag[]>): void {
+  const name = 'pictor_kafka_consumer_lag';
+  if (isRegistered(registry, name)) return;
+  scrapeGauge(
     registry,
-    httpRequestDuration: new Histogram({
-      name: 'http_request_duration_seconds',
-      help: 'HTTP requests by method, route template and status class.',
-      labelNames: ['method', 'route', 'status_class'],
-      buckets: HTTP_BUCKETS,
-      registers,
-    }),
-    httpRequests: new Counter({
-      name: 'http_requests_total',
-      help: 'HTTP requests answered, by method, route template and status class.',
-      labelNames: ['method', 'route', 'status_class'],
-      registers,
-    }),
-    uploadsAccepted: new Counter({
-      name: 'pictor_uploads_accepted_total',
-      help: 'Images accepted (one per file), by sniffed format.',
-      labelNames: ['format'],
-      registers,
-    }),
-    uploadsRejected: new Counter({
-      name: 'pictor_uploads_rejected_total',
-      help: 'Upload requests rejected, by error code.',
-      labelNames: ['reason'],
-      registers,
-    }),
-    uploadBytes: new Counter({
-      name: 'pictor_upload_bytes_total',
-      help: 'Bytes of accepted originals.',
-      registers,
-    }),
+    {
+      name,
+      help: 'Messages not yet committed by the worker group, per topic partition.',
+      labelNames: ['topic', 'partition'],
+    },
+    async (g) => {
+      for (const p of (await read().catch(() => undefined)) ?? []) {
+        g.set({ topic: p.topic, partition: String(p.partition) }, p.lag);
+      }
+    },
+  );
+}
+
+/**
+ * The worker's instruments, still created here until they move beside the worker
+ * (apps/worker); created only in processes that run a worker.
+ */
+export interface WorkerInstrumentsLegacy {
+  readonly processingDuration: Histogram<'variant' | 'format'>;
+  readonly jobDuration: Histogram<'outcome'>;
+  readonly imagesProcessed: Counter<'outcome'>;
+  readonly uploadToReady: Histogram;
+  readonly processingRetries: Counter<'reason'>;
+  readonly deadLetters: Counter<'reason'>;
+  readonly jobsInProgress: Gauge;
+  /** Jobs this process may run at once (WORKER_CONCURRENCY), for saturation. */
+  readonly workerConcurrency: Gauge;
+}
+
+/** The instruments `ProcessImageHandler` takes (the worker's, {@link WorkerInstrumentsLegacy}). */
+export type Metrics = WorkerInstrumentsLegacy;
+
+/** The worker's instruments on `registry` ({@link WorkerInstrumentsLegacy}). */
+export function createWorkerInstrumentsLegacy(registry: Registry): WorkerInstrumentsLegacy {
+  const registers = [registry];
+  return {
     processingDuration: new Histogram({
       name: 'pictor_processing_duration_seconds',
       help: 'Time to render one output (display copy or variant), by variant and output format.',
@@ -268,171 +226,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       help: 'Image events this process may handle at once (WORKER_CONCURRENCY).',
       registers,
     }),
-    eventsPublished: new Counter({
-      name: 'pictor_outbox_events_published_total',
-      help: 'Outbox events the relay published to the bus, by topic.',
-      labelNames: ['topic'],
-      registers,
-    }),
-    notificationDeliveries: new Counter({
-      name: 'pictor_notification_deliveries_total',
-      help: 'Notification deliveries by channel and outcome: sent, retried (an attempt failed), failed (given up on and dead-lettered), duplicate (already delivered).',
-      labelNames: ['channel', 'outcome'],
-      registers,
-    }),
-    observeOutbox(read) {
-      once('outbox');
-      let pending: Promise<OutboxBacklog | undefined> | undefined;
-      // Both gauges come from one query per scrape.
-      const backlog = () => (pending ??= settle(read, () => (pending = undefined)));
-      scrapeGauge('pictor_outbox_backlog', 'Outbox events not yet published.', async (g) => {
-        g.set((await backlog())?.count ?? Number.NaN);
-      });
-      scrapeGauge(
-        'pictor_outbox_oldest_age_seconds',
-        'Age of the oldest unpublished outbox event; 0 when none waits.',
-        async (g) => {
-          g.set((await backlog())?.oldestAgeSeconds ?? Number.NaN);
-        },
-      );
-    },
-    observeConsumerLag(read) {
-      once('lag');
-      scrapeGauge(
-        'pictor_kafka_consumer_lag',
-        'Messages not yet committed by the worker group, per topic partition.',
-        async (g) => {
-          for (const p of (await settle(read, () => undefined)) ?? []) {
-            g.set({ topic: p.topic, partition: String(p.partition) }, p.lag);
-          }
-        },
-        ['topic', 'partition'],
-      );
-    },
-    observeNotifier(read) {
-      once('notifier');
-      scrapeGauge(
-        'pictor_notifier_consumer_lag',
-        'Notification events not yet committed by the notifier group (pictor-notifier), per partition of pictor.notifications.',
-        async (g) => {
-          for (const p of (await settle(read.lag, () => undefined)) ?? [])
-            g.set({ partition: String(p.partition) }, p.lag);
-        },
-        ['partition'],
-      );
-      scrapeGauge(
-        'pictor_notifications_dlq_messages',
-        'Messages in pictor.notifications.dlq (deliveries given up on, kept for the topic retention).',
-        async (g) => {
-          g.set((await settle(read.deadLetters, () => undefined)) ?? Number.NaN);
-        },
-      );
-    },
-    observeStorage(read) {
-      once('storage');
-      let pending: Promise<StoredImages | undefined> | undefined;
-      const stored = () => (pending ??= settle(read, () => (pending = undefined)));
-      scrapeGauge(
-        'pictor_images',
-        'Images recorded in the database, by status.',
-        async (g) => {
-          const s = await stored();
-          if (s) for (const [status, n] of Object.entries(s.byStatus)) g.set({ status }, n);
-        },
-        ['status'],
-      );
-      scrapeGauge('pictor_stored_original_bytes', 'Bytes of the originals of images not deleted.', async (g) => {
-        g.set((await stored())?.originalBytes ?? Number.NaN);
-      });
-    },
-    observeLastBackup(read) {
-      once('backup');
-      // null: the table holds no backup yet (0); undefined: the read failed (NaN).
-      let pending: Promise<LastBackup | null | undefined> | undefined;
-      const last = () =>
-        (pending ??= settle(
-          async () => (await read()) ?? null,
-          () => (pending = undefined),
-        ));
-      const value = (backup: LastBackup | null | undefined, field: keyof LastBackup) =>
-        backup === undefined ? Number.NaN : (backup?.[field] ?? 0);
-      scrapeGauge(
-        'pictor_last_backup_timestamp_seconds',
-        'When the last successful backup finished (Unix seconds); 0 while none is recorded.',
-        async (g) => {
-          g.set(value(await last(), 'finishedAt'));
-        },
-      );
-      scrapeGauge(
-        'pictor_last_backup_bytes',
-        'Size of the last successful backup; 0 while none is recorded.',
-        async (g) => {
-          g.set(value(await last(), 'bytes'));
-        },
-      );
-    },
-    observeCleanup(read) {
-      once('cleanup');
-      let pending: Promise<CleanupTotals | undefined> | undefined;
-      const totals = () => (pending ??= settle(read, () => (pending = undefined)));
-      // Counters whose value lives in the database: set from it at scrape time. Every api pod
-      // exports the same totals, so queries take max(), not sum(), across pods.
-      new Counter<'kind'>({
-        name: 'pictor_cleanup_removed_total',
-        help: 'What the cleanup removed, by kind: expired images, orphaned objects, uploads stuck in pending.',
-        labelNames: ['kind'],
-        registers,
-        async collect() {
-          const t = await totals();
-          this.reset();
-          if (!t) return;
-          this.inc({ kind: 'expired' }, t.removed.expired);
-          this.inc({ kind: 'orphan' }, t.removed.orphans);
-          this.inc({ kind: 'stale_pending' }, t.removed.stalePending);
-        },
-      });
-      new Counter<'outcome'>({
-        name: 'pictor_cleanup_runs_total',
-        help: 'Cleanup runs, by outcome (success or failure).',
-        labelNames: ['outcome'],
-        registers,
-        async collect() {
-          const t = await totals();
-          this.reset();
-          if (!t) return;
-          this.inc({ outcome: 'success' }, t.runs.succeeded);
-          this.inc({ outcome: 'failure' }, t.runs.failed);
-        },
-      });
-      scrapeGauge(
-        'pictor_cleanup_last_success_timestamp_seconds',
-        'When a cleanup run last succeeded (Unix seconds); 0 while none has.',
-        async (g) => {
-          const t = await totals();
-          g.set(t ? (t.lastSuccessAt ?? 0) : Number.NaN);
-        },
-      );
-    },
-    observeInstallation(read) {
-      once('installation');
-      scrapeGauge(
-        'pictor_installed_timestamp_seconds',
-        'When the database was first migrated (Unix seconds): the age of this installation.',
-        async (g) => {
-          g.set((await settle(read, () => undefined)) ?? Number.NaN);
-        },
-      );
-    },
   };
-
-  return metrics;
-}
-
-/** Runs `read`, turning a failure into undefined; `done` runs once the scrape has used it. */
-function settle<T>(read: () => Promise<T>, done: () => void): Promise<T | undefined> {
-  return read()
-    .catch(() => undefined)
-    .finally(() => setImmediate(done));
 }
 
 export interface MetricsServer {

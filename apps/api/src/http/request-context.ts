@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { ImageRecord } from '@pictor/core';
 import { clientAddress } from './client-address.js';
-import { methodLabel, statusClass, type Logger, type Metrics } from '@pictor/observability';
+import { methodLabel, statusClass, type Logger } from '@pictor/observability';
+import type { ApiMetrics } from '../metrics.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -22,7 +23,7 @@ const UPLOAD_ROUTES = new Set(['POST /api/v1/images', 'POST /upload']);
  * outcome of uploads (`res.locals.uploaded` from the routes, `res.locals.errorCode` from the
  * error answers).
  */
-export function requestContext(logger: Logger, metrics?: Metrics) {
+export function requestContext(logger: Logger, metrics?: ApiMetrics) {
   return (req: Request, res: Response, next: NextFunction) => {
     const inbound = req.get('x-request-id');
     req.id = inbound && INBOUND_ID.test(inbound) ? inbound : randomUUID();
@@ -62,7 +63,7 @@ export function requestContext(logger: Logger, metrics?: Metrics) {
   };
 }
 
-function record(metrics: Metrics, req: Request, res: Response, route: string, seconds: number): void {
+function record(metrics: ApiMetrics, req: Request, res: Response, route: string, seconds: number): void {
   const labels = { method: methodLabel(req.method), route, status_class: statusClass(res.statusCode) };
   metrics.httpRequests.inc(labels);
   metrics.httpRequestDuration.observe(labels, seconds);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import express, { Router } from 'express';
-import { createMetrics } from '@pictor/observability';
+import { createRegistry } from '@pictor/observability';
+import { createApiMetrics } from '../metrics.js';
 import { initialiseApiSeries, routeTable } from './route-table.js';
 
 function app() {
@@ -36,9 +37,9 @@ describe('routeTable', () => {
   });
 
   it('when the api series are initialised, then a 5xx of every route exists at 0 before any request', async () => {
-    const metrics = createMetrics();
-    initialiseApiSeries(metrics, app());
-    const text = await metrics.registry.metrics();
+    const registry = createRegistry();
+    initialiseApiSeries(createApiMetrics(registry), app());
+    const text = await registry.metrics();
     expect(text).toContain('http_requests_total{method="POST",route="/api/v1/images",status_class="5xx"} 0');
     expect(text).toContain('http_requests_total{method="GET",route="unmatched",status_class="4xx"} 0');
     expect(text).toContain('pictor_uploads_rejected_total{reason="FILE_TOO_LARGE"} 0');

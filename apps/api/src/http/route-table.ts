@@ -1,6 +1,7 @@
 import type { Express } from 'express';
-import { initialiseSeries, methodLabel, STATUS_CLASSES, type Metrics } from '@pictor/observability';
+import { initialiseSeries, methodLabel, STATUS_CLASSES } from '@pictor/observability';
 import { IMAGE_FORMATS } from '@pictor/core';
+import type { ApiMetrics } from '../metrics.js';
 
 /** What Express keeps of a `use()` or a route: router 2's layer, read-only here. */
 interface Layer {
@@ -61,7 +62,7 @@ export function routeTable(app: Express): { method: string; route: string }[] {
  * reason, so the first 5xx, the first rejection of each reason and the first upload of each
  * format are increases Prometheus sees.
  */
-export function initialiseApiSeries(metrics: Metrics, app: Express): void {
+export function initialiseApiSeries(metrics: ApiMetrics, app: Express): void {
   for (const { method, route } of [...routeTable(app), { method: 'GET', route: 'unmatched' }]) {
     initialiseSeries(metrics.httpRequests, { method: [method], route: [route], status_class: STATUS_CLASSES });
   }

@@ -1,6 +1,7 @@
 import type { Config } from '@pictor/config';
 import { NotificationHub, type EventBus, type ObjectStore } from '@pictor/core';
-import type { Logger, Metrics } from '@pictor/observability';
+import type { Logger } from '@pictor/observability';
+import type { Registry } from 'prom-client';
 import type { RelayHandle } from '@pictor/relay';
 import type { CacheAdapters, OpenedDatabase } from './adapters.js';
 import type { RestoreOptions } from '../targets/restore.js';
@@ -11,7 +12,8 @@ export interface Provided {
   objects: ObjectStore;
   bus: EventBus;
   cache: CacheAdapters;
-  metrics: Metrics;
+  /** This process's registry: each component creates its own instruments on it. */
+  registry: Registry;
   metricsPort: number;
   relay: RelayHandle;
   port: number;

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { Config } from '@pictor/config';
-import { createApp, descriptorHeadroom, objectsWritable, startHttpServer } from '@pictor/api';
+import { createApiMetrics, createApp, descriptorHeadroom, objectsWritable, startHttpServer } from '@pictor/api';
 import {
   EmailNotifier,
   InProcessBackupJobs,
@@ -66,7 +66,7 @@ export async function startHttp(ctx: PictorContext): Promise<Stop> {
   const bus = ctx.use('bus');
   const adapters = ctx.use('cache');
   const cache = adapters.cache;
-  const metrics = ctx.use('metrics');
+  const registry = ctx.use('registry');
   // The relay of this process, when it has one (all, api with RELAY_IN_API): woken at each commit.
   const relay = ctx.find('relay');
   const hub = ctx.hub;
@@ -111,7 +111,7 @@ export async function startHttp(ctx: PictorContext): Promise<Stop> {
         maxBytes: config.limits.maxPasteBytes,
         cacheTtlSeconds: config.cacheTtlSeconds,
       },
-      observer: pasteMetrics(metrics.registry),
+      observer: pasteMetrics(registry),
       ...(relay ? { onEventsCommitted: () => relay.wake() } : {}),
     });
     // An account's images and pastes go together: deleted with it, hidden while it is blocked.
@@ -146,12 +146,13 @@ export async function startHttp(ctx: PictorContext): Promise<Stop> {
           recentBackups: (limit: number) => new PgLifecycleRepository(database.pool).recentBackups(limit),
         }
       : undefined;
-    const links = await createNearestLinks(config, logger, metrics.registry, (stop) =>
+    const links = await createNearestLinks(config, logger, registry, (stop) =>
       stops.push(() => Promise.resolve(stop())),
     );
     const shareLinks = new PgShareLinkRepository(database.pool);
     const signingKey = await linkSigningKey(config, database.pool);
     const shares = new ShareService({ images: service, pastes, links: shareLinks, signingKey });
+    const metrics = createApiMetrics(registry);
     const app = createApp({
       images: service,
       objects: objects,

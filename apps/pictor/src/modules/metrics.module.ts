@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createMetrics, startMetricsServer } from '@pictor/observability';
+import { createRegistry, startMetricsServer } from '@pictor/observability';
 import type { PictorContext } from './context.js';
 import type { Stop } from './module-manager.js';
 
@@ -15,15 +15,15 @@ const VERSION = (
  */
 export async function startMetrics(ctx: PictorContext): Promise<Stop> {
   const { config } = ctx;
-  const metrics = createMetrics({ labels: { target: config.target }, version: VERSION });
-  const server = await startMetricsServer(metrics.registry, {
+  const registry = createRegistry({ labels: { target: config.target }, version: VERSION });
+  const server = await startMetricsServer(registry, {
     port: config.metrics.port,
     host: config.metrics.host,
     // A module that knows its process is stuck for good (a worker whose Kafka consumer stopped)
     // registers a check: Kubernetes restarts the pod.
     unhealthy: () => ctx.healthChecks.map((check) => check()).find((reason) => reason !== undefined),
   });
-  ctx.provide('metrics', metrics);
+  ctx.provide('registry', registry);
   ctx.provide('metricsPort', server.port);
   ctx.logger.info('metrics listening', { metricsPort: server.port });
   return () => server.stop();

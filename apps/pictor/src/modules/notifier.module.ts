@@ -1,6 +1,5 @@
 import type { Config } from '@pictor/config';
 import {
-  DELIVERY_CHANNELS,
   EmailChannel,
   InAppChannel,
   NotificationDispatcher,
@@ -15,8 +14,9 @@ import {
   type Webhook,
 } from '@pictor/core';
 import { KafkaEventBus } from '@pictor/events';
-import { initialiseSeries, type Logger } from '@pictor/observability';
+import type { Logger } from '@pictor/observability';
 import { PgNotificationRepository, PgTelegramRepository, PgWebhookRepository, type Pool } from '@pictor/sql';
+import { createNotifierMetrics } from '../notifier-metrics.js';
 import { deadLetterTo, NOTIFIER_GROUP, startNotifier } from '../notifier.js';
 import type { PictorContext } from './context.js';
 import type { Stop } from './module-manager.js';
@@ -30,15 +30,11 @@ export async function startNotifierModule(ctx: PictorContext): Promise<Stop> {
   const { config, logger, hub } = ctx;
   const pool = ctx.use('database').pool;
   const bus = ctx.use('bus');
-  const metrics = ctx.use('metrics');
+  const metrics = createNotifierMetrics(ctx.use('registry'));
   const log = logger.child({ module: 'notifier' });
   const transport = openMailTransport(config, logger);
   const repository = new PgNotificationRepository(pool);
   const unsubscribe = unsubscribeLinks(config, pool, await linkSigningKey(config, pool));
-  initialiseSeries(metrics.notificationDeliveries, {
-    channel: DELIVERY_CHANNELS,
-    outcome: ['sent', 'retried', 'failed', 'duplicate'],
-  });
   const webhooks = new PgWebhookRepository(pool);
   const webhookOptions = {
     disable: config.notifier.webhookDisable,
@@ -69,12 +65,12 @@ export async function startNotifierModule(ctx: PictorContext): Promise<Stop> {
     retryBaseMs: config.notifier.retryBaseMs,
     fanoutBatch: config.notifier.fanoutBatch,
     onOutcome: (channel, outcome) => {
-      metrics.notificationDeliveries.inc({ channel, outcome });
+      metrics.delivered(channel, outcome);
       if (outcome === 'failed') log.warn('notification delivery failed', { channel });
     },
   });
   if (bus instanceof KafkaEventBus) {
-    metrics.observeNotifier({
+    metrics.observeBus({
       lag: () => bus.consumerLag(NOTIFIER_GROUP, TOPICS.notifications),
       deadLetters: () => bus.topicMessages(TOPICS.notificationsDeadLetter),
     });

@@ -1,7 +1,8 @@
 import { TOPICS } from '@pictor/core';
 import { KafkaEventBus } from '@pictor/events';
+import { createWorkerInstrumentsLegacy, observeConsumerLag } from '@pictor/observability';
 import { SharpImageProcessor } from '@pictor/imaging';
-import { startRelay } from '@pictor/relay';
+import { createRelayMetrics, observeOutbox as observeOutboxBacklog, startRelay } from '@pictor/relay';
 import { listenForOutbox, PgImageRepository, PgOutboxRepository } from '@pictor/sql';
 import { ProcessImageHandler, startWorker, WORKER_GROUP } from '@pictor/worker';
 import type { PictorContext } from './context.js';
@@ -11,7 +12,7 @@ import type { Stop } from './module-manager.js';
 export async function startWorkerModule(ctx: PictorContext): Promise<Stop> {
   const { config, logger } = ctx;
   const bus = ctx.use('bus');
-  const metrics = ctx.use('metrics');
+  const metrics = createWorkerInstrumentsLegacy(ctx.use('registry'));
   const cache = ctx.use('cache').cache;
   const handler = new ProcessImageHandler({
     images: new PgImageRepository(ctx.use('database').pool),
@@ -55,7 +56,7 @@ export async function startRelayModule(ctx: PictorContext): Promise<Stop> {
     logger: logger.child({ module: 'relay' }),
     batchSize: config.relay.batchSize,
     pollIntervalMs: config.relay.pollIntervalMs,
-    metrics: ctx.use('metrics'),
+    metrics: createRelayMetrics(ctx.use('registry')),
   });
   ctx.provide('relay', relay);
   if (database.embedded) return () => relay.stop();
@@ -76,7 +77,7 @@ export async function startRelayModule(ctx: PictorContext): Promise<Stop> {
  */
 export function observeOutbox(ctx: PictorContext): Promise<undefined> {
   const outbox = new PgOutboxRepository(ctx.use('database').pool);
-  ctx.use('metrics').observeOutbox(() => outbox.backlog());
+  observeOutboxBacklog(ctx.use('registry'), () => outbox.backlog());
   return Promise.resolve(undefined);
 }
 
@@ -87,7 +88,7 @@ export function observeOutbox(ctx: PictorContext): Promise<undefined> {
 export function observeWorkerLag(ctx: PictorContext): Promise<undefined> {
   const bus = ctx.use('bus');
   if (bus instanceof KafkaEventBus) {
-    ctx.use('metrics').observeConsumerLag(() => bus.consumerLag(WORKER_GROUP, TOPICS.imageUploaded));
+    observeConsumerLag(ctx.use('registry'), () => bus.consumerLag(WORKER_GROUP, TOPICS.imageUploaded));
   }
   return Promise.resolve(undefined);
 }
