@@ -48,6 +48,7 @@ export default {
       // One service on the embedded adapters (PGlite, disk, in-process bus, memory cache): no
       // engines, no child processes; each file opens its own.
       testMatch: ['<rootDir>/{packages,apps}/*/src/**/*.medium.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/scripts/jest-service-setup.js'],
     },
     {
       ...common,
