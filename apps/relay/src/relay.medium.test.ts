@@ -152,7 +152,7 @@ describe('relay on the PGlite outbox and the in-process bus', () => {
 
     handle.wake();
     // Far inside the minute the next poll would take.
-    await waitFor(() => delivered.length >= 2, 2000);
+    await waitFor(() => delivered.length >= 2, 10_000);
 
     expect(delivered.map((e) => e.key)).toEqual(['first', 'unwoken']);
     expect(await unsent(topic)).toEqual([]);
