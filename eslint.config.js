@@ -50,6 +50,34 @@ export default tseslint.config(
     },
   },
   {
+    // Service tests run one use case on the embedded adapters: they alone may name them (and the
+    // fixture that opens them) from inside the domain. Engines' clients stay forbidden.
+    files: ['packages/core/src/**/*.medium.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '@pictor/*',
+                '!@pictor/sql',
+                '!@pictor/objects',
+                '!@pictor/events',
+                '!@pictor/cache',
+                '!@pictor/imaging',
+                '!@pictor/testing',
+                '!@pictor/testing/embedded',
+                ...INFRASTRUCTURE,
+              ],
+              message: 'A service test uses the adapter packages, not engines or other workspaces.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Adapters know the domain's ports, never each other; only apps/pictor wires them together.
     files: ['packages/{sql,objects,events,cache,imaging,kubernetes,notifications}/src/**/*.ts'],
     ignores: ['**/*.test.ts'],

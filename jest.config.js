@@ -10,6 +10,8 @@ for (const root of ['packages', 'apps']) {
     }
   }
 }
+// The embedded adapters for service tests, a subpath of @pictor/testing.
+moduleNameMapper['^@pictor/testing/embedded$'] = '<rootDir>/packages/testing/src/embedded.ts';
 
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
@@ -38,7 +40,15 @@ export default {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{packages,apps}/*/src/**/*.test.ts', '!**/*.int.test.ts'],
+      testMatch: ['<rootDir>/{packages,apps}/*/src/**/*.test.ts', '!**/*.int.test.ts', '!**/*.medium.test.ts'],
+    },
+    {
+      ...common,
+      displayName: 'service',
+      // One service on the embedded adapters (PGlite, disk, in-process bus, memory cache): no
+      // engines, no child processes; each file opens its own.
+      testMatch: ['<rootDir>/{packages,apps}/*/src/**/*.medium.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/scripts/jest-service-setup.js'],
     },
     {
       ...common,
