@@ -25,6 +25,7 @@ import {
   expiryChoicesWithin,
   FollowService,
   ImageService,
+  ProcessingService,
   ShareService,
   parseDuration,
   PasteService,
@@ -59,7 +60,7 @@ import {
   PgPasteRepository,
   PgViewCountRepository,
 } from '@pictor/sql';
-import { ProcessImageHandler, startWorker, WORKER_GROUP } from '@pictor/worker';
+import { createWorkerMetrics, processingObserver, startWorker, WORKER_GROUP } from '@pictor/worker';
 import { openDatabase, openInfrastructure, type Infrastructure } from './infrastructure.js';
 import { InProcessBackupJobs } from './in-process-backup-jobs.js';
 import { pasteMetrics } from './paste-metrics.js';
@@ -168,26 +169,26 @@ export async function startPictor(
     }
 
     if (components.includes('worker')) {
-      const handler = new ProcessImageHandler({
+      const workerLog = logger.child({ module: 'worker' });
+      const workerMetrics = createWorkerMetrics(metrics.registry);
+      const processing = new ProcessingService({
         images,
         objects: infra.objects,
-        bus: infra.bus,
+        cache: infra.cache,
         processor: new SharpImageProcessor(config.encoding, config.limits.maxImagePixels),
         variants: config.variants,
-        maxAttempts: config.worker.maxAttempts,
-        logger: logger.child({ module: 'worker' }),
-        onSettled: (id) => infra.cache.delete(`image:${id}`),
-        metrics,
+        observer: processingObserver(workerLog, config.variants, workerMetrics),
       });
-      metrics.workerConcurrency.set(config.worker.concurrency);
       if (bus instanceof KafkaEventBus) {
         metrics.observeConsumerLag(() => bus.consumerLag(WORKER_GROUP, TOPICS.imageUploaded));
       }
       const worker = await startWorker({
         bus: infra.bus,
-        handler,
+        processing,
+        maxAttempts: config.worker.maxAttempts,
         concurrency: config.worker.concurrency,
-        logger: logger.child({ module: 'worker' }),
+        logger: workerLog,
+        metrics: workerMetrics,
       });
       stops.push(() => worker.stop());
     }

@@ -1,10 +1,38 @@
 import { describe, expect, it } from '@jest/globals';
-import { createMetrics, initialiseSeries, methodLabel, startMetricsServer, statusClass } from './metrics.js';
+import { Counter, Histogram } from 'prom-client';
+import {
+  createMetrics,
+  initialiseSeries,
+  methodLabel,
+  startMetricsServer,
+  statusClass,
+  type Metrics,
+} from './metrics.js';
+
+/** Two of the worker's instruments (apps/worker creates them), on the registry of `metrics`. */
+function workerInstruments(metrics: Metrics) {
+  const registers = [metrics.registry];
+  return {
+    deadLetters: new Counter({
+      name: 'pictor_dead_letters_total',
+      help: 'Events sent to the dead-letter topic, by error code.',
+      labelNames: ['reason'],
+      registers,
+    }),
+    jobDuration: new Histogram({
+      name: 'pictor_job_duration_seconds',
+      help: 'Time to handle one image event, by outcome.',
+      labelNames: ['outcome'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers,
+    }),
+  };
+}
 
 describe('createMetrics', () => {
   it('when label sets are initialised, then every combination is exported at 0 before anything happened', async () => {
     const metrics = createMetrics();
-    initialiseSeries(metrics.deadLetters, { reason: ['CORRUPT_IMAGE', 'MALFORMED_EVENT'] });
+    initialiseSeries(workerInstruments(metrics).deadLetters, { reason: ['CORRUPT_IMAGE', 'MALFORMED_EVENT'] });
     initialiseSeries(metrics.httpRequests, { method: ['GET'], route: ['/a', '/b'], status_class: ['2xx', '5xx'] });
     const text = await metrics.registry.metrics();
     expect(text).toContain('pictor_dead_letters_total{reason="CORRUPT_IMAGE"} 0');
@@ -20,7 +48,7 @@ describe('createMetrics', () => {
 
   it('when a histogram is initialised, then its buckets, count and sum exist at 0 for each label set', async () => {
     const metrics = createMetrics();
-    initialiseSeries(metrics.jobDuration, { outcome: ['ready'] });
+    initialiseSeries(workerInstruments(metrics).jobDuration, { outcome: ['ready'] });
     const text = await metrics.registry.metrics();
     expect(text).toContain('pictor_job_duration_seconds_bucket{le="0.01",outcome="ready"} 0');
     expect(text).toContain('pictor_job_duration_seconds_bucket{le="+Inf",outcome="ready"} 0');
@@ -29,9 +57,10 @@ describe('createMetrics', () => {
 
   it('when an initialised series is counted, then it goes from 0 to the count (initialising again keeps it)', async () => {
     const metrics = createMetrics();
-    initialiseSeries(metrics.deadLetters, { reason: ['CORRUPT_IMAGE'] });
-    metrics.deadLetters.inc({ reason: 'CORRUPT_IMAGE' });
-    initialiseSeries(metrics.deadLetters, { reason: ['CORRUPT_IMAGE'] });
+    const { deadLetters } = workerInstruments(metrics);
+    initialiseSeries(deadLetters, { reason: ['CORRUPT_IMAGE'] });
+    deadLetters.inc({ reason: 'CORRUPT_IMAGE' });
+    initialiseSeries(deadLetters, { reason: ['CORRUPT_IMAGE'] });
     expect(await metrics.registry.metrics()).toContain('pictor_dead_letters_total{reason="CORRUPT_IMAGE"} 1');
   });
 
@@ -171,7 +200,7 @@ describe('createMetrics', () => {
 describe('startMetricsServer', () => {
   it('when started on port 0, then it serves /metrics on the port it reports and nothing else', async () => {
     const metrics = createMetrics();
-    metrics.deadLetters.inc({ reason: 'CORRUPT_IMAGE' });
+    workerInstruments(metrics).deadLetters.inc({ reason: 'CORRUPT_IMAGE' });
     const server = await startMetricsServer(metrics.registry, { port: 0, host: '127.0.0.1' });
     try {
       const res = await fetch(`http://127.0.0.1:${server.port}/metrics`);

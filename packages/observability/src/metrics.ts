@@ -26,8 +26,6 @@ export const STATUS_CLASSES = ['2xx', '3xx', '4xx', '5xx'] as const;
  * processed waiting up to SERVE_WAIT_MS (default 10 s) before it answers 503.
  */
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2.5, 5, 7.5, 10, 12.5, 15, 20, 30];
-/** Seconds buckets for image work: 10 ms to 2 min. */
-const WORK_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
 export interface OutboxBacklog {
   count: number;
@@ -67,7 +65,7 @@ export interface CleanupTotals {
  * labelled series only at its first `inc()` or `observe()`, and a series first scraped at 1 reads
  * as no increase at all (`increase()` and `rate()` need two samples of the same series). Call it
  * where the closed set of a label is known, once at start:
- * `initialiseSeries(metrics.deadLetters, { reason: ['CORRUPT_IMAGE', …] })`.
+ * `initialiseSeries(deadLetters, { reason: ['CORRUPT_IMAGE', …] })`.
  */
 export function initialiseSeries<L extends string>(
   metric: Counter<L> | Histogram<L>,
@@ -91,15 +89,6 @@ export interface Metrics {
   readonly uploadsAccepted: Counter<'format'>;
   readonly uploadsRejected: Counter<'reason'>;
   readonly uploadBytes: Counter;
-  readonly processingDuration: Histogram<'variant' | 'format'>;
-  readonly jobDuration: Histogram<'outcome'>;
-  readonly imagesProcessed: Counter<'outcome'>;
-  readonly uploadToReady: Histogram;
-  readonly processingRetries: Counter<'reason'>;
-  readonly deadLetters: Counter<'reason'>;
-  readonly jobsInProgress: Gauge;
-  /** Jobs this process may run at once (WORKER_CONCURRENCY), for saturation. */
-  readonly workerConcurrency: Gauge;
   readonly eventsPublished: Counter<'topic'>;
   /** Notification deliveries by channel and outcome (sent, retried, failed, duplicate). */
   readonly notificationDeliveries: Counter<'channel' | 'outcome'>;
@@ -218,54 +207,6 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     uploadBytes: new Counter({
       name: 'pictor_upload_bytes_total',
       help: 'Bytes of accepted originals.',
-      registers,
-    }),
-    processingDuration: new Histogram({
-      name: 'pictor_processing_duration_seconds',
-      help: 'Time to render one output (display copy or variant), by variant and output format.',
-      labelNames: ['variant', 'format'],
-      buckets: WORK_BUCKETS,
-      registers,
-    }),
-    jobDuration: new Histogram({
-      name: 'pictor_job_duration_seconds',
-      help: 'Time to handle one image event, by outcome.',
-      labelNames: ['outcome'],
-      buckets: WORK_BUCKETS,
-      registers,
-    }),
-    imagesProcessed: new Counter({
-      name: 'pictor_images_processed_total',
-      help: 'Image events handled, by final outcome (ready, failed, skipped, dead-lettered, discarded).',
-      labelNames: ['outcome'],
-      registers,
-    }),
-    uploadToReady: new Histogram({
-      name: 'pictor_upload_to_ready_seconds',
-      help: 'Time from the upload being recorded to the image being ready.',
-      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900],
-      registers,
-    }),
-    processingRetries: new Counter({
-      name: 'pictor_processing_retries_total',
-      help: 'Processing attempts that failed and will be retried, by error code.',
-      labelNames: ['reason'],
-      registers,
-    }),
-    deadLetters: new Counter({
-      name: 'pictor_dead_letters_total',
-      help: 'Events sent to the dead-letter topic, by error code.',
-      labelNames: ['reason'],
-      registers,
-    }),
-    jobsInProgress: new Gauge({
-      name: 'pictor_worker_jobs_in_progress',
-      help: 'Image events being handled now by this process.',
-      registers,
-    }),
-    workerConcurrency: new Gauge({
-      name: 'pictor_worker_concurrency',
-      help: 'Image events this process may handle at once (WORKER_CONCURRENCY).',
       registers,
     }),
     eventsPublished: new Counter({
