@@ -50,6 +50,30 @@ export default tseslint.config(
     },
   },
   {
+    // A medium test runs one use case on the embedded adapters: tests only, never core's code.
+    files: ['packages/core/src/**/*.medium.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '@pictor/*',
+                '!@pictor/sql',
+                '!@pictor/objects',
+                '!@pictor/events',
+                '!@pictor/cache',
+                '!@pictor/imaging',
+              ],
+              message: 'A medium test may use the adapter packages, not other workspaces.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Adapters know the domain's ports, never each other; only apps/pictor wires them together.
     files: ['packages/{sql,objects,events,cache,imaging,kubernetes,notifications}/src/**/*.ts'],
     ignores: ['**/*.test.ts'],
@@ -77,6 +101,7 @@ export default tseslint.config(
                 '@pictor/config',
                 '@pictor/kubernetes',
                 '@pictor/notifications',
+                '@pictor/imaging',
               ],
               message: 'Programs receive adapters through their deps; apps/pictor wires them.',
             },
