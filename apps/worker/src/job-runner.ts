@@ -53,6 +53,8 @@ export interface Job<P, S, O extends string> {
   /** Starts an attempt (counting it), or says there is nothing to do. */
   begin(payload: P): Promise<JobAttempt<S> | JobSkip>;
   run(subject: S): Promise<O>;
+  /** Runs after the outcome is logged, as part of the attempt (a failure here fails the attempt). */
+  settle?(subject: S, outcome: O): Promise<void>;
   /** Records the final failure, after the event was dead-lettered. */
   fail(payload: P, reason: string): Promise<void>;
 }
@@ -168,6 +170,7 @@ export class JobRunner<P, S, O extends string> {
       try {
         const outcome = await job.run(subject);
         log.info('job done', { outcome, attempt, durationMs: Date.now() - started });
+        await job.settle?.(subject, outcome);
         return outcome;
       } catch (error) {
         const appError = classify(error);

@@ -56,6 +56,7 @@ export function processImageJob(
       return { subject: begun.image, attempt: begun.attempt };
     },
     run: (image) => processing.process(image),
+    settle: (image, outcome) => processing.settle(image, outcome),
     fail: ({ imageId }, reason) => processing.fail(imageId, reason),
   };
 }

@@ -214,7 +214,8 @@ describe('ProcessingService on PGlite, disk storage and sharp', () => {
     await cache.set(imageCacheKey(first.id), 'a stale row', 60);
     await cache.set(imageCacheKey(second.id), 'a stale row', 60);
 
-    await processing.process((await begin(first.id)).image);
+    const pending = (await begin(first.id)).image;
+    await processing.settle(pending, await processing.process(pending));
     await processing.fail(second.id, 'The image could not be processed: test');
 
     expect(await cache.get(imageCacheKey(first.id))).toBeUndefined();

@@ -63,7 +63,8 @@ export class ProcessingService {
   }
 
   /**
-   * Renders, stores and records every output, then marks the image ready. Throws AppErrors: a
+   * Renders, stores and records every output, then marks the image ready (`settle` follows).
+   * Throws AppErrors: a
    * retryable DEPENDENCY_UNAVAILABLE when storage fails, a permanent PROCESSING_FAILED when the
    * image cannot be processed; anything else is unexpected.
    */
@@ -149,9 +150,17 @@ export class ProcessingService {
     // this check moves these writes itself: they all happened before it.)
     if ((await images.findById(image.id))?.ownerBlocked) await withholdObjects(objects, written);
     if (!(await images.markReady(image.id, recorded, placeholder))) return this.discard(image.id, written);
-    observer?.ready?.(image);
-    await forgetCachedImage(this.deps.cache, image.id);
     return 'ready';
+  }
+
+  /**
+   * After an attempt's outcome is known (and reported): a ready image is observed as ready and
+   * its cached row dropped. Throws when the cache cannot be reached.
+   */
+  async settle(image: ImageRecord, outcome: ProcessingOutcome): Promise<void> {
+    if (outcome !== 'ready') return;
+    this.deps.observer?.ready?.(image);
+    await forgetCachedImage(this.deps.cache, image.id);
   }
 
   /** The final outcome of an image that cannot be processed: `failed`, with the reason. */
