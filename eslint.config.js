@@ -68,7 +68,8 @@ export default tseslint.config(
                 '!@pictor/imaging',
                 '!@pictor/testing',
                 '!@pictor/testing/embedded',
-                ...INFRASTRUCTURE,
+                // sharp makes and reads test images (EXIF in, none out); engines' clients stay out.
+                ...INFRASTRUCTURE.filter((pattern) => pattern !== 'sharp'),
               ],
               message: 'A service test uses the adapter packages, not engines or other workspaces.',
             },
@@ -105,6 +106,7 @@ export default tseslint.config(
                 '@pictor/config',
                 '@pictor/kubernetes',
                 '@pictor/notifications',
+                '@pictor/imaging',
               ],
               message: 'Programs receive adapters through their deps; apps/pictor wires them.',
             },

@@ -1,2 +1,4 @@
-export * from './process-image.handler.js';
+export * from './job-runner.js';
+export * from './metrics.js';
+export * from './process-image.job.js';
 export * from './worker.js';

@@ -61,3 +61,5 @@ export * from './pastes/paste.service.js';
 export * from './ports/paste-repository.port.js';
 export * from './shared/view-counter.js';
 export * from './ports/view-count-repository.port.js';
+export * from './ports/image-processor.port.js';
+export * from './images/processing.service.js';

@@ -1,7 +1,15 @@
 import sharp from 'sharp';
 import type { OutputInfo, OverlayOptions, Sharp } from 'sharp';
 import { rgbaToThumbHash } from 'thumbhash';
-import { DISPLAY, type ImageFormat, type PlannedOutput } from '@pictor/core';
+import {
+  DISPLAY,
+  type ImageFormat,
+  type ImageProcessor,
+  type PlannedOutput,
+  type PreparedVariants,
+  type RenderedOutput,
+  type SourceImage,
+} from '@pictor/core';
 import { restrictLibvipsLoaders } from './libvips.js';
 
 export interface EncodingSettings {
@@ -19,24 +27,6 @@ export interface EncodingSettings {
   avifChromaSubsampling?: '4:2:0' | '4:4:4';
 }
 
-export interface SourceImage {
-  format: ImageFormat;
-  /** Width after orientation is applied. */
-  width: number;
-  frames: number;
-  hasAlpha: boolean;
-  watermark: string | null;
-}
-
-export interface RenderedOutput {
-  output: PlannedOutput;
-  bytes: Buffer;
-  width: number;
-  height: number;
-  /** Time its own pipeline took (variants; outputs of a group are rendered at the same time). */
-  seconds?: number;
-}
-
 interface DecodedBase {
   pixels: Buffer;
   info: OutputInfo;
@@ -48,7 +38,7 @@ interface DecodedBase {
  * XMP, IPTC) dropped. Variants come from one shrink-on-load decode of the original, held as raw
  * pixels, so no variant decodes the original again.
  */
-export class SharpImageProcessor {
+export class SharpImageProcessor implements ImageProcessor {
   constructor(
     private readonly encoding: EncodingSettings,
     private readonly maxPixels: number,
@@ -92,7 +82,7 @@ export class SharpImageProcessor {
     original: Buffer,
     source: SourceImage,
     outputs: readonly PlannedOutput[],
-  ): Promise<{ placeholder: string; render: () => AsyncGenerator<RenderedOutput> }> {
+  ): Promise<PreparedVariants> {
     if (outputs.length === 0) {
       return { placeholder: await this.placeholder(original, source), render: async function* () {} };
     }

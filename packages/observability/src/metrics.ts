@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type LabelValues } from 'prom-client';
+import type { Counter } from 'prom-client';
+import { Gauge, Histogram, Registry, collectDefaultMetrics, type LabelValues } from 'prom-client';
 
 /**
  * Every label value Pictor puts on a metric comes from a closed set, so the number of series is
@@ -19,9 +20,6 @@ export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'O
 
 /** Status classes a request counter is created with before any request is answered. */
 export const STATUS_CLASSES = ['2xx', '3xx', '4xx', '5xx'] as const;
-
-/** Seconds buckets for image work: 10 ms to 2 min. */
-const WORK_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
 export interface PartitionLag {
   topic: string;
@@ -153,80 +151,6 @@ export function observeConsumerLag(registry: Registry, read: () => Promise<Parti
       }
     },
   );
-}
-
-/**
- * The worker's instruments, still created here until they move beside the worker
- * (apps/worker); created only in processes that run a worker.
- */
-export interface WorkerInstrumentsLegacy {
-  readonly processingDuration: Histogram<'variant' | 'format'>;
-  readonly jobDuration: Histogram<'outcome'>;
-  readonly imagesProcessed: Counter<'outcome'>;
-  readonly uploadToReady: Histogram;
-  readonly processingRetries: Counter<'reason'>;
-  readonly deadLetters: Counter<'reason'>;
-  readonly jobsInProgress: Gauge;
-  /** Jobs this process may run at once (WORKER_CONCURRENCY), for saturation. */
-  readonly workerConcurrency: Gauge;
-}
-
-/** The instruments `ProcessImageHandler` takes (the worker's, {@link WorkerInstrumentsLegacy}). */
-export type Metrics = WorkerInstrumentsLegacy;
-
-/** The worker's instruments on `registry` ({@link WorkerInstrumentsLegacy}). */
-export function createWorkerInstrumentsLegacy(registry: Registry): WorkerInstrumentsLegacy {
-  const registers = [registry];
-  return {
-    processingDuration: new Histogram({
-      name: 'pictor_processing_duration_seconds',
-      help: 'Time to render one output (display copy or variant), by variant and output format.',
-      labelNames: ['variant', 'format'],
-      buckets: WORK_BUCKETS,
-      registers,
-    }),
-    jobDuration: new Histogram({
-      name: 'pictor_job_duration_seconds',
-      help: 'Time to handle one image event, by outcome.',
-      labelNames: ['outcome'],
-      buckets: WORK_BUCKETS,
-      registers,
-    }),
-    imagesProcessed: new Counter({
-      name: 'pictor_images_processed_total',
-      help: 'Image events handled, by final outcome (ready, failed, skipped, dead-lettered, discarded).',
-      labelNames: ['outcome'],
-      registers,
-    }),
-    uploadToReady: new Histogram({
-      name: 'pictor_upload_to_ready_seconds',
-      help: 'Time from the upload being recorded to the image being ready.',
-      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900],
-      registers,
-    }),
-    processingRetries: new Counter({
-      name: 'pictor_processing_retries_total',
-      help: 'Processing attempts that failed and will be retried, by error code.',
-      labelNames: ['reason'],
-      registers,
-    }),
-    deadLetters: new Counter({
-      name: 'pictor_dead_letters_total',
-      help: 'Events sent to the dead-letter topic, by error code.',
-      labelNames: ['reason'],
-      registers,
-    }),
-    jobsInProgress: new Gauge({
-      name: 'pictor_worker_jobs_in_progress',
-      help: 'Image events being handled now by this process.',
-      registers,
-    }),
-    workerConcurrency: new Gauge({
-      name: 'pictor_worker_concurrency',
-      help: 'Image events this process may handle at once (WORKER_CONCURRENCY).',
-      registers,
-    }),
-  };
 }
 
 export interface MetricsServer {

@@ -1,10 +1,10 @@
-import { TOPICS } from '@pictor/core';
+import { ProcessingService, TOPICS } from '@pictor/core';
 import { KafkaEventBus } from '@pictor/events';
-import { createWorkerInstrumentsLegacy, observeConsumerLag } from '@pictor/observability';
+import { observeConsumerLag } from '@pictor/observability';
 import { SharpImageProcessor } from '@pictor/imaging';
 import { createRelayMetrics, observeOutbox as observeOutboxBacklog, startRelay } from '@pictor/relay';
 import { listenForOutbox, PgImageRepository, PgOutboxRepository } from '@pictor/sql';
-import { ProcessImageHandler, startWorker, WORKER_GROUP } from '@pictor/worker';
+import { createWorkerMetrics, processingObserver, startWorker, WORKER_GROUP } from '@pictor/worker';
 import type { PictorContext } from './context.js';
 import type { Stop } from './module-manager.js';
 
@@ -12,27 +12,25 @@ import type { Stop } from './module-manager.js';
 export async function startWorkerModule(ctx: PictorContext): Promise<Stop> {
   const { config, logger } = ctx;
   const bus = ctx.use('bus');
-  const metrics = createWorkerInstrumentsLegacy(ctx.use('registry'));
-  const cache = ctx.use('cache').cache;
-  const handler = new ProcessImageHandler({
+  const workerLog = logger.child({ module: 'worker' });
+  const workerMetrics = createWorkerMetrics(ctx.use('registry'));
+  const processing = new ProcessingService({
     images: new PgImageRepository(ctx.use('database').pool),
     objects: ctx.use('objects'),
-    bus,
+    cache: ctx.use('cache').cache,
     processor: new SharpImageProcessor(config.encoding, config.limits.maxImagePixels),
     variants: config.variants,
-    maxAttempts: config.worker.maxAttempts,
-    logger: logger.child({ module: 'worker' }),
-    onSettled: (id) => cache.delete(`image:${id}`),
-    metrics,
+    observer: processingObserver(workerLog, config.variants, workerMetrics),
   });
-  metrics.workerConcurrency.set(config.worker.concurrency);
   // A worker whose Kafka consumer stopped for good consumes nothing: let Kubernetes restart it.
   if (bus instanceof KafkaEventBus) ctx.healthChecks.push(() => bus.stoppedConsumer());
   const worker = await startWorker({
     bus,
-    handler,
+    processing,
+    maxAttempts: config.worker.maxAttempts,
     concurrency: config.worker.concurrency,
-    logger: logger.child({ module: 'worker' }),
+    logger: workerLog,
+    metrics: workerMetrics,
   });
   return () => worker.stop();
 }

@@ -92,7 +92,13 @@ export interface ImageReader {
   trusted?: boolean;
 }
 
-const cacheKey = (id: string) => `image:${id}`;
+/** The cache key of an image's row: made here only, so every invalidation hits the same entry. */
+export const imageCacheKey = (id: string): string => `image:${id}`;
+
+/** Drops an image's cached row, after it changed; for every use case that changes an image. */
+export function forgetCachedImage(cache: Cache, id: string): Promise<void> {
+  return cache.delete(imageCacheKey(id));
+}
 
 /** The use cases of images: upload, read, list, serve and delete. */
 /**
@@ -196,7 +202,7 @@ export class ImageService {
   async get(id: string, reader: ImageReader = {}): Promise<ImageRecord> {
     if (!isImageId(id)) throw ERRORS.imageNotFound();
     const now = this.clock();
-    const cached = await this.deps.cache.get(cacheKey(id)).catch(() => undefined);
+    const cached = await this.deps.cache.get(imageCacheKey(id)).catch(() => undefined);
     if (cached !== undefined) {
       const image = decodeImageRecord(cached);
       if (isVisible(image, now) && mayRead(image, reader)) return image;
@@ -273,7 +279,7 @@ export class ImageService {
       if ((to === 'private') !== (claimed.visibility === 'private')) {
         if (to === 'private' && claimed.ownerId === null) throw ERRORS.privateNeedsOwner();
         if (claimed.status === 'pending') throw ERRORS.visibilityChangeWhileProcessing();
-        await this.deps.cache.delete(cacheKey(id)).catch(() => undefined);
+        await forgetCachedImage(this.deps.cache, id).catch(() => undefined);
         await this.withDependency('objects', () =>
           moveForVisibility(this.deps.objects, claimed, this.deps.settings.variants, to),
         );
@@ -294,7 +300,7 @@ export class ImageService {
       this.deps.images.updateDetails(id, details, { finishMove }),
     );
     if (!updated) throw ERRORS.imageNotFound();
-    await this.deps.cache.delete(cacheKey(id)).catch(() => undefined);
+    await forgetCachedImage(this.deps.cache, id).catch(() => undefined);
     return updated;
   }
 
@@ -312,7 +318,7 @@ export class ImageService {
     for (const id of ids) {
       const claimed = await this.withDependency('database', () => this.deps.images.markDeleting(id));
       if (!claimed) continue;
-      await this.deps.cache.delete(cacheKey(id)).catch(() => undefined);
+      await forgetCachedImage(this.deps.cache, id).catch(() => undefined);
       await this.purge(claimed);
       deleted++;
     }
@@ -328,7 +334,7 @@ export class ImageService {
     const ids = await this.withDependency('database', () => this.deps.images.idsOwnedBy(ownerId));
     let moved = 0;
     for (const id of ids) {
-      await this.deps.cache.delete(cacheKey(id)).catch(() => undefined);
+      await forgetCachedImage(this.deps.cache, id).catch(() => undefined);
       const image = await this.withDependency('database', () => this.deps.images.findById(id));
       if (!image) continue;
       const keys = await this.withDependency('objects', () =>
@@ -344,7 +350,7 @@ export class ImageService {
     const ids = await this.withDependency('database', () => this.deps.images.idsOwnedBy(ownerId));
     let moved = 0;
     for (const id of ids) {
-      await this.deps.cache.delete(cacheKey(id)).catch(() => undefined);
+      await forgetCachedImage(this.deps.cache, id).catch(() => undefined);
       const image = await this.withDependency('database', () => this.deps.images.findById(id));
       if (!image) continue;
       const withheld: string[] = [];
@@ -418,7 +424,7 @@ export class ImageService {
   private async claimAndPurge(id: string): Promise<void> {
     const claimed = await this.withDependency('database', () => this.deps.images.markDeleting(id));
     if (!claimed) throw ERRORS.imageNotFound();
-    await this.deps.cache.delete(cacheKey(id)).catch(() => undefined);
+    await forgetCachedImage(this.deps.cache, id).catch(() => undefined);
     await this.purge(claimed);
   }
 
@@ -432,13 +438,13 @@ export class ImageService {
   }
 
   async invalidate(id: string): Promise<void> {
-    await this.deps.cache.delete(cacheKey(id));
+    await forgetCachedImage(this.deps.cache, id);
   }
 
   private async cacheReady(image: ImageRecord, now: Date): Promise<void> {
     const ttl = cacheLifetimeSeconds(image, now, this.deps.settings.cacheTtlSeconds);
     if (ttl < 1) return;
-    await this.deps.cache.set(cacheKey(image.id), encodeImageRecord(image), ttl).catch(() => undefined);
+    await this.deps.cache.set(imageCacheKey(image.id), encodeImageRecord(image), ttl).catch(() => undefined);
   }
 
   private async withDependency<T>(name: string, action: () => Promise<T>): Promise<T> {
