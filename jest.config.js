@@ -12,6 +12,8 @@ for (const root of ['packages', 'apps']) {
 }
 // The embedded adapters for service tests, a subpath of @pictor/testing.
 moduleNameMapper['^@pictor/testing/embedded$'] = '<rootDir>/packages/testing/src/embedded.ts';
+// The test harness's modules by subpath: `@pictor/test-harness/browser`, `/chart`…
+moduleNameMapper['^@pictor/test-harness/(.*)$'] = '<rootDir>/packages/test-harness/src/$1.ts';
 
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
@@ -30,12 +32,12 @@ export default {
   reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.cjs'],
   projects: [
     // Helm chart, container image and dev-loop checks; Helm and hadolint are provisioned once,
-    // before any test, by the project's globalSetup.
+    // before any test, by the project's globalSetup (run by Node as TypeScript, like the engines' CLI).
     {
       ...common,
       displayName: 'chart',
       testMatch: ['<rootDir>/charts/*/tests/**/*.test.ts'],
-      globalSetup: '<rootDir>/charts/pictor/tests/jest-global-setup.mjs',
+      globalSetup: '<rootDir>/packages/test-engines/src/jest-chart-setup.ts',
     },
     {
       ...common,
@@ -57,8 +59,8 @@ export default {
       testMatch: ['<rootDir>/{packages,apps}/*/src/**/*.int.test.ts', '<rootDir>/apps/web/e2e/**/*.int.test.ts'],
       setupFilesAfterEnv: ['<rootDir>/scripts/jest-integration-setup.js'],
       // Real PostgreSQL, Redis, Kafka, MinIO (and NGINX, Prometheus binaries), once per run.
-      globalSetup: '<rootDir>/scripts/engines/jest-global-setup.mjs',
-      globalTeardown: '<rootDir>/scripts/engines/jest-global-teardown.mjs',
+      globalSetup: '<rootDir>/packages/test-engines/src/jest-global-setup.ts',
+      globalTeardown: '<rootDir>/packages/test-engines/src/jest-global-teardown.ts',
     },
   ],
 };

@@ -1,5 +1,5 @@
 import { loadConfig } from '@pictor/config';
-import { runPictorOnce } from '@pictor/pictor/testing';
+import { runPictorOnce } from '@pictor/test-harness';
 import { CLAIM_EXPIRED_SQL } from '@pictor/sql';
 import { benchEnv, freshStore, log, QUICK, sql, type BenchEngines } from './harness.js';
 import { CpuMeter } from './proc.js';

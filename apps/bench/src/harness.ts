@@ -15,9 +15,9 @@ import {
   startEdge,
   type Edge,
   type PictorProcess,
-} from '@pictor/pictor/testing';
+} from '@pictor/test-harness';
 // The engines script is plain JavaScript shared with jest's globalSetup; see scripts/engines.
-import { attachEngines, engineVersions, readState, startEngines } from '../../../scripts/engines/engines.mjs';
+import { attachEngines, engineVersions, readState, startEngines } from '@pictor/test-engines';
 import { allCpus, pin } from './proc.js';
 
 /** The engines of one bench run: started once, stopped at the end. */

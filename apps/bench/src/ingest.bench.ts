@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '@pictor/config';
 import { SharpImageInspector } from '@pictor/imaging';
-import { engines } from '@pictor/pictor/testing';
+import { engines } from '@pictor/test-harness';
 import {
   deploy,
   freshStore,

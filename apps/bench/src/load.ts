@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@pictor/pictor/testing';
+import { freePort } from '@pictor/test-harness';
 import type { LoadResult } from './load/client.js';
 import { CpuMeter } from './proc.js';
 import type { WrkResult } from './wrk.js';

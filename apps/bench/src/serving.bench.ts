@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { minioClient } from '@pictor/pictor/testing';
+import { minioClient } from '@pictor/test-harness';
 import {
   deploy,
   freshStore,

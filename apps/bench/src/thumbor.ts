@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from '@pictor/pictor/testing';
+import { freePort } from '@pictor/test-harness';
 import { waitFor } from './harness.js';
 import { processTree, treeCpuMs } from './proc.js';
 

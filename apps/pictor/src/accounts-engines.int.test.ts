@@ -2,11 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { startTestSmtpServer, type TestSmtpServer } from '@pictor/testing';
-import { AccountsClient, codeOf, resetCodeIn } from './testing/accounts-client.js';
-import { startEdge, type Edge } from './testing/edge.js';
-import { engines, freshBucket, freshDatabase } from './testing/engines.js';
-import { startTestPictor, type TestPictor } from './testing/harness.js';
-import { png } from './testing/images.js';
+import { AccountsClient, codeOf, resetCodeIn } from '@pictor/test-harness/accounts-client';
+import { startEdge, type Edge } from '@pictor/test-harness/edge';
+import { engines, freshBucket, freshDatabase } from '@pictor/test-harness/engines';
+import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
+import { png } from '@pictor/test-harness/images';
 
 // The accounts on the real engines: PostgreSQL for the rows, Redis for sessions, tokens and limits,
 // MinIO behind the chart's NGINX edge for the images, a real SMTP server for the mail.

@@ -4,9 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { simpleParser } from 'mailparser';
 import { startTestSmtpServer, type TestSmtpServer } from '@pictor/testing';
-import { AccountsClient, codeOf, resetCodeIn } from './testing/accounts-client.js';
-import { startTestPictor, type TestPictor } from './testing/harness.js';
-import { png } from './testing/images.js';
+import { AccountsClient, codeOf, resetCodeIn } from '@pictor/test-harness/accounts-client';
+import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
+import { png } from '@pictor/test-harness/images';
 
 // Cheap Argon2 settings keep the suite quick; the OWASP defaults are covered by the unit tests.
 const FAST_ARGON2 = { ARGON2_MEMORY_KIB: '8192', ARGON2_PASSES: '1' };

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { startTestPictor, type TestPictor } from './testing/harness.js';
+import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
 import {
   backupCronJobFixture,
   NAMESPACE,
   startFakeKubernetes,
   type FakeKubernetes,
   type KubeObject,
-} from './testing/fake-kubernetes.js';
+} from '@pictor/test-harness/fake-kubernetes';
 
 /**
  * The admin API's on-demand backup through the real HTTP stack, against a local stand-in for the

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadConfig } from '@pictor/config';
 import { silentLogger } from '@pictor/observability';
 import { createUser, parseAdminArgs, readPassword, UsageError } from './admin-cli.js';
-import { AccountsClient } from './testing/accounts-client.js';
-import { startTestPictor } from './testing/harness.js';
+import { AccountsClient } from '@pictor/test-harness/accounts-client';
+import { startTestPictor } from '@pictor/test-harness/harness';
 
 let dataDir: string;
 

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { find, render } from '../../../charts/pictor/tests/chart.js';
+import { find, render } from '@pictor/test-harness/chart';
 
 /**
  * The alerts exactly as the chart renders them (release `pictor` in namespace `pictor`, backup

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startTestPictor, type TestPictor } from './testing/harness.js';
+import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
 
 /**
  * The API keeps its published contract: schemathesis (PyPI, provisioned by scripts/engines) reads

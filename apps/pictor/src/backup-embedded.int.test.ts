@@ -7,8 +7,8 @@ import { isAppError } from '@pictor/core';
 import { silentLogger } from '@pictor/observability';
 import { createPool, startEmbeddedPostgres } from '@pictor/sql';
 import { runBackup, runRestore } from './pictor.js';
-import { startTestPictor, type TestPictor } from './testing/harness.js';
-import { png } from './testing/images.js';
+import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
+import { png } from '@pictor/test-harness/images';
 
 /**
  * Backups of the all-in-one mode (PGlite): in-process through the admin API while Pictor runs,

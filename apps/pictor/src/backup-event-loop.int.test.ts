@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startTestPictor, type TestPictor } from './testing/harness.js';
+import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
 
 /**
  * An all-in-one backup of the embedded database runs in the same process as the api: its dump

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { backupKeys, type ObjectStore } from '@pictor/core';
 import { S3ObjectStore } from '@pictor/objects';
 import { createPool, type Pool } from '@pictor/sql';
-import { engines, freshBucket, freshDatabase, pictorEnv } from './testing/engines.js';
-import { png } from './testing/images.js';
-import { runPictorOnce, spawnPictor } from './testing/processes.js';
+import { engines, freshBucket, freshDatabase, pictorEnv } from '@pictor/test-harness/engines';
+import { png } from '@pictor/test-harness/images';
+import { runPictorOnce, spawnPictor } from '@pictor/test-harness/processes';
 
 /** `--target=backup` and `--target=restore` with the Debian pg_dump/pg_restore, on PostgreSQL and MinIO. */
 let database: { url: string; drop(): Promise<void> };

@@ -3,15 +3,15 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CHART_DIR, helm, parseManifests, scenarios, type K8sObject } from '../../../charts/pictor/tests/chart.js';
-import { startTestPictor } from './testing/harness.js';
+import { CHART_DIR, helm, parseManifests, scenarios, type K8sObject } from '@pictor/test-harness/chart';
+import { startTestPictor } from '@pictor/test-harness/harness';
 import {
   operatorCrdFiles,
   permissiveCrdsManifest,
   startKubeCluster,
   type KubeCluster,
   type KubeObject,
-} from './testing/kube-cluster.js';
+} from '@pictor/test-harness/kube-cluster';
 
 /**
  * The chart on a real Kubernetes 1.37 control plane (etcd, kube-apiserver, kube-controller-manager,

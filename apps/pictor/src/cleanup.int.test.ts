@@ -17,9 +17,9 @@ import {
   PgLifecycleRepository,
   type Pool,
 } from '@pictor/sql';
-import { engines, freshBucket, freshDatabase, pictorEnv } from './testing/engines.js';
-import { jpegWithGps } from './testing/images.js';
-import { runPictorOnce, spawnPictor, type PictorProcess } from './testing/processes.js';
+import { engines, freshBucket, freshDatabase, pictorEnv } from '@pictor/test-harness/engines';
+import { jpegWithGps } from '@pictor/test-harness/images';
+import { runPictorOnce, spawnPictor, type PictorProcess } from '@pictor/test-harness/processes';
 
 /** Expiry and `--target=cleanup` on PostgreSQL and MinIO. */
 let database: { url: string; drop(): Promise<void> };

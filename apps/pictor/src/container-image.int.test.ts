@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import sharp from 'sharp';
-import { createTestDatabase, freePorts } from '../../../scripts/engines/engines.mjs';
-import { startDockerEngine, type DockerEngine } from './testing/docker.js';
+import { createTestDatabase, freePorts } from '@pictor/test-engines';
+import { startDockerEngine, type DockerEngine } from '@pictor/test-harness/docker';
 
 /**
  * The container image, built from the Dockerfile as it ships, and run as Kubernetes runs it:

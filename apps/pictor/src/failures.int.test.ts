@@ -2,9 +2,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { Kafka, logLevel } from 'kafkajs';
 import { Client as MinioClient } from 'minio';
 import pg from 'pg';
-import { control, engines, freshBucket, freshDatabase, pictorEnv } from './testing/engines.js';
-import { jpegWithGps, noisyJpeg } from './testing/images.js';
-import { spawnPictor, type PictorProcess } from './testing/processes.js';
+import { control, engines, freshBucket, freshDatabase, pictorEnv } from '@pictor/test-harness/engines';
+import { jpegWithGps, noisyJpeg } from '@pictor/test-harness/images';
+import { spawnPictor, type PictorProcess } from '@pictor/test-harness/processes';
 
 /**
  * What happens when engines and processes fail, against the real engines. Each scenario starts

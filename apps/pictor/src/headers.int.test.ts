@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startTestPictor, type TestPictor } from './testing/harness.js';
-import { png } from './testing/images.js';
+import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
+import { png } from '@pictor/test-harness/images';
 
 /** Headers and pages a browser or a cache acts on. */
 let plain: TestPictor;

@@ -4,8 +4,8 @@ import { request } from 'node:http';
 import path from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
-import { startTestPictor, type TestPictor } from './testing/harness.js';
-import { animatedGif, png } from './testing/images.js';
+import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
+import { animatedGif, png } from '@pictor/test-harness/images';
 
 interface ErrorBody {
   error: { code: string; message: string; requestId: string };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startTestPictor, type TestPictor } from './testing/harness.js';
-import { png } from './testing/images.js';
+import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
+import { png } from '@pictor/test-harness/images';
 
 /** The embedded all-in-one on port 0, its metrics on a port of their own (METRICS_PORT=0). */
 let pictor: TestPictor;

@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ParsedMail } from 'mailparser';
 import { TOPICS } from '@pictor/core';
 import { startTestSmtpServer, type TestSmtpServer } from '@pictor/testing';
-import { AccountsClient } from './testing/accounts-client.js';
-import { startTestPictor, type TestPictor } from './testing/harness.js';
-import { png } from './testing/images.js';
+import { AccountsClient } from '@pictor/test-harness/accounts-client';
+import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
+import { png } from '@pictor/test-harness/images';
 
 const FAST_ARGON2 = { ARGON2_MEMORY_KIB: '8192', ARGON2_PASSES: '1' };
 

@@ -7,9 +7,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { AccountsClient } from './testing/accounts-client.js';
-import { freshBucket, freshDatabase, pictorEnv } from './testing/engines.js';
-import { spawnPictor, type PictorProcess } from './testing/processes.js';
+import { AccountsClient } from '@pictor/test-harness/accounts-client';
+import { freshBucket, freshDatabase, pictorEnv } from '@pictor/test-harness/engines';
+import { spawnPictor, type PictorProcess } from '@pictor/test-harness/processes';
 
 /**
  * The notifier killed with SIGKILL in the middle of a fan-out to 10 000 followers, on PostgreSQL

@@ -3,11 +3,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Kafka, logLevel } from 'kafkajs';
 import { parser as logql } from '@grafana/lezer-logql';
-import { find, render } from '../../../charts/pictor/tests/chart.js';
-import { freshBucket, freshDatabase, pictorEnv } from './testing/engines.js';
-import { jpegWithGps, png } from './testing/images.js';
-import { spawnPictor, type PictorProcess } from './testing/processes.js';
-import { startPrometheus, type Prometheus, type PromSample } from './testing/prometheus.js';
+import { find, render } from '@pictor/test-harness/chart';
+import { freshBucket, freshDatabase, pictorEnv } from '@pictor/test-harness/engines';
+import { jpegWithGps, png } from '@pictor/test-harness/images';
+import { spawnPictor, type PictorProcess } from '@pictor/test-harness/processes';
+import { startPrometheus, type Prometheus, type PromSample } from '@pictor/test-harness/prometheus';
 
 /**
  * A real Prometheus (Debian's) scrapes `api`, `relay` and `worker` running as separate processes

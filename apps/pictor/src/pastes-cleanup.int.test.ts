@@ -11,7 +11,7 @@ import {
 import { RedisCache } from '@pictor/cache';
 import { S3ObjectStore } from '@pictor/objects';
 import { createPool, migrate, PgLifecycleRepository, PgPasteRepository, type Pool } from '@pictor/sql';
-import { engines, freshBucket, freshDatabase } from './testing/engines.js';
+import { engines, freshBucket, freshDatabase } from '@pictor/test-harness/engines';
 
 // Expired pastes leave on the cleanup's schedule: objects in MinIO first, then rows in PostgreSQL,
 // batch by batch, with SKIP LOCKED between concurrent runs. And a paste whose row could not be

@@ -7,9 +7,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Kafka, logLevel } from 'kafkajs';
 import { PASTE_TOPICS } from '@pictor/core';
-import { AccountsClient } from './testing/accounts-client.js';
-import { engines, freshBucket, freshDatabase, minioClient, pictorEnv } from './testing/engines.js';
-import { startTestPictor, type TestPictor } from './testing/harness.js';
+import { AccountsClient } from '@pictor/test-harness/accounts-client';
+import { engines, freshBucket, freshDatabase, minioClient, pictorEnv } from '@pictor/test-harness/engines';
+import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
 
 // Pastes on the real engines: PostgreSQL rows, the text in MinIO, hot reads in Redis, the created
 // event through Kafka.

@@ -4,11 +4,11 @@ import { request } from 'node:http';
 import { loadConfig } from '@pictor/config';
 import { S3ObjectStore } from '@pictor/objects';
 import { silentLogger } from '@pictor/observability';
-import { AccountsClient, codeOf } from './testing/accounts-client.js';
-import { freshDatabase } from './testing/engines.js';
-import { startTestPictor, type TestPictor } from './testing/harness.js';
-import { png } from './testing/images.js';
-import { startMinioSites, type MinioSite } from './testing/minio-sites.js';
+import { AccountsClient, codeOf } from '@pictor/test-harness/accounts-client';
+import { freshDatabase } from '@pictor/test-harness/engines';
+import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
+import { png } from '@pictor/test-harness/images';
+import { startMinioSites, type MinioSite } from '@pictor/test-harness/minio-sites';
 import { runStorageSetup } from './targets/storage-setup.js';
 
 /**

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import sharp from 'sharp';
-import { startEdge, type Edge } from './testing/edge.js';
-import { engines, freshBucket, freshDatabase, pictorEnv } from './testing/engines.js';
-import { hasGps, jpegWithGps } from './testing/images.js';
-import { spawnPictor, type PictorProcess } from './testing/processes.js';
+import { startEdge, type Edge } from '@pictor/test-harness/edge';
+import { engines, freshBucket, freshDatabase, pictorEnv } from '@pictor/test-harness/engines';
+import { hasGps, jpegWithGps } from '@pictor/test-harness/images';
+import { spawnPictor, type PictorProcess } from '@pictor/test-harness/processes';
 
 /**
  * The production shape on one machine: `api`, `relay` and `worker` as separate processes on

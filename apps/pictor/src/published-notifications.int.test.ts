@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ParsedMail } from 'mailparser';
 import { Webhook } from 'standardwebhooks';
 import { startTestSmtpServer, type TestSmtpServer } from '@pictor/testing';
-import { AccountsClient } from './testing/accounts-client.js';
-import { engines, freshDatabase } from './testing/engines.js';
-import { startTestPictor, type TestPictor } from './testing/harness.js';
-import { png } from './testing/images.js';
+import { AccountsClient } from '@pictor/test-harness/accounts-client';
+import { engines, freshDatabase } from '@pictor/test-harness/engines';
+import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
+import { png } from '@pictor/test-harness/images';
 
 // What a follower with notify on hears of a new public image and a new public paste, on the real
 // engines (PostgreSQL for the outbox and the delivery log, Kafka for pictor.notifications), on

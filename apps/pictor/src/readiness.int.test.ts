@@ -1,7 +1,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startTestPictor, type TestPictor } from './testing/harness.js';
+import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
 
 /** Readiness tells whether uploads can succeed, not only whether storage answers a ping. */
 let pictor: TestPictor;

@@ -9,7 +9,7 @@ import { S3ObjectStore } from '@pictor/objects';
 import { createRegistry, silentLogger } from '@pictor/observability';
 import { createNearestLinks } from './replica-links.js';
 import { runStorageSetup } from './targets/storage-setup.js';
-import { startMinioSites, type MinioSite } from './testing/minio-sites.js';
+import { startMinioSites, type MinioSite } from '@pictor/test-harness/minio-sites';
 
 /**
  * Links on the nearest replica with three MinIO servers on loopback (a primary and replicas in

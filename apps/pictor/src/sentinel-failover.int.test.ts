@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { freshBucket, freshDatabase, pictorEnv } from './testing/engines.js';
-import { startTestPictor, type TestPictor } from './testing/harness.js';
-import { startSentinelSet, type SentinelSet } from './testing/sentinel.js';
+import { freshBucket, freshDatabase, pictorEnv } from '@pictor/test-harness/engines';
+import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
+import { startSentinelSet, type SentinelSet } from '@pictor/test-harness/sentinel';
 
 // The cache behind Redis Sentinel: a master, a replica and three Sentinels (Debian's redis-server)
 // on loopback. The master is killed while pastes are read and written.

@@ -2,9 +2,9 @@ import { readdir } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { engines, freshBucket } from './testing/engines.js';
-import { startTestPictor, type TestPictor } from './testing/harness.js';
-import { noisyJpeg } from './testing/images.js';
+import { engines, freshBucket } from '@pictor/test-harness/engines';
+import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
+import { noisyJpeg } from '@pictor/test-harness/images';
 
 /**
  * Direct links to clients that hang up early (curl piped into `head`, bots reading only the

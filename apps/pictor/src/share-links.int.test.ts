@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'node:http';
-import { AccountsClient } from './testing/accounts-client.js';
-import { freshDatabase } from './testing/engines.js';
-import { startTestPictor, type TestPictor } from './testing/harness.js';
-import { png } from './testing/images.js';
-import { startMinioSites, type MinioSite } from './testing/minio-sites.js';
+import { AccountsClient } from '@pictor/test-harness/accounts-client';
+import { freshDatabase } from '@pictor/test-harness/engines';
+import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
+import { png } from '@pictor/test-harness/images';
+import { startMinioSites, type MinioSite } from '@pictor/test-harness/minio-sites';
 import { runStorageSetup } from './targets/storage-setup.js';
 import { loadConfig } from '@pictor/config';
 import { silentLogger } from '@pictor/observability';

@@ -3,8 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { jpegWithGps } from './testing/images.js';
-import { spawnPictor } from './testing/processes.js';
+import { jpegWithGps } from '@pictor/test-harness/images';
+import { spawnPictor } from '@pictor/test-harness/processes';
 
 let dataDir: string;
 

@@ -6,7 +6,7 @@ import { loadConfig, type Config } from '@pictor/config';
 import { S3ObjectStore } from '@pictor/objects';
 import { silentLogger } from '@pictor/observability';
 import { runStorageSetup } from './targets/storage-setup.js';
-import { startMinioSites, type MinioSite } from './testing/minio-sites.js';
+import { startMinioSites, type MinioSite } from '@pictor/test-harness/minio-sites';
 
 /** `--target=storage-setup` against three MinIO servers of this file's own: a primary and two replicas. */
 const exec = promisify(execFile);

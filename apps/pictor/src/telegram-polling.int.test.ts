@@ -3,8 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { AccountsClient } from './testing/accounts-client.js';
-import { startTestPictor, type TestPictor } from './testing/harness.js';
+import { AccountsClient } from '@pictor/test-harness/accounts-client';
+import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
 
 // Without TELEGRAM_WEBHOOK_SECRET (no public URL for the webhook route), the notifier takes the
 // bot's updates by long polling. A fake Bot API serves getUpdates as Telegram does: it holds the

@@ -3,8 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { AccountsClient } from './testing/accounts-client.js';
-import { startTestPictor, type TestPictor } from './testing/harness.js';
+import { AccountsClient } from '@pictor/test-harness/accounts-client';
+import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
 
 const FAST_ARGON2 = { ARGON2_MEMORY_KIB: '8192', ARGON2_PASSES: '1' };
 const TOKEN = '123456:test-token';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { freshBucket, freshDatabase, pictorEnv } from './testing/engines.js';
-import { jpegWithGps } from './testing/images.js';
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './testing/otlp.js';
-import { spawnPictor, type PictorProcess } from './testing/processes.js';
+import { freshBucket, freshDatabase, pictorEnv } from '@pictor/test-harness/engines';
+import { jpegWithGps } from '@pictor/test-harness/images';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@pictor/test-harness/otlp';
+import { spawnPictor, type PictorProcess } from '@pictor/test-harness/processes';
 
 /**
  * `api`, `relay` and `worker` run as separate processes on PostgreSQL, Kafka, MinIO and Redis,

@@ -2,9 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ParsedMail } from 'mailparser';
 import { startTestSmtpServer, type TestSmtpServer } from '@pictor/testing';
-import { AccountsClient } from './testing/accounts-client.js';
-import { engines, freshDatabase } from './testing/engines.js';
-import { startTestPictor, type TestPictor } from './testing/harness.js';
+import { AccountsClient } from '@pictor/test-harness/accounts-client';
+import { engines, freshDatabase } from '@pictor/test-harness/engines';
+import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
 
 // The one-click unsubscribe of follow-notification emails, on the real engines (PostgreSQL,
 // Kafka) and a real SMTP server: the link in the email and its List-Unsubscribe header (RFC 8058)

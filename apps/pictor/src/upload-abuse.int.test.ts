@@ -1,10 +1,10 @@
 import http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startEdge } from './testing/edge.js';
-import { engines } from './testing/engines.js';
-import { startTestPictor, type TestPictor } from './testing/harness.js';
-import { png } from './testing/images.js';
+import { startEdge } from '@pictor/test-harness/edge';
+import { engines } from '@pictor/test-harness/engines';
+import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
+import { png } from '@pictor/test-harness/images';
 
 /**
  * What one anonymous client could do to every other client's uploads: compressed bodies that

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import sharp from 'sharp';
-import { startTestPictor, type TestPictor } from './testing/harness.js';
-import { animatedGif, hasGps, jpegWithGps, png } from './testing/images.js';
+import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
+import { animatedGif, hasGps, jpegWithGps, png } from '@pictor/test-harness/images';
 
 interface UploadedDto {
   id: string;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startTestPictor, type TestPictor } from './testing/harness.js';
-import { jpegWithGps } from './testing/images.js';
+import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
+import { jpegWithGps } from '@pictor/test-harness/images';
 
 /** The api bounds the upload bytes it holds in memory; uploads beyond the budget wait, never fail. */
 let pictor: TestPictor;

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { AccountsClient } from './testing/accounts-client.js';
-import { freshBucket, freshDatabase, pictorEnv } from './testing/engines.js';
-import { png } from './testing/images.js';
-import { startTestPictor, type TestPictor } from './testing/harness.js';
+import { AccountsClient } from '@pictor/test-harness/accounts-client';
+import { freshBucket, freshDatabase, pictorEnv } from '@pictor/test-harness/engines';
+import { png } from '@pictor/test-harness/images';
+import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
 
 // View counts of images and pastes, and the owner's "most viewed" list, on real PostgreSQL (the
 // totals), Redis ("seen this hour") and MinIO.

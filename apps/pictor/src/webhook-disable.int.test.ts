@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ParsedMail } from 'mailparser';
 import { Webhook } from 'standardwebhooks';
 import { startTestSmtpServer, type TestSmtpServer } from '@pictor/testing';
-import { AccountsClient } from './testing/accounts-client.js';
-import { engines, freshDatabase } from './testing/engines.js';
-import { startTestPictor, type TestPictor } from './testing/harness.js';
+import { AccountsClient } from '@pictor/test-harness/accounts-client';
+import { engines, freshDatabase } from '@pictor/test-harness/engines';
+import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
 
 // A webhook endpoint that fails for days is disabled and its owner told by email; the owner enables
 // it again. On the real engines (PostgreSQL, Kafka) with a real SMTP server and a receiver the test

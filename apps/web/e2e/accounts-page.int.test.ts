@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { startTestSmtpServer, type TestSmtpServer } from '@pictor/testing';
-import { startTestPictor, type TestPictor } from '../../pictor/src/testing/harness.js';
-import { launchBrowser, type TestBrowser } from '../../pictor/src/testing/browser.js';
-import { freePort } from '../../pictor/src/testing/processes.js';
-import { resetCodeIn } from '../../pictor/src/testing/accounts-client.js';
+import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
+import { launchBrowser, type TestBrowser } from '@pictor/test-harness/browser';
+import { freePort } from '@pictor/test-harness/processes';
+import { resetCodeIn } from '@pictor/test-harness/accounts-client';
 
 /**
  * Accounts in a real browser (Debian's Chromium through playwright-core) against a whole Pictor

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
-import { startTestPictor, type TestPictor } from '../../pictor/src/testing/harness.js';
-import { launchBrowser, type TestBrowser } from '../../pictor/src/testing/browser.js';
-import { freePort } from '../../pictor/src/testing/processes.js';
-import { AccountsClient } from '../../pictor/src/testing/accounts-client.js';
+import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
+import { launchBrowser, type TestBrowser } from '@pictor/test-harness/browser';
+import { freePort } from '@pictor/test-harness/processes';
+import { AccountsClient } from '@pictor/test-harness/accounts-client';
 
 /**
  * Follows and notifications in Chromium, two people in two browser contexts against a whole

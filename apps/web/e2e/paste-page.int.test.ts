@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
-import { startTestPictor, type TestPictor } from '../../pictor/src/testing/harness.js';
-import { launchBrowser, type TestBrowser } from '../../pictor/src/testing/browser.js';
-import { freePort } from '../../pictor/src/testing/processes.js';
-import { png } from '../../pictor/src/testing/images.js';
+import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
+import { launchBrowser, type TestBrowser } from '@pictor/test-harness/browser';
+import { freePort } from '@pictor/test-harness/processes';
+import { png } from '@pictor/test-harness/images';
 
 /** The "Text" tab and the paste pages in Chromium against a whole Pictor (`--target=all`). */
 const WEB_INDEX = new URL('../dist/index.html', import.meta.url);

@@ -3,9 +3,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { startTestPictor, type TestPictor } from '../../pictor/src/testing/harness.js';
-import { launchBrowser, type TestBrowser } from '../../pictor/src/testing/browser.js';
-import { freePort } from '../../pictor/src/testing/processes.js';
+import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
+import { launchBrowser, type TestBrowser } from '@pictor/test-harness/browser';
+import { freePort } from '@pictor/test-harness/processes';
 
 /**
  * The upload page in a real browser (Debian's Chromium through playwright-core) against a whole

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { find, NAMESPACE, podsOf, render, renderError, type K8sObject } from './chart.js';
+import { find, NAMESPACE, podsOf, render, renderError, type K8sObject } from '@pictor/test-harness/chart';
 
 /**
  * The admin API's access to the Kubernetes API: off by default; with admin.enabled, a Role that

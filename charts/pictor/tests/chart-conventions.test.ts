@@ -16,7 +16,7 @@ import {
   scenarios,
   type Container,
   type K8sObject,
-} from './chart.js';
+} from '@pictor/test-harness/chart';
 
 const rendered = new Map<string, K8sObject[]>();
 const all = () => [...rendered.entries()];

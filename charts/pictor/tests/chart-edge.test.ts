@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { renderEdgeConfig } from '../../../apps/pictor/src/testing/edge.js';
-import { find, render, renderError, scenarios } from './chart.js';
+import { renderEdgeConfig } from '@pictor/test-harness/edge';
+import { find, render, renderError, scenarios } from '@pictor/test-harness/chart';
 
 /**
  * The edge's NGINX configuration exists once, in files/nginx.conf.template. The integration tests

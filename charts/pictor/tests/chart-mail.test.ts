@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { find, podsOf, render, type K8sObject } from './chart.js';
+import { find, podsOf, render, type K8sObject } from '@pictor/test-harness/chart';
 
 /** Accounts' email: SMTP_URL from an existing Secret, on the api only; PUBLIC_URL https behind TLS. */
 let plain: K8sObject[];

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { render, scenarios, type K8sObject } from './chart.js';
+import { render, scenarios, type K8sObject } from '@pictor/test-harness/chart';
 import { runtimeProblems, StrictFieldChecker } from './kube-schema.js';
 
 /** Scenarios beyond ci/: the other branches of the templates, so every object kind gets checked. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { find, podsOf, render, renderError } from './chart.js';
+import { find, podsOf, render, renderError } from '@pictor/test-harness/chart';
 
 const SENTINELS = 'redis-sentinel-0.cache.svc.cluster.local:26379,redis-sentinel-1.cache.svc.cluster.local:26379';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parseDocument } from 'yaml';
-import { CHART_DIR, render, scenarios, type K8sObject, type RenderOptions } from './chart.js';
+import { CHART_DIR, render, scenarios, type K8sObject, type RenderOptions } from '@pictor/test-harness/chart';
 
 /**
  * `helm upgrade` patches each object of the release in place, and the API server refuses a patch

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { find, podsOf, render, renderError, type K8sObject } from './chart.js';
+import { find, podsOf, render, renderError, type K8sObject } from '@pictor/test-harness/chart';
 
 /** objectStorage.replication: the storage-setup hook Job, the replicas reaching the api, NetworkPolicies. */
 let objects: K8sObject[];

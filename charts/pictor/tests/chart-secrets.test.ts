@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { find, NAMESPACE, podsOf, RELEASE, render, type K8sObject } from './chart.js';
+import { find, NAMESPACE, podsOf, RELEASE, render, type K8sObject } from '@pictor/test-harness/chart';
 import { startFakeApiServer, type FakeApiServer } from './fake-apiserver.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { find, render } from './chart.js';
+import { find, render } from '@pictor/test-harness/chart';
 
 type Egress = { ports?: { port: number; protocol?: string }[]; to?: unknown[] }[];
 const egressOf = (objects: Awaited<ReturnType<typeof render>>, name: string) =>

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
-import { find, podsOf, render, REPO_DIR, testTools } from './chart.js';
+import { find, podsOf, render, REPO_DIR, testTools } from '@pictor/test-harness/chart';
 
 const read = (file: string) => readFileSync(path.join(REPO_DIR, file), 'utf8');
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { DashboardCursorSync, defaultDashboard, VariableHide, VariableRefresh } from '@grafana/schema';
 import { parse as parseYaml } from 'yaml';
-import { CHART_DIR, REPO_DIR, render } from './chart.js';
+import { CHART_DIR, REPO_DIR, render } from '@pictor/test-harness/chart';
 
 /**
  * The dashboards have one source, grafana/dashboards/ (what Grafana's file provisioning reads);

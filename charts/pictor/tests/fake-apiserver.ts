@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { writeLoopbackKubeconfig } from '../../../apps/pictor/src/testing/kubeconfig.js';
+import { writeLoopbackKubeconfig } from '@pictor/test-harness/kubeconfig';
 
 /**
  * Just enough of a Kubernetes API server for `helm template --dry-run=server`: discovery, Helm's

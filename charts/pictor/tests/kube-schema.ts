@@ -1,6 +1,6 @@
 import path from 'node:path';
 import ts from 'typescript';
-import { CHART_DIR, type K8sObject } from './chart.js';
+import { CHART_DIR, type K8sObject } from '@pictor/test-harness/chart';
 
 /**
  * Offline validation of rendered objects, two ways:

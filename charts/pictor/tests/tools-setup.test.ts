@@ -4,14 +4,14 @@ import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { CHART_DIR } from './chart.js';
+import { repoPath } from '@pictor/test-engines';
 
 /**
  * The chart project's globalSetup, run as jest runs it but in a child process, so the
  * environment it sees (a machine without Go, an empty cache) is the test's to choose.
  */
 function runSetup(env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  const setup = path.join(CHART_DIR, 'tests/jest-global-setup.mjs');
+  const setup = repoPath('packages/test-engines/src/jest-chart-setup.ts');
   const script = `import(${JSON.stringify(setup)}).then(async (m) => { await m.default(); console.log(process.env.PICTOR_HELM_BIN + ' ' + process.env.PICTOR_HADOLINT_BIN); })`;
   return new Promise((resolve) => {
     execFile(process.execPath, ['--input-type=module', '-e', script], { env }, (error, stdout, stderr) => {

@@ -6,7 +6,7 @@ import {
   describeNotificationRepositoryContract,
   describePasteRepositoryContract,
 } from '@pictor/testing';
-import { createTestDatabase } from '../../../scripts/engines/engines.mjs';
+import { createTestDatabase } from '@pictor/test-engines';
 import { loadMigrations, migrate } from './migrations.js';
 import { PgAccountRepository } from './pg-account.repository.js';
 import { PgFollowRepository } from './pg-follow.repository.js';

@@ -7,7 +7,7 @@
 // Arguments: one JSON object; the result: one JSON line on stdout.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { minioClient } from '@pictor/pictor/testing';
+import { minioClient } from '@pictor/test-harness';
 import { summarize, type Summary } from '../stats.js';
 
 interface HttpOptions {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config, type SettingName } from '@pictor/config';
 import { silentLogger } from '@pictor/observability';
-import { startPictor, type PictorHandle } from '../pictor.js';
+import { startPictor, type PictorHandle } from '@pictor/pictor';
 
 export interface TestPictor {
   url: string;

@@ -1,55 +1,51 @@
-#!/usr/bin/env node
-// Usage (from the repository root, with Node 24: node_modules/.bin/node):
-//   node scripts/engines/cli.mjs provision          fetch/install/build every engine into the cache
-//   node scripts/engines/cli.mjs up [--only a,b]    start them, print `export VAR=value` lines, run until SIGINT/SIGTERM
-//   node scripts/engines/cli.mjs check [--only a,b] start them, print versions, prove they work, stop them
-// See docs/TEST-ENGINES.md.
+// Usage (from the repository root, with Node 24: node_modules/.bin on PATH):
+//   npm run engines -- provision          fetch/install/build every engine into the cache
+//   npm run engines -- up [--only a,b]    start them, print `export VAR=value` lines, run until SIGINT/SIGTERM
+//   npm run engines -- check [--only a,b] start them, print versions, prove they work, stop them
+// `npm run engines` runs this file as it is (`node packages/test-engines/src/cli.ts`): no build
+// needed. See docs/TEST-ENGINES.md.
 
 import { readdirSync as fsReaddir, readFileSync } from 'node:fs';
-
-import {
-  ALL_ENGINES,
-  createTestDatabase,
-  defaultLog as log,
-  engineVersions,
-  exportLines,
-  kafkaRoundTrip,
-  pidAlive,
-  provisionEngines,
-  readState,
-  startEngines,
-} from './engines.mjs';
+import { defaultLog as log } from './common.ts';
+import { startEngines, type EngineSet } from './engine-set.ts';
+import { kafkaRoundTrip } from './kafka.ts';
+import { ALL_ENGINES } from './names.ts';
+import { createTestDatabase } from './postgres.ts';
+import { pidAlive } from './process.ts';
+import { provisionEngines } from './provisioning.ts';
+import { engineVersions, exportLines } from './report.ts';
+import { readState } from './state.ts';
 
 const [command, ...rest] = process.argv.slice(2);
 const onlyIndex = rest.indexOf('--only');
 const only = onlyIndex >= 0 ? rest[onlyIndex + 1] : undefined;
-const fsRead = (path) => readFileSync(path, 'utf8');
-const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+const fsRead = (path: string): string => readFileSync(path, 'utf8');
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+const stackOf = (error: unknown): string => String((error as Error | undefined)?.stack ?? error);
 
-async function provision() {
+async function provision(): Promise<void> {
   const started = Date.now();
   const paths = await provisionEngines({ log, only });
   for (const [key, value] of Object.entries(paths)) console.log(`${key.padEnd(12)} ${value}`);
   log(`provisioned in ${seconds(Date.now() - started)}`);
 }
 
-async function up() {
+async function up(): Promise<void> {
   // Handlers first, so that startEngines leaves signal handling to us.
-  let stopping = null;
-  /** @type {Awaited<ReturnType<typeof startEngines>> | null} */
-  let set = null;
-  const shutdown = (signal) => {
+  let stopping: Promise<void> | null = null;
+  let set: EngineSet | null = null;
+  const shutdown = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     log(`${signal}: stopping engines`);
     stopping = (set ? set.stop() : Promise.resolve()).then(
       () => process.exit(0),
-      (error) => {
-        log(String(error?.stack ?? error));
+      (error: unknown) => {
+        log(stackOf(error));
         process.exit(1);
       },
     );
   };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => shutdown(signal));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal));
   set = await startEngines({ log, only });
   if (stopping) return;
   for (const line of exportLines(set.env)) console.log(line);
@@ -57,7 +53,7 @@ async function up() {
   setInterval(() => undefined, 1 << 30); // keep running until a signal arrives
 }
 
-async function check() {
+async function check(): Promise<void> {
   const t0 = Date.now();
   const set = await startEngines({ log, only });
   const startMs = Date.now() - t0;
@@ -86,7 +82,7 @@ async function check() {
     console.log(`memory      ${rss.join(', ')} (RSS incl. process group)`);
   } catch (error) {
     failed = true;
-    log(`check failed: ${error?.stack ?? error}`);
+    log(`check failed: ${stackOf(error)}`);
   } finally {
     const state = readState(set.statePath);
     const t = Date.now();
@@ -103,7 +99,7 @@ async function check() {
 }
 
 /** RSS (MiB) of a process and every process in its group. */
-function rssMiB(pid) {
+function rssMiB(pid: number | null): number {
   if (!pid) return 0;
   let total = 0;
   for (const entry of fsReaddir('/proc')) {
@@ -121,12 +117,13 @@ function rssMiB(pid) {
   return Math.round(total / 1024);
 }
 
-const commands = { provision, up, check };
-if (!commands[command]) {
-  console.error(`usage: node scripts/engines/cli.mjs <provision|up|check> [--only ${ALL_ENGINES.join(',')}]`);
+const commands: Record<string, () => Promise<void>> = { provision, up, check };
+const run = command === undefined ? undefined : commands[command];
+if (!run) {
+  console.error(`usage: npm run engines -- <provision|up|check> [--only ${ALL_ENGINES.join(',')}]`);
   process.exit(2);
 }
-commands[command]().catch((error) => {
-  log(String(error?.stack ?? error));
+run().catch((error: unknown) => {
+  log(stackOf(error));
   process.exit(1);
 });

@@ -3,10 +3,10 @@ import { once } from 'node:events';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoPath } from '@pictor/test-engines';
 import { freePort } from './processes.js';
 
-const TEMPLATE = fileURLToPath(new URL('../../../../charts/pictor/files/nginx.conf.template', import.meta.url));
+const TEMPLATE = repoPath('charts/pictor/files/nginx.conf.template');
 
 /** Fills every `${NAME}` of the edge template; a placeholder left unset is an error. */
 export async function renderEdgeConfig(values: Record<string, string>): Promise<string> {

@@ -29,7 +29,7 @@ export async function startPrometheus(
 ): Promise<Prometheus> {
   const bin = process.env.PICTOR_PROMETHEUS_BIN;
   if (!bin)
-    throw new Error('PICTOR_PROMETHEUS_BIN is not set: run the integration tests through jest (scripts/engines)');
+    throw new Error('PICTOR_PROMETHEUS_BIN is not set: run the integration tests through jest (@pictor/test-engines)');
   const dir = await mkdtemp(path.join(tmpdir(), 'pictor-prometheus-'));
   // JSON is YAML: the configuration and the rules (e.g. the chart's PrometheusRule groups) as is.
   const port = await freePort();

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Client as MinioClient } from 'minio';
-// The engines script is plain JavaScript shared with jest's globalSetup; see scripts/engines.
-import { createTestDatabase, engineControl } from '../../../../scripts/engines/engines.mjs';
+import { createTestDatabase, engineControl } from '@pictor/test-engines';
 
 export type EngineName = 'postgres' | 'redis' | 'kafka' | 'minio';
 
-/** Connection settings of the engines started by jest's globalSetup (scripts/engines). */
+/** Connection settings of the engines started by jest's globalSetup (@pictor/test-engines). */
 export interface Engines {
   databaseUrl: string;
   redisUrl: string;
@@ -21,7 +20,7 @@ export function engines(): Engines {
     const value = env[name];
     if (!value)
       throw new Error(
-        `${name} is not set: integration tests need the engines started by scripts/engines (jest globalSetup)`,
+        `${name} is not set: integration tests need the engines started by @pictor/test-engines (jest globalSetup)`,
       );
     return value;
   };

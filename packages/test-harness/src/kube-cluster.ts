@@ -18,7 +18,7 @@ import { freePorts } from './processes.js';
  * provisioner.
  *
  * The binaries and the operators' CRDs are built and copied once by the engines' provisioning
- * (scripts/engines, `kubernetes`), which the integration project's globalSetup runs before any
+ * (@pictor/test-engines, `kubernetes`), which the integration project's globalSetup runs before any
  * test: PICTOR_KUBERNETES_BIN_DIR and PICTOR_KUBERNETES_CRDS_DIR name them.
  */
 export interface KubeCluster {
@@ -82,7 +82,7 @@ export function kubernetesPaths(): { bin: string; crds: string } {
   if (!bin || !crds) {
     throw new Error(
       'PICTOR_KUBERNETES_BIN_DIR and PICTOR_KUBERNETES_CRDS_DIR are not set: the cluster tests need the control plane ' +
-        'that the integration globalSetup provisions (node scripts/engines/cli.mjs provision --only kubernetes)',
+        'that the integration globalSetup provisions (npm run engines -- provision --only kubernetes)',
     );
   }
   return { bin, crds };
@@ -391,7 +391,7 @@ export async function startKubeCluster(): Promise<KubeCluster> {
   const bin = (name: string) => path.join(paths.bin, name);
   for (const name of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl', 'kwok']) {
     if (!existsSync(bin(name)))
-      throw new Error(`${bin(name)} is missing: run node scripts/engines/cli.mjs provision --only kubernetes`);
+      throw new Error(`${bin(name)} is missing: run npm run engines -- provision --only kubernetes`);
   }
   const dir = await mkdtemp(path.join(tmpdir(), 'pictor-kube-'));
   const components: Component[] = [];

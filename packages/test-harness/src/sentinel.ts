@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { redisServerArgs } from '../../../../scripts/engines/engines.mjs';
+import { redisServerArgs } from '@pictor/test-engines';
 import { freePort } from './processes.js';
 
 export interface SentinelSet {
@@ -22,7 +22,7 @@ const NAME = 'pictor-test';
 
 /**
  * A Redis master, one replica and three Sentinels (quorum 2, down after 1 s) from the machine's
- * `redis-server` (Debian's package, provisioned by scripts/engines), each on a free loopback port
+ * `redis-server` (Debian's package, provisioned by @pictor/test-engines), each on a free loopback port
  * with its own directory and writable configuration (Sentinels rewrite theirs).
  */
 export async function startSentinelSet(): Promise<SentinelSet> {

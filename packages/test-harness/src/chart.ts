@@ -1,12 +1,15 @@
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT, repoPath } from '@pictor/test-engines';
 import { parseAllDocuments } from 'yaml';
 
+// Helm renders of the chart under test (charts/pictor), for the chart's own tests and the
+// integration tests that run what it renders.
+
 /** The chart under test and the repository around it. */
-export const CHART_DIR = fileURLToPath(new URL('..', import.meta.url));
-export const REPO_DIR = path.resolve(CHART_DIR, '../..');
+export const CHART_DIR = repoPath('charts/pictor');
+export const REPO_DIR = path.resolve(REPO_ROOT);
 
 /** Helm's release and namespace in every render, so names are predictable: `pictor-<component>`. */
 export const RELEASE = 'pictor';
@@ -30,7 +33,7 @@ export interface Tools {
 }
 
 /**
- * The pinned Helm and hadolint. The chart project's jest globalSetup (jest-global-setup.mjs)
+ * The pinned Helm and hadolint. The chart project's jest globalSetup (@pictor/test-engines, jest-chart-setup.ts)
  * provisions them with tools.sh into ~/.cache/pictor/tools before any test runs, and passes
  * their paths in the environment; a test never builds or fetches anything under its timeout.
  */

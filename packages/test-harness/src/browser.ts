@@ -1,17 +1,17 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoPath } from '@pictor/test-engines';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 
-/** Debian's Chromium, installed by the engines' provisioning (scripts/engines, `chromium`). */
+/** Debian's Chromium, installed by the engines' provisioning (@pictor/test-engines, `chromium`). */
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 
 /**
  * Where browser tests write their screenshots: `test-artifacts/browser/` at the repository root
  * (git-ignored), kept after the run so a failure can be looked at.
  */
-export const BROWSER_ARTIFACTS_DIR = fileURLToPath(new URL('../../../../test-artifacts/browser/', import.meta.url));
+export const BROWSER_ARTIFACTS_DIR = `${repoPath('test-artifacts/browser')}/`;
 
 /**
  * Chromium's switches for tests: headless, no sandbox (tests run as root in CI), no GPU, and
@@ -63,7 +63,7 @@ export async function launchBrowser(options: LaunchBrowserOptions = {}): Promise
   if (!existsSync(executablePath)) {
     throw new Error(
       `Chromium is missing (${executablePath}): provision it with ` +
-        '`node_modules/.bin/node scripts/engines/cli.mjs provision --only chromium` (Debian package chromium)',
+        '`npm run engines -- provision --only chromium` (Debian package chromium)',
     );
   }
   const artifactsDir = options.artifactsDir ?? BROWSER_ARTIFACTS_DIR;

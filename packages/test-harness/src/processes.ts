@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { repoPath } from '@pictor/test-engines';
 
-const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+const MAIN = repoPath('apps/pictor/dist/main.js');
 
 /** Distinct free loopback ports: all are held at once, then released together. */
 export async function freePorts(count: number): Promise<number[]> {

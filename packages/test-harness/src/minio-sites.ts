@@ -4,7 +4,7 @@ import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { readState } from '../../../../scripts/engines/engines.mjs';
+import { readState } from '@pictor/test-engines';
 import { freePorts } from './processes.js';
 
 /** One MinIO server of a test file's own, on a loopback port, with its own drive and root user. */
