@@ -30,7 +30,6 @@ COPY package.json package-lock.json .npmrc tsconfig.base.json tsconfig.json tsco
 COPY patches/ patches/
 COPY packages/ packages/
 COPY apps/ apps/
-COPY scripts/engines/engines.mjs scripts/engines/engines.d.mts scripts/engines/
 # sharp installs its prebuilt libvips for the build's platform from npm (@img/sharp-*): no
 # compiler, no system libvips.
 RUN --mount=type=cache,target=/root/.npm \

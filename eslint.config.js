@@ -16,6 +16,21 @@ const INFRASTRUCTURE = [
   '@kubernetes/*',
 ];
 
+/** The test tooling packages: only tests, the bench and the test packages themselves import them. */
+const TEST_TOOLING = {
+  group: [
+    '@pictor/test-engines',
+    '@pictor/test-engines/*',
+    '@pictor/test-harness',
+    '@pictor/test-harness/*',
+    '@pictor/testing',
+    '@pictor/testing/*',
+    '**/test-engines/**',
+    '**/test-harness/**',
+  ],
+  message: 'Test tooling is imported by tests only (*.test.ts), never by code that ships.',
+};
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', '**/*.d.ts'] },
   js.configs.recommended,
@@ -34,6 +49,18 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    // Code that ships never loads test tooling (the more specific blocks below repeat the rule).
+    files: ['{apps,packages}/*/src/**/*.ts'],
+    ignores: [
+      '**/*.test.ts',
+      'apps/bench/**',
+      'packages/testing/**',
+      'packages/test-engines/**',
+      'packages/test-harness/**',
+    ],
+    rules: { 'no-restricted-imports': ['error', { patterns: [TEST_TOOLING] }] },
   },
   {
     // The domain imports no infrastructure and no other workspace: ports point inwards.
@@ -110,6 +137,7 @@ export default tseslint.config(
               ],
               message: 'Programs receive adapters through their deps; apps/pictor wires them.',
             },
+            TEST_TOOLING,
           ],
         },
       ],

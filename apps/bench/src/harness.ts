@@ -16,7 +16,6 @@ import {
   type Edge,
   type PictorProcess,
 } from '@pictor/test-harness';
-// The engines script is plain JavaScript shared with jest's globalSetup; see scripts/engines.
 import { attachEngines, engineVersions, readState, startEngines } from '@pictor/test-engines';
 import { allCpus, pin } from './proc.js';
 

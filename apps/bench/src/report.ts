@@ -525,7 +525,7 @@ ${versions}
 `
     : ''
 }
-All engines run as plain processes on 127.0.0.1, started by \`scripts/engines\` as for the
+All engines run as plain processes on 127.0.0.1, started by \`@pictor/test-engines\` as for the
 integration tests (PostgreSQL with \`fsync=off\` and \`synchronous_commit=off\`, a test setting,
 like MinIO on one local drive).
 

@@ -421,7 +421,8 @@ let groups: Group[];
 
 function promtool(args: string[]): Promise<{ code: number; output: string }> {
   const bin = process.env.PICTOR_PROMTOOL_BIN;
-  if (!bin) throw new Error('PICTOR_PROMTOOL_BIN is not set: run the integration tests through jest (scripts/engines)');
+  if (!bin)
+    throw new Error('PICTOR_PROMTOOL_BIN is not set: run the integration tests through jest (@pictor/test-engines)');
   return new Promise((resolve) => {
     execFile(bin, args, { cwd: dir }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;

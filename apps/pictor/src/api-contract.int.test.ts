@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestPictor, type TestPictor } from '@pictor/test-harness/harness';
 
 /**
- * The API keeps its published contract: schemathesis (PyPI, provisioned by scripts/engines) reads
+ * The API keeps its published contract: schemathesis (PyPI, provisioned by @pictor/test-engines) reads
  * the live `/api/openapi.json` and throws generated requests at every operation, valid and not,
  * with every check it has (all are on by default; `--checks all` is not passed, because a command-line
  * choice would override the per-operation exceptions of the config file): no 5xx, every status and body as documented, valid
@@ -25,7 +25,7 @@ let workDir: string;
 beforeAll(async () => {
   if (!process.env.PICTOR_SCHEMATHESIS_BIN) {
     throw new Error(
-      'PICTOR_SCHEMATHESIS_BIN is not set: the engines script provisions schemathesis (node scripts/engines/cli.mjs provision --only schemathesis)',
+      'PICTOR_SCHEMATHESIS_BIN is not set: the test engines provision schemathesis (npm run engines -- provision --only schemathesis)',
     );
   }
   workDir = await mkdtemp(path.join(tmpdir(), 'pictor-contract-'));

@@ -1,6 +1,6 @@
 {{/*
 The values of the edge template's placeholders (files/nginx.conf.template). The test suite renders
-the same template with apps/pictor/src/testing/edge.ts; a chart test checks both give the same bytes.
+the same template with packages/test-harness/src/edge.ts; a chart test checks both give the same bytes.
 */}}
 {{- define "pictor.edge.placeholders" -}}
 LISTEN: "8080"
