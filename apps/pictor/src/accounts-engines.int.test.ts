@@ -42,6 +42,8 @@ beforeAll(async () => {
     ARGON2_MEMORY_KIB: '8192',
     ARGON2_PASSES: '1',
     RATE_LIMIT_LOGIN: '4',
+    // Sign-ups count against the reset limiter, per client, in the Redis every test file shares.
+    RATE_LIMIT_RESET: '1000',
     RATE_LIMIT_UPLOADS: '0',
   });
   edge = await startEdge({

@@ -54,6 +54,8 @@ beforeAll(async () => {
     ARGON2_MEMORY_KIB: '8192',
     ARGON2_PASSES: '1',
     RATE_LIMIT_LOGIN: '1000',
+    // Sign-ups count against the reset limiter, per client, in the Redis every test file shares.
+    RATE_LIMIT_RESET: '1000',
     DATA_DIR: dataDir,
     // 10 000 deliveries per channel: info lines only, not a debug line per query.
     LOG_LEVEL: 'info',
