@@ -11,7 +11,7 @@ export const INGEST_DECISIONS = `### What the api spends per upload, and what wa
 Measured A/B on 2026-12-01 on the 2-core machine while other work ran on it (load average 5–16):
 the old build and the new one in turn, each round a fresh api and edge, 10 s of wrk per size after
 a 2 s warm-up, the api's CPU read from /proc. Under that load CPU-ms per upload moved by ±20 % from
-round to round for the same build, so medians are given; the lead's quiet \`npm run bench\` replaces
+round to round for the same build, so medians are given; a quiet \`npm run bench\` replaces
 the table above, not this paragraph. Series 1 (5 rounds each) ran while the new build also held
 a change to the upload's transaction that was then dropped (below); series 2 (4 rounds each) is the
 build as committed.
@@ -69,7 +69,7 @@ The machine was far from quiet (load average 12–19 on 2 cores), so the latenci
 goal's: under that load the old worker's capacity fell under 0.5/s and its queue grew, which is
 most of its p95. They show the direction; the CPU column shows the cost. Part of the new worker's
 gain on a loaded machine is that more threads get more of a contended CPU; on a quiet one the gain
-is the idle core, and the lead's quiet run gives the figure against the goal.
+is the idle core, and a quiet run gives the figure against the goal.
 
 | round | worker | load | JPEG + WebP p95 ms | all p50 ms | all p95 ms | worker CPU-ms / image |
 |---|---|---|---|---|---|---|
