@@ -13,6 +13,8 @@ export interface SentinelSet {
   name: string;
   /** Port of the Redis that is master now (asked of a Sentinel). */
   masterPort(): Promise<number>;
+  /** The master port each Sentinel names now (`undefined` where one does not answer). */
+  mastersByEverySentinel(): Promise<(number | undefined)[]>;
   /** SIGKILLs the Redis server on `port` (the master, in the failover test). */
   kill(port: number): void;
   stop(): Promise<void>;
@@ -70,8 +72,8 @@ export async function startSentinelSet(): Promise<SentinelSet> {
     await start(port, [conf, '--sentinel']);
     sentinelPorts.push(port);
   }
-  const askSentinel = async (): Promise<number> => {
-    const sentinel = new Redis({ port: sentinelPorts[0]!, host: '127.0.0.1' });
+  const askSentinel = async (port = sentinelPorts[0]!): Promise<number> => {
+    const sentinel = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null });
     try {
       const answer = (await sentinel.call('SENTINEL', 'get-master-addr-by-name', NAME)) as [string, string];
       return Number(answer[1]);
@@ -82,7 +84,8 @@ export async function startSentinelSet(): Promise<SentinelSet> {
   return {
     sentinels: sentinelPorts.map((p) => `127.0.0.1:${p}`).join(','),
     name: NAME,
-    masterPort: askSentinel,
+    masterPort: () => askSentinel(),
+    mastersByEverySentinel: () => Promise.all(sentinelPorts.map((port) => askSentinel(port).catch(() => undefined))),
     kill(port) {
       children.get(port)?.kill('SIGKILL');
     },
