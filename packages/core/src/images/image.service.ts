@@ -7,7 +7,7 @@ import type { ImageRepository, ListCursor, OutboxEvent } from '../ports/image-re
 import type { ObjectStore } from '../ports/object-store.port.js';
 import { hashDeleteToken, deleteTokenMatches, isImageId, newDeleteToken, newImageId } from '../shared/ids.js';
 import { resolveExpiry, type ExpiryPolicy } from '../shared/ttl.js';
-import { isOutage } from '../shared/outage.js';
+import { isOutage, ownerGoneOr } from '../shared/outage.js';
 import { cacheLifetimeSeconds } from '../shared/lifetime.js';
 import {
   FORMAT_INFO,
@@ -189,7 +189,7 @@ export class ImageService {
       await this.deps.objects.delete(stored).catch(() => {
         // The orphan sweep removes originals without rows; the client still gets the real error.
       });
-      throw error;
+      throw ownerGoneOr(error, options.ownerId);
     }
     this.deps.onEventsCommitted?.();
     return uploads;
@@ -406,10 +406,12 @@ export class ImageService {
    */
   async delete(id: string, token: string): Promise<void> {
     // A token matches only an image that is there: for an id that names none (any more), every
-    // token is wrong, and the answer does not tell whether the id ever existed.
+    // token is wrong, and the answer does not tell whether the id ever existed. An expired image
+    // the cleanup has not reached yet is still there for its token: its holder asks for what the
+    // cleanup would do anyway, and gets it now.
     if (!isImageId(id)) throw ERRORS.invalidDeleteToken();
     const image = await this.withDependency('database', () => this.deps.images.findById(id));
-    if (!image || !isVisible(image, this.clock())) throw ERRORS.invalidDeleteToken();
+    if (!image || image.status === 'deleting' || image.ownerBlocked === true) throw ERRORS.invalidDeleteToken();
     if (!deleteTokenMatches(token, image.deleteTokenHash)) throw ERRORS.invalidDeleteToken();
     await this.claimAndPurge(id);
   }

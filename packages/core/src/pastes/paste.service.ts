@@ -11,6 +11,7 @@ import { cacheLifetimeSeconds } from '../shared/lifetime.js';
 import { resolveExpiry, type ExpiryPolicy } from '../shared/ttl.js';
 import { decodeCachedPaste, encodeCachedPaste } from './paste.codec.js';
 import { slugBaseFor } from './paste-slug.js';
+import { ownerGoneOr } from '../shared/outage.js';
 import {
   PASTE_TOPICS,
   checkPasteText,
@@ -175,7 +176,7 @@ export class PasteService {
       await this.deps.objects.delete([key]).catch(() => {
         // The orphan sweep removes objects without rows; the client still gets the real error.
       });
-      throw error;
+      throw ownerGoneOr(error, row.ownerId);
     }
     this.deps.onEventsCommitted?.();
     this.deps.observer?.created?.();

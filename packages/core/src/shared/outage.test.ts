@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { isOutage } from './outage.js';
+import { isAppError } from '../errors/app-error.js';
+import { isOutage, ownerGoneOr } from './outage.js';
 
 const withCode = (code: string) => Object.assign(new Error(code), { code });
 
@@ -27,5 +28,20 @@ describe('isOutage', () => {
 
   it('when a pool times out without a code, then it is an outage', () => {
     expect(isOutage(new Error('timeout exceeded when trying to connect'))).toBe(true);
+  });
+});
+
+describe('ownerGoneOr', () => {
+  const foreignKey = Object.assign(new Error('insert violates foreign key constraint'), { code: '23503' });
+
+  it('when rows naming an owner fail on the foreign key, then the answer is 401 AUTHENTICATION_REQUIRED', () => {
+    const answer = ownerGoneOr(foreignKey, 'acc_1');
+    expect(isAppError(answer) ? [answer.code, answer.status] : answer).toEqual(['AUTHENTICATION_REQUIRED', 401]);
+  });
+
+  it('when there is no owner, or the failure is another one, then the error is returned as it is', () => {
+    const unique = Object.assign(new Error('duplicate key'), { code: '23505' });
+    expect(ownerGoneOr(foreignKey, null)).toBe(foreignKey);
+    expect(ownerGoneOr(unique, 'acc_1')).toBe(unique);
   });
 });

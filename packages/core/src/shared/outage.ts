@@ -1,3 +1,5 @@
+import { ERRORS } from '../errors/errors.js';
+
 /**
  * SQLSTATE classes that mean the database cannot serve now, not that it refused what it was
  * given: connection exceptions (08), insufficient resources (53), operator intervention such as a
@@ -20,4 +22,16 @@ export function isOutage(error: unknown): boolean {
     return OUTAGE_SQLSTATE_CLASSES.has(code.slice(0, 2)) || TRANSIENT_SQLSTATES.has(code);
   }
   return true;
+}
+
+/**
+ * The error to answer when rows naming an owner could not be written because the database does
+ * not know that owner (foreign key, 23503): the account was deleted between the request's
+ * sign-in check and its insert. Its credentials name no account any more, so the answer is the
+ * one for no credentials; any other failure is returned as it is.
+ */
+export function ownerGoneOr(error: unknown, ownerId: string | null | undefined): unknown {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  if (!ownerId || code !== '23503') return error;
+  return ERRORS.authenticationRequired('The account this request was signed in as no longer exists.');
 }
