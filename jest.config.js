@@ -10,8 +10,8 @@ for (const root of ['packages', 'apps']) {
     }
   }
 }
-// The embedded adapters for service tests, a subpath of @pictor/testing.
-moduleNameMapper['^@pictor/testing/embedded$'] = '<rootDir>/packages/testing/src/embedded.ts';
+// The embedded adapters for service tests and the image fixtures, subpaths of @pictor/testing.
+moduleNameMapper['^@pictor/testing/(embedded|images)$'] = '<rootDir>/packages/testing/src/$1.ts';
 // The test harness's modules by subpath: `@pictor/test-harness/browser`, `/chart`…
 moduleNameMapper['^@pictor/test-harness/(.*)$'] = '<rootDir>/packages/test-harness/src/$1.ts';
 

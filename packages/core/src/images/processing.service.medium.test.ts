@@ -14,6 +14,7 @@ import {
   type EmbeddedPostgres,
   type Pool,
 } from '@pictor/sql';
+import { jpegWithGps } from '@pictor/testing/images';
 import { isAppError } from '../errors/app-error.js';
 import type { ObjectStore } from '../ports/object-store.port.js';
 import { IMAGE_FORMATS } from './image.js';
@@ -93,21 +94,6 @@ beforeEach(async () => {
 });
 
 /** A photo as a phone would upload it: camera EXIF and a GPS position. */
-async function jpegWithGps(width: number, height: number): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: { r: 40, g: 110, b: 190 } } })
-    .jpeg({ quality: 85 })
-    .withExif({
-      IFD0: { Make: 'PictorCam', Model: 'Test 1' },
-      IFD3: {
-        GPSLatitudeRef: 'N',
-        GPSLatitude: '48/1 51/1 2964/100',
-        GPSLongitudeRef: 'E',
-        GPSLongitude: '2/1 17/1 4020/100',
-      },
-    })
-    .toBuffer();
-}
-
 async function upload(bytes: Buffer) {
   const [uploaded] = await uploads.upload([bytes], {});
   return uploaded!;
