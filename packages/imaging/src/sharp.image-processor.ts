@@ -71,13 +71,12 @@ export class SharpImageProcessor implements ImageProcessor {
     outputs: readonly PlannedOutput[],
   ): AsyncGenerator<RenderedOutput> {
     if (outputs.length === 0) return;
-    yield* inPlanOrder(this.startRenders(await this.decodeBase(original, source, outputs), outputs));
+    yield* this.renderFrom(await this.decodeBase(original, source, outputs), outputs);
   }
 
   /**
    * The variants and the placeholder from one decode: the ThumbHash is computed from the decoded
-   * base the variants are resized from, not from a second decode of the original. The variants'
-   * encodes are queued as soon as the base is decoded, beside the display copy (see startRenders).
+   * base the variants are resized from, not from a second decode of the original.
    */
   async prepareVariants(
     original: Buffer,
@@ -88,32 +87,30 @@ export class SharpImageProcessor implements ImageProcessor {
       return { placeholder: await this.placeholder(original, source), render: async function* () {} };
     }
     const base = await this.decodeBase(original, source, outputs);
-    // Queued ahead of the variants: the first group's record carries the placeholder.
-    const thumbnail = sharp(base.pixels, { raw: base.info })
+    const { data, info } = await sharp(base.pixels, { raw: base.info })
       .resize(100, 100, { fit: 'inside' })
       .ensureAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true });
-    const pending = this.startRenders(base, outputs);
-    const { data, info } = await thumbnail;
     return {
       placeholder: Buffer.from(rgbaToThumbHash(info.width, info.height, data)).toString('base64'),
-      render: () => inPlanOrder(pending),
+      render: () => this.renderFrom(base, outputs),
     };
   }
 
   /**
-   * Starts every output's pipeline at once, in plan order. sharp runs each on libuv's thread pool,
-   * which takes queued work first in, first out: the first outputs (JPEG, then WebP) get the
-   * threads first and the AVIFs take each thread another output leaves, so no core idles while
-   * one output of a group is still encoding, and the earlier formats are still done first. The
-   * CPU spent is that of one after another. A consumer that stops early (the image was deleted)
-   * leaves the rest to finish unobserved.
+   * Yields the outputs in plan order. The outputs of one format group (consecutive outputs of the
+   * same format: the worker publishes a group when its last output is stored) are encoded at once,
+   * each pipeline on its own libvips thread, so a group takes about as long as its largest output
+   * while a core is free, and no more CPU than one after another.
    */
-  private startRenders(base: DecodedBase, outputs: readonly PlannedOutput[]): Promise<RenderedOutput>[] {
-    const pending = outputs.map((output) => this.renderOne(base, output));
-    for (const rendering of pending) rendering.catch(() => undefined);
-    return pending;
+  private async *renderFrom(base: DecodedBase, outputs: readonly PlannedOutput[]): AsyncGenerator<RenderedOutput> {
+    for (const group of formatGroups(outputs)) {
+      const pending = group.map((output) => this.renderOne(base, output));
+      // A consumer that stops early (the image was deleted) leaves the rest to finish unobserved.
+      for (const rendering of pending) rendering.catch(() => undefined);
+      for (const rendering of pending) yield await rendering;
+    }
   }
 
   private async renderOne(base: DecodedBase, output: PlannedOutput): Promise<RenderedOutput> {
@@ -188,9 +185,15 @@ export class SharpImageProcessor implements ImageProcessor {
   }
 }
 
-/** The outputs as each is done, in plan order. */
-async function* inPlanOrder(pending: readonly Promise<RenderedOutput>[]): AsyncGenerator<RenderedOutput> {
-  for (const rendering of pending) yield await rendering;
+/** Consecutive outputs of the same format, in plan order. */
+function formatGroups(outputs: readonly PlannedOutput[]): PlannedOutput[][] {
+  const groups: PlannedOutput[][] = [];
+  for (const output of outputs) {
+    const last = groups.at(-1);
+    if (last && last[0]!.format === output.format) last.push(output);
+    else groups.push([output]);
+  }
+  return groups;
 }
 
 /**

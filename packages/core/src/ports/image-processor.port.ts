@@ -16,7 +16,7 @@ export interface RenderedOutput {
   bytes: Buffer;
   width: number;
   height: number;
-  /** Time its own pipeline took (variants; they are rendered at the same time, sharing the cores). */
+  /** Time its own pipeline took (variants; outputs of a group are rendered at the same time). */
   seconds?: number;
 }
 
@@ -24,10 +24,7 @@ export interface RenderedOutput {
 export interface PreparedVariants {
   /** ThumbHash of the image, base64. */
   placeholder: string;
-  /**
-   * The variants in plan order (their rendering may have started already, with
-   * `prepareVariants`); a consumer may stop early.
-   */
+  /** Renders the variants in plan order; a consumer may stop early. */
   render: () => AsyncGenerator<RenderedOutput>;
 }
 
