@@ -70,8 +70,10 @@ async function serve(
   const format = formatFromExtension(ext);
   if (!format || FORMAT_INFO[format].ext !== ext) throw ERRORS.imageNotFound();
   // Only an id that names a private image costs a session lookup; everyone else reads as no one.
-  const accountId = deps.identify && (await deps.images.isPrivate(id)) ? await deps.identify(req, res) : undefined;
-  const { image, storedKey } = await deps.images.resolveOutput(id, name, format, { accountId });
+  const identify = deps.identify;
+  const { image, storedKey } = await deps.images.resolveOutput(id, name, format, async () => ({
+    accountId: identify ? await identify(req, res) : undefined,
+  }));
   const isPrivate = image.visibility === 'private';
   if (isPrivate) {
     res.setHeader('Cache-Control', PRIVATE_NO_STORE);

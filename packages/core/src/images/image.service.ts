@@ -214,19 +214,6 @@ export class ImageService {
     return image;
   }
 
-  /**
-   * Whether an id names a visible private image: callers look up who asks only then, so public
-   * reads cost no session lookup. Says nothing to clients by itself.
-   */
-  async isPrivate(id: string): Promise<boolean> {
-    try {
-      return (await this.get(id, { trusted: true })).visibility === 'private';
-    } catch (error) {
-      if (isAppError(error) && error.code === 'IMAGE_NOT_FOUND') return false;
-      throw error;
-    }
-  }
-
   async list(options: { limit: number; after?: ListCursor }): Promise<ImageRecord[]> {
     return this.withDependency('database', () =>
       this.deps.images.listPublic({
@@ -379,15 +366,20 @@ export class ImageService {
   /**
    * Finds a servable output (`display` or a variant name, in a format). If the image is still
    * pending and the output is planned, waits up to serveWaitMs for the worker to record it.
+   * `reader` may be a lookup of who asks: it is called only for a private image, so a public read
+   * costs no session lookup, and the image is read once either way.
    */
   async resolveOutput(
     id: string,
     name: string,
     format: ImageFormat,
-    reader: ImageReader = {},
+    reader: ImageReader | (() => Promise<ImageReader>) = {},
   ): Promise<ServableOutput> {
     const deadline = Date.now() + this.deps.settings.serveWaitMs;
-    let image = await this.get(id, reader);
+    let image = await this.get(id, { trusted: true });
+    if (typeof reader === 'function') reader = image.visibility === 'private' ? await reader() : {};
+    // Refused, a private image gets the very answer of a missing one.
+    if (!mayRead(image, reader)) throw ERRORS.imageNotFound();
     const planned = this.plannedOutputs(image).some((o) => o.name === name && o.format === format);
     if (!planned) throw ERRORS.imageNotFound();
     for (;;) {

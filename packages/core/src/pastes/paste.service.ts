@@ -200,16 +200,6 @@ export class PasteService {
     return paste;
   }
 
-  /** Whether an id names a readable private paste (callers then look up who asks). */
-  async isPrivate(id: string): Promise<boolean> {
-    try {
-      return (await this.peek(id, { trusted: true })).visibility === 'private';
-    } catch (error) {
-      if (isAppError(error) && error.code === 'PASTE_NOT_FOUND') return false;
-      throw error;
-    }
-  }
-
   /**
    * A full read. A hot paste comes from the cache alone (no database, no object storage).
    * Burn-after-reading pastes are never cached: the first reader who is neither the author nor
