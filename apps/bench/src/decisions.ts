@@ -98,4 +98,50 @@ Measured and not adopted (figures of measurement 1's tables):
   outputs at once.
 - **More jobs in parallel** (\`WORKER_CONCURRENCY\` above the cores): +3.5 % CPU at two, and it does
   nothing for one image's latency while the queue is short.
+- **Every variant queued at once** (2026-12-02): all nine encodes handed to libuv's pool as soon
+  as the variants' base is decoded, beside the display copy, in plan order (the pool takes them first
+  in, first out, so no core waits for the slowest output of a format group). Interleaved on the quiet
+  machine, the committed worker and this one in turn, 40 photographs at half the capacity each:
+
+  | round | worker | JPEG + WebP p50 / p95 ms | all p50 / p95 ms |
+  |---|---|---|---|
+  | 1 | one group at a time | 432 / 614 | 717 / 1068 |
+  | 1 | all at once | 521 / 681 | 744 / 1111 |
+  | 2 | one group at a time | 430 / 523 | 694 / 971 |
+  | 2 | all at once | 451 / 590 | 659 / 966 |
+
+  No difference to the last output beyond the rounds' spread, and the first formats came ~65 ms
+  later at p95 in both rounds (the AVIFs take threads from them). Not adopted. The spread itself is
+  the other finding: on this machine one quiet run's p95 to every output moves by ±100 ms around
+  the 1 s goal, so the goal's verdict in the table above can flip from run to run.
+`;
+
+/** Appended to measurement 4 (serving). */
+export const SERVING_DECISIONS = `### What a warm hit cost the edge, and what was cut
+
+The edge used to spend about twice plain NGINX's CPU per warm hit (0.63 of its throughput in the
+run before the change). Both run the same binary with \`sendfile\`, so the difference was looked for
+in the kernel: per request the edge made fewer system calls than plain NGINX (it keeps the cache
+file open and writes its log in batches), but its user time was 6–11 µs and its system time 67–91 µs
+against plain NGINX's 3–5 and 27–33 (/proc of the worker, interleaved rounds of wrk on the same
+link). \`perf record\` on the worker put half of the edge's samples in the kernel's
+\`tcp_write_xmit\` under \`sendfile\`. A cache hit sends the start of the cached response (headers and
+the first body bytes, read with the cache file's header) from memory and the rest with
+\`sendfile\`; with \`tcp_nopush on\` NGINX corks the socket around that and the kernel paid for it on
+every hit. Config variants, measured in interleaved rounds on a stand-in origin while other work ran
+on the machine (user + system µs of the worker per hit, three rounds each; compare within the table):
+
+| edge variant | µs per hit | |
+|---|---|---|
+| as it was (\`tcp_nopush on\`) | 74–102 | |
+| \`pcre_jit on\`, a \`map\` for the method check, no \`if\`, a prefix location | 87–91 | the regex and the \`if\` cost little |
+| no access log; no \`open_file_cache\` | 97–98 | neither is the cost |
+| larger or smaller \`proxy_buffer_size\` (1k–256k) | 76–105 | no better |
+| \`sendfile off\` | 67–73 | better, still twice |
+| **\`tcp_nopush off\`** | **33–43** | plain NGINX: 34–37 |
+| the same edge serving the file from disk (\`root\`) | 35–38 | headers, log and location cost a few µs |
+
+Adopted: **\`tcp_nopush\` off on the edge** (NGINX's default). Plain NGINX keeps it on in this
+comparison: for its static files it is the faster setting (34–37 against 37–42 µs per request
+without it). Nothing the edge guarantees changed: the same headers, cache validity, delete bound and log.
 `;

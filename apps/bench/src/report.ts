@@ -1,5 +1,5 @@
 import type { CleanupResult } from './cleanup.bench.js';
-import { INGEST_DECISIONS, READY_DECISIONS } from './decisions.js';
+import { INGEST_DECISIONS, READY_DECISIONS, SERVING_DECISIONS } from './decisions.js';
 import type { PastesResult } from './pastes.bench.js';
 import type { IngestResult } from './ingest.bench.js';
 import type { Rate } from './load.js';
@@ -388,7 +388,8 @@ ${rateRow('api (from MinIO)', r.api)}
 
 **Edge warm / plain NGINX = ${f2(toPlain)}** (target ≥ ${TARGETS.servingToPlainNginx}: ${verdict(plainMet)}); **edge warm / api = ${f1(toApi)}**
 (target ≥ ${TARGETS.servingToApi}: ${verdict(apiMet)}); edge cold / plain NGINX = ${f2(ratio(r.edgeCold.rps, r.plainNginx.rps))}.${why}
-`;
+
+${SERVING_DECISIONS}`;
 }
 
 function readyRow(name: string, s: ReadySeries): string {
