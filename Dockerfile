@@ -34,13 +34,14 @@ COPY apps/ apps/
 # compiler, no system libvips.
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --include=dev
-# Build, drop devDependencies, and leave sources, tests, the test packages and build metadata
-# behind: what runs is dist/.
+# Build, drop devDependencies, and leave sources, tests, the test packages, the benchmarks and
+# build metadata behind: what runs is dist/.
 RUN npm run build \
  && npm prune --omit=dev \
  && find packages apps -mindepth 2 -maxdepth 2 \( -name src -o -name '*.tsbuildinfo' -o -name tsconfig.json \) -prune -exec rm -rf {} + \
- && rm -rf packages/testing packages/test-engines packages/test-harness \
+ && rm -rf packages/testing packages/test-engines packages/test-harness apps/bench \
     node_modules/@pictor/testing node_modules/@pictor/test-engines node_modules/@pictor/test-harness \
+    node_modules/@pictor/bench \
  && rm -rf apps/web/node_modules apps/web/public apps/web/index.html apps/web/vite.config.ts
 
 FROM ${RUNTIME_BASE} AS runtime

@@ -71,13 +71,14 @@ afterAll(async () => {
   await engine?.stop();
 }, 180_000);
 
-/** What a running container holds: its user and Node.js, and no devDependency, test package, source or compiler. */
+/** What a running container holds: its user and Node.js, and no devDependency, test package, benchmark, source or compiler. */
 const PROBE = [
   'id -u',
   'node --version',
   'for p in typescript jest @swc/core eslint playwright-core vite; do test -e /app/node_modules/$p && echo "dev: $p"; done',
   'find /app/apps /app/packages -mindepth 2 -maxdepth 2 -name src -print',
   'for p in testing test-engines test-harness; do test -e /app/packages/$p -o -e /app/node_modules/@pictor/$p && echo "test package: $p"; done',
+  'test -e /app/apps/bench -o -e /app/node_modules/@pictor/bench && echo "bench"',
   'for t in gcc g++ make python3 git; do command -v $t >/dev/null && echo "tool: $t"; done',
   'test -f /app/apps/pictor/dist/main.js && echo main',
   'test -f /app/apps/web/dist/index.html && echo web',
