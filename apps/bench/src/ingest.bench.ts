@@ -49,7 +49,14 @@ export interface IngestResult {
   durationS: number;
   sizes: IngestSize[];
   /** 200 KB uploads at a fixed rate of half the measured peak. */
-  belowSaturation: { ratePerS: number; sent: number; ok: number; latencyMs: Summary };
+  belowSaturation: {
+    ratePerS: number;
+    sent: number;
+    ok: number;
+    latencyMs: Summary;
+    /** Raw PUTs of the same bytes to the same MinIO at the same rate: storage's own latency. */
+    s3PutLatencyMs?: Summary;
+  };
   memory: {
     uploads: number;
     bytesEach: number;
@@ -233,6 +240,27 @@ export async function ingestBenchmark(bench: BenchEngines, wrk: Wrk, inputs: Upl
       LOAD_CPU,
     );
 
+    log(`ingest: raw PUTs of the same bytes to MinIO at ${ratePerS}/s`);
+    const smallRaw = path.join(dir, 'open.jpg');
+    await writeFile(smallRaw, inputs.small[0]!.bytes);
+    const { s3: storage } = engines();
+    const s3Open = await runClient(
+      's3-put',
+      {
+        endpoint: storage.endpoint,
+        accessKey: storage.accessKey,
+        secretKey: storage.secretKey,
+        bucket: store.bucket,
+        file: smallRaw,
+        contentType: 'image/jpeg',
+        concurrency: 1,
+        durationS,
+        warmupS: 0,
+        rate: ratePerS,
+      },
+      LOAD_CPU,
+    );
+
     log(`ingest: ${64} concurrent uploads of ${(inputs.large.bytes.length / 2 ** 20).toFixed(1)} MiB`);
     const large = await writeMultipartBody(path.join(dir, 'large.form'), inputs.large.bytes, 'large.jpg', 'image/jpeg');
     const apiPid = pids.api![0]!;
@@ -249,7 +277,13 @@ export async function ingestBenchmark(bench: BenchEngines, wrk: Wrk, inputs: Upl
       connections: CONNECTIONS,
       durationS,
       sizes,
-      belowSaturation: { ratePerS, sent: open.sent, ok: open.ok, latencyMs: open.latencyMs },
+      belowSaturation: {
+        ratePerS,
+        sent: open.sent,
+        ok: open.ok,
+        latencyMs: open.latencyMs,
+        s3PutLatencyMs: s3Open.latencyMs,
+      },
       memory: {
         uploads: 64,
         bytesEach: inputs.large.bytes.length,

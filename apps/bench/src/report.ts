@@ -316,7 +316,13 @@ ${sizes}
 
 200 KB uploads at a fixed rate of ${b.ratePerS}/s (half the peak above), sent on schedule whether or
 not earlier ones were answered, latency counted from the scheduled time: p50 ${f1(b.latencyMs.p50)} ms, p95
-${f1(b.latencyMs.p95)} ms, **p99 ${f1(b.latencyMs.p99)} ms** (target < ${TARGETS.ingestP99Ms} ms: ${verdict(p99Met)}); ${b.ok} of ${b.sent} answered 201.
+${f1(b.latencyMs.p95)} ms, **p99 ${f1(b.latencyMs.p99)} ms** (target < ${TARGETS.ingestP99Ms} ms: ${verdict(p99Met)}); ${b.ok} of ${b.sent} answered 201.${
+    b.s3PutLatencyMs
+      ? `
+Storage alone at the same rate, right after (raw PUTs of the same photograph to the same MinIO with minio-js,
+on schedule as above): p50 ${f1(b.s3PutLatencyMs.p50)} ms, p95 ${f1(b.s3PutLatencyMs.p95)} ms, p99 ${f1(b.s3PutLatencyMs.p99)} ms.`
+      : ''
+  }
 
 ### Memory under large uploads
 

@@ -3,7 +3,8 @@
 //   open-loop  POSTs a body at a fixed rate; latency counts from the scheduled send time, so a
 //              slow answer cannot hide the requests queued behind it (no coordinated omission)
 //   burst      POSTs a body N times at once, each on its own connection
-//   s3-put     PUTs a body to S3 with the minio client, N at a time, for a while
+//   s3-put     PUTs a body to S3 with the minio client, N at a time, for a while; or, given a
+//              rate, at that fixed rate with latency from the scheduled time, as open-loop does
 // Arguments: one JSON object; the result: one JSON line on stdout.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -103,10 +104,40 @@ async function s3Put(o: {
   concurrency: number;
   durationS: number;
   warmupS: number;
+  rate?: number;
 }): Promise<LoadResult> {
   const body = readFileSync(o.file);
   const client = minioClient({ ...o, region: 'us-east-1' });
   let n = 0;
+  // Keys like the api's originals/<id>: a new object every time.
+  const put = () =>
+    client
+      .putObject(o.bucket, `originals/bench${process.pid}x${n++}`, body, body.length, { 'Content-Type': o.contentType })
+      .then(
+        () => 200,
+        () => 0,
+      );
+  if (o.rate) {
+    const rate = o.rate;
+    const total = Math.max(1, Math.round(rate * o.durationS));
+    const latencies: number[] = [];
+    const statuses: Record<string, number> = {};
+    const started = performance.now();
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < total; i++) {
+      const due = started + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      pending.push(
+        put().then((status) => {
+          latencies.push(performance.now() - due);
+          statuses[status] = (statuses[status] ?? 0) + 1;
+        }),
+      );
+    }
+    await Promise.all(pending);
+    return result(latencies, statuses, total, (performance.now() - started) / 1000);
+  }
   const run = async (seconds: number, record: boolean) => {
     const latencies: number[] = [];
     const statuses: Record<string, number> = {};
@@ -118,15 +149,7 @@ async function s3Put(o: {
         while (performance.now() < until) {
           const t0 = performance.now();
           sent++;
-          // Keys like the api's originals/<id>: a new object every time.
-          const status = await client
-            .putObject(o.bucket, `originals/bench${process.pid}x${n++}`, body, body.length, {
-              'Content-Type': o.contentType,
-            })
-            .then(
-              () => 200,
-              () => 0,
-            );
+          const status = await put();
           latencies.push(performance.now() - t0);
           statuses[status] = (statuses[status] ?? 0) + 1;
         }
