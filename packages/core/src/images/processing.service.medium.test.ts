@@ -93,7 +93,6 @@ beforeEach(async () => {
   });
 });
 
-/** A photo as a phone would upload it: camera EXIF and a GPS position. */
 async function upload(bytes: Buffer) {
   const [uploaded] = await uploads.upload([bytes], {});
   return uploaded!;
