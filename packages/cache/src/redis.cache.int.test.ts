@@ -45,3 +45,31 @@ describe('redisRateLimiter', () => {
     }
   });
 });
+
+describe('connectRedis', () => {
+  it('when the client gives up reconnecting (ends) without being closed, then it connects again; closed on purpose, it stays closed', async () => {
+    const redis = await connectRedis(url);
+    // The next reconnect attempt fails in the connector itself, as when a Sentinel switch cancels
+    // it: ioredis then ends the client instead of retrying.
+    const connector = (redis as unknown as { connector: { connect: (...args: unknown[]) => Promise<unknown> } })
+      .connector;
+    const connect = connector.connect.bind(connector);
+    connector.connect = () => {
+      connector.connect = connect;
+      return Promise.reject(new Error('Connection is closed.'));
+    };
+    const ended = new Promise((resolve) => redis.once('end', resolve));
+    redis.disconnect(true);
+    await ended;
+    let answered = false;
+    for (let i = 0; i < 50 && !answered; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      answered = redis.status === 'ready' && (await redis.ping().catch(() => '')) === 'PONG';
+    }
+    expect(answered).toBe(true);
+
+    await redis.quit();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(redis.status).toBe('end');
+  });
+});

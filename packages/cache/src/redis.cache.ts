@@ -38,6 +38,9 @@ export class RedisCache implements Cache {
   }
 }
 
+/** Clients closed on purpose (quit, disconnect): the only ones that may stay ended. */
+const closing = new WeakSet<Redis>();
+
 /**
  * A connected Redis client that fails fast while the server is away instead of queueing
  * commands for ever, and reconnects in the background.
@@ -71,7 +74,32 @@ export async function connectRedis(
           failoverDetector: true,
           sentinelRetryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
         });
+  const quit = redis.quit.bind(redis);
+  const disconnect = redis.disconnect.bind(redis);
+  redis.quit = (...args: Parameters<typeof quit>) => {
+    closing.add(redis);
+    return quit(...args);
+  };
+  redis.disconnect = (reconnect = false) => {
+    if (!reconnect) closing.add(redis);
+    disconnect(reconnect);
+  };
   redis.on('error', onError);
   await redis.connect();
+  // ioredis gives a client up for good ('end') when a reconnect attempt itself fails rather than
+  // its connection: with Sentinels, a switch announced while the client is still asking where the
+  // master is cancels that attempt, and the cache would stay away until a restart (seen in the
+  // Sentinel failover test). A client that ended without being closed here connects again.
+  redis.on('end', () => {
+    if (closing.has(redis)) return;
+    setTimeout(() => {
+      if (closing.has(redis) || redis.status !== 'end') return;
+      onError(new Error('the Redis client gave up reconnecting; connecting again'));
+      // A failure ends it again, and this runs again a second later.
+      redis.connect().catch(() => undefined);
+    }, REVIVE_AFTER_MS).unref();
+  });
   return redis;
 }
+
+const REVIVE_AFTER_MS = 1000;
