@@ -50,31 +50,40 @@ function result(latencies: number[], statuses: Record<string, number>, sent: num
   return { sent, ok, errors: sent - ok, statuses, durationS, rps: ok / durationS, latencyMs: summarize(latencies) };
 }
 
-async function openLoop(
-  o: HttpOptions & { rate: number; durationS: number; maxInFlight: number },
-): Promise<LoadResult> {
-  const body = readFileSync(o.file);
-  const url = new URL(o.url);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: o.maxInFlight });
-  const total = Math.max(1, Math.round(o.rate * o.durationS));
+/**
+ * Sends `total` requests at a fixed rate; each latency counts from its scheduled time, so a slow
+ * answer cannot hide the requests queued behind it.
+ */
+async function onSchedule(rate: number, durationS: number, send: () => Promise<number>): Promise<LoadResult> {
+  const total = Math.max(1, Math.round(rate * durationS));
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   const started = performance.now();
   const pending: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {
-    const due = started + (i * 1000) / o.rate;
+    const due = started + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     pending.push(
-      post(agent, url, body, o.contentType).then((status) => {
+      send().then((status) => {
         latencies.push(performance.now() - due);
         statuses[status] = (statuses[status] ?? 0) + 1;
       }),
     );
   }
   await Promise.all(pending);
-  agent.destroy();
   return result(latencies, statuses, total, (performance.now() - started) / 1000);
+}
+
+async function openLoop(
+  o: HttpOptions & { rate: number; durationS: number; maxInFlight: number },
+): Promise<LoadResult> {
+  const body = readFileSync(o.file);
+  const url = new URL(o.url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: o.maxInFlight });
+  const out = await onSchedule(o.rate, o.durationS, () => post(agent, url, body, o.contentType));
+  agent.destroy();
+  return out;
 }
 
 async function burst(o: HttpOptions & { count: number }): Promise<LoadResult> {
@@ -117,27 +126,7 @@ async function s3Put(o: {
         () => 200,
         () => 0,
       );
-  if (o.rate) {
-    const rate = o.rate;
-    const total = Math.max(1, Math.round(rate * o.durationS));
-    const latencies: number[] = [];
-    const statuses: Record<string, number> = {};
-    const started = performance.now();
-    const pending: Promise<void>[] = [];
-    for (let i = 0; i < total; i++) {
-      const due = started + (i * 1000) / rate;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      pending.push(
-        put().then((status) => {
-          latencies.push(performance.now() - due);
-          statuses[status] = (statuses[status] ?? 0) + 1;
-        }),
-      );
-    }
-    await Promise.all(pending);
-    return result(latencies, statuses, total, (performance.now() - started) / 1000);
-  }
+  if (o.rate) return onSchedule(o.rate, o.durationS, put);
   const run = async (seconds: number, record: boolean) => {
     const latencies: number[] = [];
     const statuses: Record<string, number> = {};
