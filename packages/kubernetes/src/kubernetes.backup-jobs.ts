@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ApiException, BatchV1Api, KubeConfig, type V1CronJob, type V1Job } from '@kubernetes/client-node';
+import type { ApiException, BatchV1Api, V1CronJob, V1Job } from '@kubernetes/client-node';
 import { ERRORS, type BackupJob, type BackupJobs, type StartBackupOptions } from '@pictor/core';
 import { isOwnedBy, jobFromCronJob, JOB_NAME, manualJobName, presentJob } from './job-from-cronjob.js';
 
@@ -23,28 +23,51 @@ export interface KubernetesBackupJobsOptions {
  * needs: `get` on that CronJob, `create`, `get` and `list` on Jobs.
  */
 export class KubernetesBackupJobs implements BackupJobs {
-  readonly source: string;
-  private readonly batch: BatchV1Api;
-  private readonly namespace: string;
   private readonly now: () => Date;
+  private connection: Promise<Connection> | undefined;
+  private namespace: string | undefined;
 
+  /**
+   * Checks what it can without the client library: a namespace must be known, from the options,
+   * the kubeconfig's context (read at the first call) or the pod's service account. The library
+   * itself (@kubernetes/client-node, about 25 MB of heap once loaded) is loaded at the first call,
+   * so that an api whose admin never starts a backup does not carry it: a larger heap makes every
+   * full garbage collection slower, and those pauses are the uploads' latency tail.
+   */
   constructor(private readonly options: KubernetesBackupJobsOptions) {
-    const config = new KubeConfig();
-    if (options.kubeconfig) config.loadFromFile(options.kubeconfig);
-    else config.loadFromCluster();
-    const namespace =
-      options.namespace ??
-      config.getContextObject(config.getCurrentContext())?.namespace ??
-      readServiceAccountNamespace();
-    if (!namespace) {
-      throw new Error(
-        `No namespace for the backup Jobs: set KUBERNETES_NAMESPACE, or run in a pod (${SERVICE_ACCOUNT_NAMESPACE_FILE})`,
-      );
-    }
-    this.namespace = namespace;
-    this.batch = config.makeApiClient(BatchV1Api);
+    this.namespace = options.namespace ?? (options.kubeconfig ? undefined : readServiceAccountNamespace());
+    if (!this.namespace && !options.kubeconfig) throw noNamespace();
     this.now = options.now ?? (() => new Date());
-    this.source = `cronjob/${options.cronJob} in namespace ${namespace}`;
+  }
+
+  get source(): string {
+    return `cronjob/${this.options.cronJob} in namespace ${this.namespace ?? '(not read yet)'}`;
+  }
+
+  /** The client, made at the first call; made again at the next call if that failed. */
+  private connect(): Promise<Connection> {
+    this.connection ??= import('@kubernetes/client-node')
+      .then(({ ApiException, BatchV1Api, KubeConfig }) => {
+        const config = new KubeConfig();
+        if (this.options.kubeconfig) config.loadFromFile(this.options.kubeconfig);
+        else config.loadFromCluster();
+        const namespace =
+          this.namespace ??
+          config.getContextObject(config.getCurrentContext())?.namespace ??
+          readServiceAccountNamespace();
+        if (!namespace) throw noNamespace();
+        this.namespace = namespace;
+        return {
+          batch: config.makeApiClient(BatchV1Api),
+          namespace,
+          statusOf: (error: unknown) => (error instanceof ApiException ? error.code : undefined),
+        };
+      })
+      .catch((error: unknown) => {
+        this.connection = undefined;
+        throw ERRORS.kubernetesFailed('connect', error instanceof Error ? error.message : String(error), error);
+      });
+    return this.connection;
   }
 
   async start(options: StartBackupOptions = {}): Promise<BackupJob> {
@@ -52,78 +75,88 @@ export class KubernetesBackupJobs implements BackupJobs {
     if (!JOB_NAME.test(name)) {
       throw ERRORS.validationFailed('name must be a DNS label: lower-case letters, digits and -, at most 63');
     }
-    const cronJob = await this.readCronJob();
+    const c = await this.connect();
+    const cronJob = await this.readCronJob(c);
     // A Job still waiting for its pod counts too: two backups would race over retention.
-    const running = (await this.ownedJobs(cronJob)).find((job) => {
+    const running = (await this.ownedJobs(c, cronJob)).find((job) => {
       const { status } = presentJob(job);
       return status === 'pending' || status === 'running';
     });
     if (running) throw ERRORS.backupInProgress(running.metadata?.name ?? '?');
     const body = jobFromCronJob(cronJob, name);
     try {
-      return presentJob(await this.batch.createNamespacedJob({ namespace: this.namespace, body }));
+      return presentJob(await c.batch.createNamespacedJob({ namespace: c.namespace, body }));
     } catch (error) {
-      if (error instanceof ApiException && error.code === 409) throw ERRORS.backupJobExists(name);
-      throw this.translate(error, 'create', 'jobs');
+      if (c.statusOf(error) === 409) throw ERRORS.backupJobExists(name);
+      throw translate(c, error, 'create', 'jobs');
     }
   }
 
   async get(name: string): Promise<BackupJob> {
     if (!JOB_NAME.test(name)) throw ERRORS.backupJobNotFound(name);
-    const cronJob = await this.readCronJob();
+    const c = await this.connect();
+    const cronJob = await this.readCronJob(c);
     let job: V1Job;
     try {
-      job = await this.batch.readNamespacedJob({ name, namespace: this.namespace });
+      job = await c.batch.readNamespacedJob({ name, namespace: c.namespace });
     } catch (error) {
-      if (error instanceof ApiException && error.code === 404) throw ERRORS.backupJobNotFound(name);
-      throw this.translate(error, 'get', 'jobs');
+      if (c.statusOf(error) === 404) throw ERRORS.backupJobNotFound(name);
+      throw translate(c, error, 'get', 'jobs');
     }
     // Only runs of the backup CronJob: the endpoint is no window onto other Jobs.
     if (!isOwnedBy(job, cronJob.metadata?.uid ?? '')) throw ERRORS.backupJobNotFound(name);
     return presentJob(job);
   }
 
-  private async readCronJob(): Promise<V1CronJob> {
+  private async readCronJob(c: Connection): Promise<V1CronJob> {
     try {
-      return await this.batch.readNamespacedCronJob({ name: this.options.cronJob, namespace: this.namespace });
+      return await c.batch.readNamespacedCronJob({ name: this.options.cronJob, namespace: c.namespace });
     } catch (error) {
-      if (error instanceof ApiException && error.code === 404) {
-        throw ERRORS.backupCronJobNotFound(this.options.cronJob, this.namespace);
-      }
-      throw this.translate(error, 'get', `cronjobs/${this.options.cronJob}`);
+      if (c.statusOf(error) === 404) throw ERRORS.backupCronJobNotFound(this.options.cronJob, c.namespace);
+      throw translate(c, error, 'get', `cronjobs/${this.options.cronJob}`);
     }
   }
 
   /** The Jobs of the CronJob, scheduled or made by hand, found by the labels of its template. */
-  private async ownedJobs(cronJob: V1CronJob): Promise<V1Job[]> {
+  private async ownedJobs(c: Connection, cronJob: V1CronJob): Promise<V1Job[]> {
     const labels = cronJob.spec?.jobTemplate.metadata?.labels ?? {};
     const labelSelector = Object.entries(labels)
       .map(([key, value]) => `${key}=${value}`)
       .join(',');
     try {
-      const list = await this.batch.listNamespacedJob({
-        namespace: this.namespace,
+      const list = await c.batch.listNamespacedJob({
+        namespace: c.namespace,
         ...(labelSelector ? { labelSelector } : {}),
       });
       return list.items.filter((job) => isOwnedBy(job, cronJob.metadata?.uid ?? ''));
     } catch (error) {
-      throw this.translate(error, 'list', 'jobs');
+      throw translate(c, error, 'list', 'jobs');
     }
-  }
-
-  private translate(error: unknown, verb: string, resource: string) {
-    if (error instanceof ApiException) {
-      const reason = statusMessage(error);
-      if (error.code === 403) return ERRORS.kubernetesForbidden(verb, resource, this.namespace, reason);
-      return ERRORS.kubernetesFailed(`${verb} ${resource}`, `HTTP ${error.code}: ${reason}`, error);
-    }
-    return ERRORS.kubernetesFailed(
-      `${verb} ${resource}`,
-      error instanceof Error ? error.message : String(error),
-      error,
-    );
   }
 }
+
+/** The Kubernetes client of a KubernetesBackupJobs, made at its first call. */
+interface Connection {
+  batch: BatchV1Api;
+  namespace: string;
+  /** The HTTP status of an error the API server answered (an ApiException), else undefined. */
+  statusOf(error: unknown): number | undefined;
+}
+
+function translate(c: Connection, error: unknown, verb: string, resource: string) {
+  const code = c.statusOf(error);
+  if (code !== undefined) {
+    const reason = statusMessage(error as ApiException<unknown>);
+    if (code === 403) return ERRORS.kubernetesForbidden(verb, resource, c.namespace, reason);
+    return ERRORS.kubernetesFailed(`${verb} ${resource}`, `HTTP ${code}: ${reason}`, error);
+  }
+  return ERRORS.kubernetesFailed(`${verb} ${resource}`, error instanceof Error ? error.message : String(error), error);
+}
+
+const noNamespace = () =>
+  new Error(
+    `No namespace for the backup Jobs: set KUBERNETES_NAMESPACE, or run in a pod (${SERVICE_ACCOUNT_NAMESPACE_FILE})`,
+  );
 
 /** The `message` of the Status object the API server answers errors with, or the raw body. */
 function statusMessage(error: ApiException<unknown>): string {
