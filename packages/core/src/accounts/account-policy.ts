@@ -1,4 +1,4 @@
-import { dictionary } from '@zxcvbn-ts/language-common';
+import { COMMON_PASSWORDS } from './common-passwords.js';
 import { ERRORS } from '../errors/errors.js';
 
 export const USERNAME_PATTERN = /^[a-z0-9_-]{3,32}$/;
@@ -59,13 +59,10 @@ export const RESERVED_USERNAMES: ReadonlySet<string> = new Set([
 
 /**
  * The common-password list of zxcvbn-ts (49 233 leaked passwords, ranked by frequency); only those
- * long enough to pass the length rule matter. Built on first use.
+ * long enough to pass the length rule matter, and only those are shipped (common-passwords.ts).
  */
-let commonPasswords: Set<string> | undefined;
+const commonPasswords = new Set(COMMON_PASSWORDS);
 function isCommonPassword(password: string): boolean {
-  commonPasswords ??= new Set(
-    dictionary['passwords-common'].filter((p) => p.length >= PASSWORD_MIN_LENGTH).map((p) => p.toLowerCase()),
-  );
   return commonPasswords.has(password.toLowerCase());
 }
 
