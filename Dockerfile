@@ -84,5 +84,6 @@ USER 10001:10001
 # 9464: METRICS_PORT (/metrics), kept off the public port and bound to METRICS_HOST: loopback
 # unless set (the chart sets the pod IP; METRICS_HOST=0.0.0.0 publishes it from a container).
 EXPOSE 8080 9464
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/apps/pictor/dist/main.js"]
+# --max-semi-space-size: see apps/pictor/src/node-options.ts (NODE_FLAGS; a test keeps the two equal).
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=8", "/app/apps/pictor/dist/main.js"]
 CMD ["--target=all"]

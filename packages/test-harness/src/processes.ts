@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { NODE_FLAGS } from '@pictor/pictor';
 import { repoPath } from '@pictor/test-engines';
 
 const MAIN = repoPath('apps/pictor/dist/main.js');
@@ -76,7 +77,7 @@ export async function spawnPictor(
   // port just released for PORT, and then the HTTP server could not bind it.
   const [metricsPort, httpPort] = await freePorts(2);
   const port = target === 'api' || target === 'all' ? httpPort : undefined;
-  const child = spawn(process.execPath, [MAIN, `--target=${target}`], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, MAIN, `--target=${target}`], {
     env: {
       PATH: process.env.PATH ?? '',
       LOG_LEVEL: 'debug',
@@ -166,7 +167,7 @@ export function runPictorOnce(
   env: Record<string, string>,
   args: string[] = [],
 ): { code: number | null; lines: Record<string, unknown>[]; child: ChildProcess; done: Promise<void> } {
-  const child = spawn(process.execPath, [MAIN, `--target=${target}`, ...args], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, MAIN, `--target=${target}`, ...args], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'debug', METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
