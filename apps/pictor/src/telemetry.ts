@@ -1,5 +1,6 @@
 import { register } from 'node:module';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
+import type { Sampler, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { createAddHookMessageChannel } from 'import-in-the-middle';
 import { register as registerSyncHooks, supportsSyncHooks } from 'import-in-the-middle/register-hooks.mjs';
 
@@ -9,7 +10,8 @@ import { register as registerSyncHooks, supportsSyncHooks } from 'import-in-the-
  *
  * Spans always carry ids (they go on every log line and, through Kafka headers, to the relay and
  * the worker); they are recorded and exported only when an OTLP endpoint is configured (`OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`)
- * or `OTEL_TRACES_EXPORTER` names an exporter. `OTEL_SDK_DISABLED=true` turns all of it off.
+ * or `OTEL_TRACES_EXPORTER` names an exporter; only then is the full SDK (@opentelemetry/sdk-node)
+ * loaded. `OTEL_SDK_DISABLED=true` turns all of it off.
  * Every other standard `OTEL_*` variable (protocol, headers, sampler, resource attributes)
  * applies as documented by OpenTelemetry.
  */
@@ -40,23 +42,15 @@ export async function startTelemetry(argv: readonly string[], env: NodeJS.Proces
     acknowledged = waitForAllMessagesAcknowledged;
   }
 
-  const [
-    { NodeSDK },
-    { AlwaysOffSampler, NoopSpanProcessor, ParentBasedSampler },
-    http,
-    express,
-    pg,
-    ioredis,
-    kafkajs,
-  ] = await Promise.all([
-    import('@opentelemetry/sdk-node'),
-    import('@opentelemetry/sdk-trace'),
-    import('@opentelemetry/instrumentation-http'),
-    import('@opentelemetry/instrumentation-express'),
-    import('@opentelemetry/instrumentation-pg'),
-    import('@opentelemetry/instrumentation-ioredis'),
-    import('@opentelemetry/instrumentation-kafkajs'),
-  ]);
+  const [{ AlwaysOffSampler, NoopSpanProcessor, ParentBasedSampler }, http, express, pg, ioredis, kafkajs] =
+    await Promise.all([
+      import('@opentelemetry/sdk-trace'),
+      import('@opentelemetry/instrumentation-http'),
+      import('@opentelemetry/instrumentation-express'),
+      import('@opentelemetry/instrumentation-pg'),
+      import('@opentelemetry/instrumentation-ioredis'),
+      import('@opentelemetry/instrumentation-kafkajs'),
+    ]);
   const instrumentations: Instrumentation[] = [
     new http.HttpInstrumentation({
       ignoreIncomingRequestHook: (req) => PROBES.test(req.url ?? ''),
@@ -75,23 +69,30 @@ export async function startTelemetry(argv: readonly string[], env: NodeJS.Proces
     env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() ||
     (env.OTEL_TRACES_EXPORTER?.trim() && env.OTEL_TRACES_EXPORTER.trim() !== 'none'),
   );
+  // Without an exporter nothing would read a recorded span, so spans are not recorded: a
+  // non-recording span still gets its ids (for the logs and the headers passed on), while the
+  // span objects, their attributes and timings are never built. A caller's sampled trace is
+  // still recorded (ParentBased), as it would be with an exporter. Measured on the ingest bench
+  // (docs/BENCHMARKS.md, measurement 2): about 0.5 CPU-ms of the api's per upload.
+  const sampler = new ParentBasedSampler({ root: new AlwaysOffSampler() });
+  const propagators = w3cPropagators(env.OTEL_PROPAGATORS);
+  if (!exporting && propagators) {
+    // Without an exporter the SDK's other parts (exporters of every protocol, resource detection,
+    // metrics and logs providers) would only be loaded, never used: about 11 MB of each process's
+    // heap, which every full garbage collection marks. The same setup NodeSDK.start() makes for
+    // this configuration is made from its parts.
+    const provider = await startTracingOnly(instrumentations, sampler, new NoopSpanProcessor(), propagators);
+    await acknowledged();
+    return { exporting, shutdown: () => provider.shutdown() };
+  }
+  const { NodeSDK } = await import('@opentelemetry/sdk-node');
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME?.trim() || 'pictor',
     resource: (await import('@opentelemetry/resources')).resourceFromAttributes({
       'pictor.target': targetOf(argv, env),
     }),
     instrumentations,
-    // Without an exporter nothing would read a recorded span, so spans are not recorded: a
-    // non-recording span still gets its ids (for the logs and the headers passed on), while the
-    // span objects, their attributes and timings are never built. A caller's sampled trace is
-    // still recorded (ParentBased), as it would be with an exporter. Measured on the ingest bench
-    // (docs/BENCHMARKS.md, measurement 2): about 0.5 CPU-ms of the api's per upload.
-    ...(exporting
-      ? {}
-      : {
-          sampler: new ParentBasedSampler({ root: new AlwaysOffSampler() }),
-          spanProcessors: [new NoopSpanProcessor()],
-        }),
+    ...(exporting ? {} : { sampler, spanProcessors: [new NoopSpanProcessor()] }),
     // Metrics are prom-client's and logs are JSON on stdout: the SDK exports neither.
     metricReaders: [],
     logRecordProcessors: [],
@@ -99,6 +100,52 @@ export async function startTelemetry(argv: readonly string[], env: NodeJS.Proces
   sdk.start();
   await acknowledged();
   return { exporting, shutdown: () => sdk.shutdown() };
+}
+
+/**
+ * OTEL_PROPAGATORS when it names only W3C propagators (`tracecontext`, `baggage`; unset means
+ * both, as in OpenTelemetry), `[]` for `none`; undefined when it names another (b3, b3multi),
+ * which only the full SDK provides.
+ */
+export function w3cPropagators(value: string | undefined): ('tracecontext' | 'baggage')[] | undefined {
+  const names = [
+    ...new Set(
+      (value ?? '')
+        .split(',')
+        .map((name) => name.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  ];
+  if (names.length === 0) return ['tracecontext', 'baggage'];
+  if (names.includes('none')) return [];
+  return names.every((name) => name === 'tracecontext' || name === 'baggage') ? names : undefined;
+}
+
+/** Instrumentations, context and propagation, and a tracer provider, as NodeSDK.start() sets them. */
+async function startTracingOnly(
+  instrumentations: Instrumentation[],
+  sampler: Sampler,
+  processor: SpanProcessor,
+  propagators: ('tracecontext' | 'baggage')[],
+): Promise<{ shutdown(): Promise<void> }> {
+  const [api, { registerInstrumentations }, { AsyncLocalStorageContextManager }, core, { TracerProvider }] =
+    await Promise.all([
+      import('@opentelemetry/api'),
+      import('@opentelemetry/instrumentation'),
+      import('@opentelemetry/context-async-hooks'),
+      import('@opentelemetry/core'),
+      import('@opentelemetry/sdk-trace'),
+    ]);
+  registerInstrumentations({ instrumentations });
+  api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  const made = propagators.map((name) =>
+    name === 'tracecontext' ? new core.W3CTraceContextPropagator() : new core.W3CBaggagePropagator(),
+  );
+  if (made.length === 1) api.propagation.setGlobalPropagator(made[0]!);
+  else if (made.length > 1) api.propagation.setGlobalPropagator(new core.CompositePropagator({ propagators: made }));
+  const provider = new TracerProvider({ sampler, spanProcessors: [processor] });
+  api.trace.setGlobalTracerProvider(provider);
+  return provider;
 }
 
 /** The target as main.ts will resolve it, for the `pictor.target` resource attribute. */
