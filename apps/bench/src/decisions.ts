@@ -60,6 +60,57 @@ request and its signature, the transaction, the rate limiter's Redis call, the a
 line) is spread over Node's core with no single part above a few per cent.
 `;
 
+/** Appended to measurement 2 (ingest), after INGEST_DECISIONS. */
+export const INGEST_TAIL_DECISIONS = `### What the uploads' latency tail was, and what was cut
+
+Measured on 2026-12-02 on the 2-core machine, quiet (load average about 2): the \`api\` and the
+edge as in "Latency below saturation", 26 uploads/s of the 200 KB photograph for 20–30 s per run,
+the CPU of every server process on the server core sampled every 10 ms, the api's collections
+from V8's own trace (\`--trace-gc\`, \`--trace-incremental-marking\`).
+
+- **Where the tail was.** Slow uploads came in bursts of three to eight consecutive requests, and
+  every burst overlapped a full (mark-compact) garbage collection of the api. The api's own request
+  durations (its log) had the same tail, so neither the edge nor storage made it (storage alone at
+  this rate: p99 17 ms). The same rate of 25 KB uploads: 3 full collections in 30 s and a p99 of
+  51 ms.
+- **Why so many.** The api ran a full collection about once a second (12 to 13 in 20 s), each 30–80
+  ms of incremental marking steps plus a 10–30 ms final pause on its main thread, with its marking
+  threads competing for the same core. V8 started each one by its task right after the previous one
+  ended: Node.js 24 had given the young generation 64 MiB semi-spaces (128 MiB of new space), and
+  V8 starts marking the old generation as soon as the room left under its limit is less than the
+  young generation could promote at once. With about 58 MB of old generation and a limit near
+  130 MB, that was always so.
+- **Cut: \`--max-semi-space-size=8\` for every Pictor process** (\`NODE_FLAGS\` in
+  apps/pictor/src/node-options.ts: the container's entrypoint, \`npm start\`, the tests'
+  processes). Full collections fell to one every 5–10 s at this rate, now started by the upload
+  buffers reaching V8's external-memory limit or by promotions filling the old generation; about
+  three 3–5 ms scavenges a second took their place. Two interleaved rounds each, default / 8 MiB /
+  4 MiB: p95 122 and 106 / 36 and 32 / 36 and 36 ms, p99 167 and 146 / 113 and 91 / 121 and 121 ms,
+  api CPU per upload at this rate 14.9 and 13.2 / 12.4 and 10.8 / 12.3 and 11.5 ms. 16 MiB ran
+  more full collections than the default (18 in 20 s): its new space still exceeded the room under
+  the limit.
+- **Cut: a smaller heap, so that each full collection has less to mark.** Heap in use after
+  start-up and a full collection: 85 MB before, 45 MB after. The Kubernetes client (about 25 MB)
+  loads at the first on-demand backup instead of at start-up; without a trace exporter, tracing is
+  set up from the OpenTelemetry SDK's parts instead of \`NodeSDK\`, whose module loads the exporters
+  of every protocol, resource detection and the metrics and logs providers (about 8 MB); the
+  common-password check ships the 1 557 passwords of 10 or more characters of zxcvbn-ts' list
+  instead of keeping all 49 233 (about 57 000 fewer heap objects); one copy of mime-db instead of
+  five; the country table keeps three fields per country. One forced full collection of the idle
+  api: 101 ms of CPU at 58 MB, 87 at 53 MB, 81 at 45 MB (63–67 with tracing off entirely).
+- **Measured, not adopted.** \`--single-threaded-gc\` and \`--no-concurrent-marking\` (all marking on
+  the main thread, in small steps between requests): p99 50–63 ms and no upload above 100 ms in
+  two rounds each, but 15–20 % more api CPU per upload, and where a machine has cores to spare they
+  would take the marking off them and onto the requests' thread. They are V8 flags that go on
+  node's command line, an operator's choice for pods held to one core. \`--heap-growing-percent=300\`
+  (a higher old-generation limit: 4 full collections instead of 13 in 20 s, p95 40 ms) trades
+  memory for it through a V8-internal flag.
+- **What is left.** At half the peak rate the api still runs a full collection every 5–10 s, about
+  80 ms of CPU on the one server core, and the uploads in flight wait for it: the p99 moves between
+  about 65 and 130 ms from run to run with how many fall in the window, which is why the window is
+  now 30 s and the page prints how many did.
+`;
+
 /** Appended to measurement 5 (upload to ready). */
 export const READY_DECISIONS = `### The levers to bring "all outputs ready" under a second
 

@@ -1,5 +1,5 @@
 import type { CleanupResult } from './cleanup.bench.js';
-import { INGEST_DECISIONS, READY_DECISIONS, SERVING_DECISIONS } from './decisions.js';
+import { INGEST_DECISIONS, INGEST_TAIL_DECISIONS, READY_DECISIONS, SERVING_DECISIONS } from './decisions.js';
 import type { PastesResult } from './pastes.bench.js';
 import type { IngestResult } from './ingest.bench.js';
 import type { Rate } from './load.js';
@@ -314,9 +314,15 @@ and divided by the successful operations.
 ${sizes}
 ### Latency below saturation
 
-200 KB uploads at a fixed rate of ${b.ratePerS}/s (half the peak above), sent on schedule whether or
+200 KB uploads at a fixed rate of ${b.ratePerS}/s (half the peak above) for ${b.durationS ?? 10} s, sent on schedule whether or
 not earlier ones were answered, latency counted from the scheduled time: p50 ${f1(b.latencyMs.p50)} ms, p95
 ${f1(b.latencyMs.p95)} ms, **p99 ${f1(b.latencyMs.p99)} ms** (target < ${TARGETS.ingestP99Ms} ms: ${verdict(p99Met)}); ${b.ok} of ${b.sent} answered 201.${
+    b.apiGc
+      ? `
+Meanwhile the api ran ${b.apiGc.major} full garbage collection${b.apiGc.major === 1 ? '' : 's'} (${f1(b.apiGc.majorMs)} ms of its main thread in all, final pauses and
+incremental marking steps) and ${b.apiGc.minor} scavenges (${f1(b.apiGc.minorMs)} ms).`
+      : ''
+  }${
     b.s3PutLatencyMs
       ? `
 Storage alone at the same rate, right after (raw PUTs of the same photograph to the same MinIO with minio-js,
@@ -334,7 +340,8 @@ is full; each admitted byte is held about twice while the parser joins the parts
 the joined buffer itself (minio-js copied it once more before patches/minio+8.0.7.patch).
 Target "flat", taken as a growth under ${TARGETS.ingestMemoryBudgets} budgets whatever the number in flight: ${verdict(memoryMet)}. ${m.ok} of ${m.uploads} answered 201 in ${f1(m.durationS)} s (statuses: ${JSON.stringify(m.statuses)}).
 
-${INGEST_DECISIONS}`;
+${INGEST_DECISIONS}
+${INGEST_TAIL_DECISIONS}`;
 }
 
 function relay(r: Dated<RelayResult>, ingestPeak: number | undefined): string {

@@ -54,6 +54,8 @@ export interface PictorProcess {
   target: string;
   port: number | undefined;
   url: string | undefined;
+  /** Where its /metrics answers (METRICS_PORT, on loopback). */
+  metricsPort: number;
   child: ChildProcess;
   /** Every line the process wrote, parsed when JSON. */
   lines: Record<string, unknown>[];
@@ -75,7 +77,7 @@ export async function spawnPictor(
 ): Promise<PictorProcess> {
   // Both ports chosen here, distinct: a metrics port left to the kernel (0) could be the very
   // port just released for PORT, and then the HTTP server could not bind it.
-  const [metricsPort, httpPort] = await freePorts(2);
+  const [metricsPort, httpPort] = (await freePorts(2)) as [number, number];
   const port = target === 'api' || target === 'all' ? httpPort : undefined;
   const child = spawn(process.execPath, [...NODE_FLAGS, MAIN, `--target=${target}`], {
     env: {
@@ -140,6 +142,7 @@ export async function spawnPictor(
     target,
     port,
     url: port ? `http://127.0.0.1:${port}` : undefined,
+    metricsPort,
     child,
     lines,
     waitForLog,
