@@ -6,6 +6,7 @@ import pg from 'pg';
 import sharp from 'sharp';
 import { createTestDatabase, freePorts } from '@pictor/test-engines';
 import { startDockerEngine, type DockerEngine } from '@pictor/test-harness/docker';
+import { NODE_FLAGS } from './node-options.js';
 
 /**
  * The container image, built from the Dockerfile as it ships, and run as Kubernetes runs it:
@@ -150,7 +151,9 @@ describe('the container image', () => {
     ]);
     const [user, entrypoint, size] = inspect.stdout.trim().split(' ');
     expect(user).toBe('10001:10001');
-    expect(entrypoint).toBe('["/usr/bin/tini","--","node","/app/apps/pictor/dist/main.js"]');
+    expect(entrypoint).toBe(
+      JSON.stringify(['/usr/bin/tini', '--', 'node', ...NODE_FLAGS, '/app/apps/pictor/dist/main.js']),
+    );
     process.stderr.write(`[image] ${IMAGE}: ${(Number(size) / 1e6).toFixed(0)} MB\n`);
   });
 
