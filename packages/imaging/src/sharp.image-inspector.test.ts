@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
 import { AppError, type ImageFormat } from '@pictor/core';
+import { animatedGif } from '@pictor/testing/images';
 import { SharpImageInspector, type InspectionLimits } from './sharp.image-inspector.js';
 
 const ALL_FORMATS: readonly ImageFormat[] = ['jpeg', 'png', 'webp', 'gif', 'avif'];
@@ -27,19 +28,6 @@ function noise(width: number, height: number, channels: 3 | 4 = 3): Sharp {
 
 function encode(image: Sharp, format: ImageFormat): Promise<Buffer> {
   return image.toFormat(format).toBuffer();
-}
-
-async function animatedGif(width: number, height: number, frames: number): Promise<Buffer> {
-  const pages = await Promise.all(
-    Array.from({ length: frames }, (_, i) =>
-      sharp({ create: { width, height, channels: 3, background: i % 2 ? '#3366cc' : '#cc6633' } })
-        .png()
-        .toBuffer(),
-    ),
-  );
-  return sharp(pages, { join: { animated: true } })
-    .gif()
-    .toBuffer();
 }
 
 function pngChunk(type: string, data: Buffer): Buffer {
