@@ -78,7 +78,7 @@ export async function startTelemetry(argv: readonly string[], env: NodeJS.Proces
   const propagators = w3cPropagators(env.OTEL_PROPAGATORS);
   if (!exporting && propagators) {
     // Without an exporter the SDK's other parts (exporters of every protocol, resource detection,
-    // metrics and logs providers) would only be loaded, never used: about 11 MB of each process's
+    // metrics and logs providers) would only be loaded, never used: about 8 MB of each process's
     // heap, which every full garbage collection marks. The same setup NodeSDK.start() makes for
     // this configuration is made from its parts.
     const provider = await startTracingOnly(instrumentations, sampler, new NoopSpanProcessor(), propagators);
